@@ -1,0 +1,3 @@
+from perfbudget.cli import main
+
+raise SystemExit(main())

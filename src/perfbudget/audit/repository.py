@@ -1,0 +1,68 @@
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from perfbudget.audit.models import AuditChainHead, AuditEvent
+
+HEAD_ID = 1
+GENESIS_HASH = "0" * 64
+
+
+def lock_head(session: Session) -> AuditChainHead:
+    """Read the chain head under a row lock (PostgreSQL); SQLite serialises writers itself."""
+    head = session.execute(
+        select(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    return head
+
+
+def get_head(session: Session) -> AuditChainHead | None:
+    return session.get(AuditChainHead, HEAD_ID)
+
+
+def add(session: Session, event: AuditEvent) -> None:
+    session.add(event)
+
+
+def iterate_in_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    yield from session.scalars(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    )
+
+
+def list_events(
+    session: Session,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    user_id: int | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEvent], int]:
+    query = select(AuditEvent)
+    if entity_type is not None:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if user_id is not None:
+        query = query.where(AuditEvent.user_id == user_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset))
+    return list(rows), total

@@ -1,0 +1,125 @@
+"""FastAPI dependencies: the current principal and the per-route permission check."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from perfbudget.audit import service as audit_service
+from perfbudget.auth import policy, tokens
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor, RequestMeta
+from perfbudget.config import get_settings
+from perfbudget.db import SessionDep
+from perfbudget.errors import Forbidden, Unauthorized
+from perfbudget.users import repository as user_repository
+from perfbudget.users.models import User
+
+TOKEN_URL = "/api/v1/auth/token"
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def request_meta(request: Request) -> RequestMeta:
+    client = request.client.host if request.client else None
+    return RequestMeta(
+        request_id=getattr(request.state, "request_id", None), client_address=client
+    )
+
+
+MetaDep = Annotated[RequestMeta, Depends(request_meta)]
+
+
+def _invalid_token() -> Unauthorized:
+    return Unauthorized(
+        "INVALID_TOKEN",
+        "The access token is invalid, expired or revoked; sign in again.",
+        "访问令牌无效、已过期或已被撤销，请重新登录。",
+    )
+
+
+def actor_for(user: User, meta: RequestMeta) -> Actor:
+    scope_path = None
+    if policy.is_scoped_to_organisation(user.role):
+        # a department user without an organisation sees nothing rather than everything
+        scope_path = user.organisation.path if user.organisation else "/none/"
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        organisation_id=user.organisation_id,
+        scope_path=scope_path,
+        meta=meta,
+    )
+
+
+def authenticated_user(
+    session: SessionDep, meta: MetaDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    if not token:
+        raise Unauthorized(
+            "NOT_AUTHENTICATED",
+            "Sign in first: send 'Authorization: Bearer <token>'.",
+            "请先登录：请求头须携带 Authorization: Bearer <令牌>。",
+        )
+    try:
+        claims = tokens.decode(get_settings(), token)
+    except tokens.InvalidToken:
+        raise _invalid_token() from None
+    user = user_repository.get(session, claims.user_id)
+    if (
+        user is None
+        or not user.is_active
+        or user.token_version != claims.token_version
+        or user.role.value != claims.role
+    ):
+        raise _invalid_token()
+    return user
+
+
+AuthenticatedUser = Annotated[User, Depends(authenticated_user)]
+
+
+def actor_allowing_password_change(user: AuthenticatedUser, meta: MetaDep) -> Actor:
+    return actor_for(user, meta)
+
+
+def current_actor(session: SessionDep, user: AuthenticatedUser, meta: MetaDep) -> Actor:
+    actor = actor_for(user, meta)
+    if user.must_change_password:
+        audit_service.record(session, actor, "auth.password_change_required")
+        raise Forbidden(
+            "PASSWORD_CHANGE_REQUIRED",
+            "Change your password first (POST /api/v1/auth/password).",
+            "首次登录须先修改密码（POST /api/v1/auth/password）。",
+            persist=True,
+        )
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(permission: Permission) -> Callable[..., Actor]:
+    """A dependency that lets the request through only if the role holds ``permission``."""
+
+    def dependency(session: SessionDep, actor: CurrentActor) -> Actor:
+        if not policy.allows(actor.role, permission):
+            audit_service.record(
+                session, actor, "permission.denied", changes={"permission": permission.value}
+            )
+            raise Forbidden(
+                "PERMISSION_DENIED",
+                f"Your role may not do this ({permission.value}).",
+                f"当前角色无此权限（{permission.label_zh}）。",
+                persist=True,
+            )
+        return actor
+
+    dependency.required_permission = permission  # type: ignore[attr-defined]
+    return dependency
+
+
+def Allowed(permission: Permission) -> Any:  # noqa: N802 - reads like a type in signatures
+    """``actor: Annotated[Actor, Allowed(Permission.org_write)]``"""
+    return Depends(require(permission))

@@ -1,0 +1,32 @@
+from pydantic import Field
+
+from perfbudget.schemas import RequestModel, ResponseModel
+from perfbudget.users.models import Role
+
+
+class TokenResponse(ResponseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class PasswordChange(RequestModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class OrganisationSummary(ResponseModel):
+    id: int
+    code: str
+    name_zh: str
+    path: str
+
+
+class Me(ResponseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    organisation: OrganisationSummary | None
+    must_change_password: bool
+    permissions: list[str]

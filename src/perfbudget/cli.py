@@ -1,0 +1,186 @@
+"""The ``perfbudget`` command: serve, db, demo, users, openapi."""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from perfbudget.config import PROJECT_ROOT, get_settings
+
+OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
+
+
+def _alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(get_settings().alembic_ini))
+    config.set_main_option("sqlalchemy.url", get_settings().database_url)
+    return config
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "perfbudget.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    command.upgrade(_alembic_config(), args.revision)
+    return 0
+
+
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    command.downgrade(_alembic_config(), args.revision)
+    return 0
+
+
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.demo.loader import DemoRefused, load_demo
+
+    try:
+        with get_sessionmaker().begin() as session:
+            loaded = load_demo(session, get_settings())
+    except DemoRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print("demo county loaded" if loaded else "demo county already present")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from perfbudget.auth.principal import Actor
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.errors import DomainError
+    from perfbudget.orgs import repository as org_repository
+    from perfbudget.users import service as user_service
+    from perfbudget.users.models import Role
+    from perfbudget.users.schemas import UserCreate
+
+    password = os.environ.get("PERFBUDGET_NEW_PASSWORD") or getpass.getpass("Initial password: ")
+    try:
+        with get_sessionmaker().begin() as session:
+            org_id = None
+            if args.org_code:
+                org = org_repository.get_by_code(session, args.org_code)
+                if org is None:
+                    print(f"no organisation with code {args.org_code}", file=sys.stderr)
+                    return 2
+                org_id = org.id
+            user = user_service.create_user(
+                session,
+                Actor.system("cli"),
+                UserCreate(
+                    username=args.username,
+                    display_name=args.display_name or args.username,
+                    role=Role(args.role),
+                    organisation_id=org_id,
+                    initial_password=password,
+                ),
+                must_change_password=not args.no_password_change,
+            )
+            print(f"created user {user.username} (id {user.id}, role {user.role.value})")
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.en}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def openapi_document() -> str:
+    from perfbudget.main import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def cmd_openapi_export(args: argparse.Namespace) -> int:
+    Path(args.output).write_text(openapi_document(), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_openapi_check(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    if not path.exists() or path.read_text(encoding="utf-8") != openapi_document():
+        print(f"{path} is stale: run 'perfbudget openapi export'", file=sys.stderr)
+        return 1
+    print(f"{path} is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from perfbudget.users.models import Role
+
+    parser = argparse.ArgumentParser(prog="perfbudget", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
+    upgrade = db.add_parser("upgrade", help="migrate to a revision (default head)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    downgrade = db.add_parser("downgrade", help="migrate down to a revision")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(func=cmd_db_downgrade)
+
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(
+        dest="demo_command", required=True
+    )
+    demo.add_parser("load", help="load the demo county").set_defaults(func=cmd_demo_load)
+
+    users = commands.add_parser("users", help="accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    create = users.add_parser(
+        "create", help="create an account (password from PERFBUDGET_NEW_PASSWORD or a prompt)"
+    )
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument("--display-name")
+    create.add_argument("--org-code", help="organisation code (required for department users)")
+    create.add_argument(
+        "--no-password-change", action="store_true", help="do not force a change at first login"
+    )
+    create.set_defaults(func=cmd_users_create)
+
+    openapi = commands.add_parser("openapi", help="the OpenAPI contract").add_subparsers(
+        dest="openapi_command", required=True
+    )
+    for name, func, help_text in (
+        ("export", cmd_openapi_export, "write openapi/openapi.json"),
+        ("check", cmd_openapi_check, "fail if openapi/openapi.json is stale"),
+    ):
+        sub = openapi.add_parser(name, help=help_text)
+        sub.add_argument("--output", default=str(OPENAPI_PATH))
+        sub.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

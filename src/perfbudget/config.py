@@ -1,0 +1,106 @@
+"""Settings, read from PERFBUDGET_* environment variables."""
+
+import os
+import secrets
+import time
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIN_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PERFBUDGET_", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = "sqlite:///./perfbudget.db"
+    # Production refuses SQLite unless this is set on purpose (a single-host pilot, say).
+    allow_sqlite_in_production: bool = False
+    secret_key: str | None = None
+    # Development only: where the generated secret is kept between restarts.
+    secret_file: Path = Path(".perfbudget-secret")
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    jwt_issuer: str = "perfbudget"
+    jwt_audience: str = "perfbudget-api"
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    max_json_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 25 * 1024 * 1024
+    alembic_ini: Path = PROJECT_ROOT / "alembic.ini"
+    log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: object) -> object:
+        if isinstance(data, dict):
+            origins = data.get("cors_origins")
+            if isinstance(origins, str):
+                data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _guard_production(self) -> "Settings":
+        if self.env is Environment.production:
+            if not self.secret_key or len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"PERFBUDGET_SECRET_KEY of at least {MIN_SECRET_BYTES} bytes is required "
+                    "in production"
+                )
+            if self.is_sqlite and not self.allow_sqlite_in_production:
+                raise ValueError(
+                    "SQLite is not allowed in production; set PERFBUDGET_DATABASE_URL to "
+                    "PostgreSQL or PERFBUDGET_ALLOW_SQLITE_IN_PRODUCTION=true"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    def signing_key(self) -> str:
+        """The JWT secret: configured, or generated once per development checkout."""
+        if self.secret_key:
+            return self.secret_key
+        return _development_secret(self.secret_file)
+
+
+def _development_secret(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    try:
+        # O_EXCL: of several workers starting together, one writes and the others read.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(100):  # the writer may not have finished yet
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.01)
+        raise RuntimeError(f"secret file {path} is empty") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,223 @@
+"""Domain errors and their one translation to RFC 9457 problem+json."""
+
+import logging
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from perfbudget.i18n import pick
+
+logger = logging.getLogger("perfbudget.errors")
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://perfbudget.org/problems/"
+
+_TITLES_ZH = {
+    400: "请求错误",
+    401: "未认证",
+    403: "无权限",
+    404: "未找到",
+    405: "方法不允许",
+    409: "冲突",
+    413: "请求体过大",
+    415: "不支持的媒体类型",
+    422: "数据校验失败",
+    428: "缺少前置条件",
+    500: "服务器内部错误",
+    503: "服务不可用",
+}
+
+
+class DomainError(Exception):
+    """A refusal the domain explains: a stable code and a message in zh-CN and en."""
+
+    status_code: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        code: str,
+        en: str,
+        zh: str,
+        *,
+        headers: dict[str, str] | None = None,
+        persist: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {en}")
+        self.code = code
+        self.en = en
+        self.zh = zh
+        self.headers = headers or {}
+        # persist: commit what the request recorded (audit, failed-login count) despite refusing
+        self.persist = persist
+        self.extra = extra or {}
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+    def __init__(self, code: str, en: str, zh: str, **kwargs: Any) -> None:
+        headers = {"WWW-Authenticate": "Bearer", **kwargs.pop("headers", {})}
+        super().__init__(code, en, zh, headers=headers, **kwargs)
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class RuleViolation(Conflict):
+    """A business rule refuses the request (cite the DOMAIN clause in the message)."""
+
+
+class Unprocessable(DomainError):
+    status_code = 422
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
+class PreconditionRequired(DomainError):
+    status_code = 428
+
+
+def not_found(entity_en: str, entity_zh: str) -> NotFound:
+    return NotFound("NOT_FOUND", f"{entity_en} not found.", f"未找到该{entity_zh}。")
+
+
+def version_conflict(current: int | None = None) -> Conflict:
+    suffix_en = f" (current version {current})" if current is not None else ""
+    suffix_zh = f"（当前版本 {current}）" if current is not None else ""
+    return Conflict(
+        "VERSION_CONFLICT",
+        f"The record was changed by someone else{suffix_en}; reload it and try again.",
+        f"记录已被他人修改{suffix_zh}，请刷新后重试。",
+        extra={"current_version": current} if current is not None else None,
+    )
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    title = pick(_TITLES_ZH.get(status, HTTPStatus(status).phrase), HTTPStatus(status).phrase)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.lower().replace("_", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(
+        request,
+        exc.status_code,
+        exc.code,
+        pick(exc.zh, exc.en),
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(part) for part in err.get("loc", ())),
+            "code": err.get("type", "invalid"),
+            "message": err.get("msg", ""),
+        }
+        for err in exc.errors()
+    ]
+    count = len(errors)
+    return problem_response(
+        request,
+        422,
+        "VALIDATION_FAILED",
+        pick(f"请求数据校验失败，共 {count} 处错误。", f"The request failed validation ({count} errors)."),
+        extra={"errors": errors},
+    )
+
+
+_HTTP_CODES = {
+    400: ("BAD_REQUEST", "请求格式错误。", "The request is malformed."),
+    404: ("NOT_FOUND", "请求的资源不存在。", "The requested resource does not exist."),
+    405: ("METHOD_NOT_ALLOWED", "该资源不支持此请求方法。", "This method is not allowed here."),
+    413: ("PAYLOAD_TOO_LARGE", "请求体过大。", "The request body is too large."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "不支持的媒体类型。", "Unsupported media type."),
+}
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, zh, en = _HTTP_CODES.get(
+        exc.status_code, ("HTTP_" + str(exc.status_code), HTTPStatus(exc.status_code).phrase, "")
+    )
+    return problem_response(
+        request, exc.status_code, code, pick(zh, en or zh), headers=dict(exc.headers or {})
+    )
+
+
+def _stale_data(request: Request, exc: Exception) -> JSONResponse:
+    return _domain_error(request, version_conflict())
+
+
+def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("integrity error reached the handler: %s", exc.__class__.__name__)
+    return problem_response(
+        request,
+        409,
+        "INTEGRITY_CONFLICT",
+        pick("数据与已有记录冲突。", "The data conflicts with existing records."),
+    )
+
+
+def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem_response(
+        request,
+        500,
+        "INTERNAL_ERROR",
+        pick(
+            "服务器内部错误，请联系管理员并提供请求编号。",
+            "Internal error; contact the administrator with the request id.",
+        ),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,26 @@
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from perfbudget.fiscal_years.models import FiscalYear
+from perfbudget.fiscal_years.schemas import FiscalYearFilter
+
+
+def get_by_year(session: Session, year: int) -> FiscalYear | None:
+    return session.scalars(select(FiscalYear).where(FiscalYear.year == year)).first()
+
+
+def latest_before(session: Session, year: int) -> FiscalYear | None:
+    return session.scalars(
+        select(FiscalYear).where(FiscalYear.year < year).order_by(FiscalYear.year.desc()).limit(1)
+    ).first()
+
+
+def list_page(
+    session: Session, filters: FiscalYearFilter, *, limit: int, offset: int
+) -> tuple[list[FiscalYear], int]:
+    query = select(FiscalYear)
+    if filters.status is not None:
+        query = query.where(FiscalYear.status == filters.status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(FiscalYear.year.desc()).limit(limit).offset(offset))
+    return list(rows), total

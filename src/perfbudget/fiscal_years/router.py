@@ -1,0 +1,79 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.db import SessionDep
+from perfbudget.fiscal_years import service
+from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.fiscal_years.schemas import (
+    FiscalYearCreate,
+    FiscalYearFilter,
+    FiscalYearRead,
+    FiscalYearTransition,
+    ParametersUpdate,
+)
+from perfbudget.pagination import Page, PageDep
+from perfbudget.versioning import IfMatch
+
+router = APIRouter(prefix="/api/v1/fiscal-years", tags=["fiscal-years"])
+Reader = Annotated[Actor, Allowed(Permission.fiscal_year_read)]
+Writer = Annotated[Actor, Allowed(Permission.fiscal_year_write)]
+
+
+@router.get("", operation_id="list_fiscal_years")
+def list_fiscal_years(
+    session: SessionDep,
+    actor: Reader,
+    filters: Annotated[FiscalYearFilter, Query()],
+    page: PageDep,
+) -> Page[FiscalYearRead]:
+    """List fiscal years, newest first."""
+    return service.list_fiscal_years(session, filters, page)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_fiscal_year")
+def create_fiscal_year(session: SessionDep, actor: Writer, body: FiscalYearCreate) -> FiscalYearRead:
+    """Open a fiscal year for preparation, with its rule parameters."""
+    return FiscalYearRead.model_validate(service.create_fiscal_year(session, actor, body))
+
+
+@router.get("/{year}", operation_id="get_fiscal_year")
+def get_fiscal_year(session: SessionDep, actor: Reader, year: int) -> FiscalYearRead:
+    """Read a fiscal year and its rule parameters."""
+    return FiscalYearRead.model_validate(service.get_fiscal_year(session, year))
+
+
+@router.put("/{year}/parameters", operation_id="update_fiscal_year_parameters")
+def update_fiscal_year_parameters(
+    session: SessionDep, actor: Writer, year: int, body: ParametersUpdate, if_match: IfMatch
+) -> FiscalYearRead:
+    """Replace the rule parameters (only while the year is being prepared)."""
+    fiscal_year = service.update_parameters(
+        session, actor, year, body.parameters, body.version, if_match
+    )
+    return FiscalYearRead.model_validate(fiscal_year)
+
+
+@router.post("/{year}/start-execution", operation_id="start_fiscal_year_execution")
+def start_fiscal_year_execution(
+    session: SessionDep, actor: Writer, year: int, body: FiscalYearTransition, if_match: IfMatch
+) -> FiscalYearRead:
+    """Move the year from preparation to execution (the budget is approved)."""
+    fiscal_year = service.change_status(
+        session, actor, year, FiscalYearStatus.executing, body.version, if_match
+    )
+    return FiscalYearRead.model_validate(fiscal_year)
+
+
+@router.post("/{year}/close", operation_id="close_fiscal_year")
+def close_fiscal_year(
+    session: SessionDep, actor: Writer, year: int, body: FiscalYearTransition, if_match: IfMatch
+) -> FiscalYearRead:
+    """Close an executing year."""
+    fiscal_year = service.change_status(
+        session, actor, year, FiscalYearStatus.closed, body.version, if_match
+    )
+    return FiscalYearRead.model_validate(fiscal_year)

@@ -1,0 +1,88 @@
+"""The application factory."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from perfbudget import __version__
+from perfbudget.audit.router import router as audit_router
+from perfbudget.auth.router import router as auth_router
+from perfbudget.config import Settings, get_settings
+from perfbudget.docs import install_docs
+from perfbudget.errors import install_error_handlers
+from perfbudget.fiscal_years.router import router as fiscal_years_router
+from perfbudget.health.router import router as health_router
+from perfbudget.logging_config import configure_logging
+from perfbudget.meta.router import router as meta_router
+from perfbudget.middleware import RequestContextMiddleware
+from perfbudget.orgs.router import router as orgs_router
+from perfbudget.users.router import router as users_router
+
+DESCRIPTION = """
+Comprehensive budget performance management (全面实施预算绩效管理) for a county finance
+bureau: ex-ante assessment, performance targets, dual monitoring, evaluation and use of
+results. Errors are RFC 9457 `application/problem+json` with a stable `code`; `detail`
+follows `Accept-Language` (zh-CN by default, en).
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Sign-in and your own account (登录与账号)"},
+    {"name": "organisations", "description": "Departments and subordinate units (部门与所属单位)"},
+    {"name": "users", "description": "User accounts and roles (用户与角色)"},
+    {"name": "fiscal-years", "description": "Fiscal years and rule parameters (预算年度与规则参数)"},
+    {"name": "audit", "description": "Tamper-evident audit trail (安全审计)"},
+    {"name": "meta", "description": "Enums and labels for front ends"},
+    {"name": "health", "description": "Liveness and readiness"},
+]
+
+PUBLIC_PATHS = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/api/v1/auth/token",
+        "/api/v1/meta/enums",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+    }
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    settings.signing_key()  # fail at start, not at first sign-in, if no secret can be had
+    app = FastAPI(
+        title="perfbudget",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for router in (
+        auth_router,
+        orgs_router,
+        users_router,
+        fiscal_years_router,
+        audit_router,
+        meta_router,
+        health_router,
+    ):
+        app.include_router(router)
+    install_docs(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_json_bytes=settings.max_json_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    return app

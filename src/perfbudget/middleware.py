@@ -1,0 +1,109 @@
+"""Pure ASGI middleware: request id, language, body size limit, JSON access log."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from perfbudget.errors import problem_response
+from perfbudget.i18n import current_language, negotiate, pick
+
+access_log = logging.getLogger("perfbudget.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SMALL_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain")
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from receive(); FastAPI lets HTTP exceptions through to the problem handler."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"limit {limit} bytes")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_json_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_json_bytes = max_json_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        offered = headers.get("x-request-id", "")
+        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        current_language.set(negotiate(headers.get("accept-language")))
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = (
+            self.max_json_bytes
+            if not content_type or content_type in _SMALL_BODY_TYPES or content_type.endswith("+json")
+            else self.max_upload_bytes
+        )
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send_with_id, limit)
+            self._log(scope, request_id, 413, started)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except BodyTooLarge:  # raised where no handler could answer
+            await self._too_large(scope, receive, send_with_id, limit)
+            status_holder["status"] = 413
+        finally:
+            self._log(scope, request_id, status_holder["status"], started)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = problem_response(
+            Request(scope),
+            413,
+            "PAYLOAD_TOO_LARGE",
+            pick(
+                f"请求体超过上限 {limit} 字节。",
+                f"The request body exceeds the limit of {limit} bytes.",
+            ),
+            extra={"limit_bytes": limit},
+        )
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _log(scope: Scope, request_id: str, status: int, started: float) -> None:
+        access_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": (scope.get("client") or (None,))[0],
+            },
+        )

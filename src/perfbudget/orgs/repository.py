@@ -1,0 +1,77 @@
+"""Organisation queries; a department user's queries only ever see its subtree."""
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from perfbudget.auth.principal import Actor
+from perfbudget.orgs.models import Organisation
+from perfbudget.orgs.schemas import OrganisationFilter
+
+
+def scoped(query: Select[tuple[Organisation]], actor: Actor) -> Select[tuple[Organisation]]:
+    if actor.scope_path is not None:
+        query = query.where(Organisation.path.startswith(actor.scope_path, autoescape=True))
+    return query
+
+
+def get(session: Session, actor: Actor, org_id: int) -> Organisation | None:
+    return session.scalars(scoped(select(Organisation), actor).where(Organisation.id == org_id)).first()
+
+
+def get_unscoped(session: Session, org_id: int) -> Organisation | None:
+    return session.get(Organisation, org_id)
+
+
+def get_by_code(session: Session, code: str) -> Organisation | None:
+    return session.scalars(select(Organisation).where(Organisation.code == code)).first()
+
+
+def list_page(
+    session: Session,
+    actor: Actor,
+    filters: OrganisationFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[Organisation], int]:
+    query = scoped(select(Organisation), actor)
+    if filters.parent_id is not None:
+        query = query.where(Organisation.parent_id == filters.parent_id)
+    if filters.kind is not None:
+        query = query.where(Organisation.kind == filters.kind)
+    if filters.active is not None:
+        query = query.where(Organisation.is_active == filters.active)
+    if search := filters.search:
+        query = query.where(
+            or_(
+                Organisation.code.contains(search, autoescape=True),
+                Organisation.name_zh.contains(search, autoescape=True),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Organisation.code, Organisation.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def count_active_children(session: Session, org_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.parent_id == org_id, Organisation.is_active.is_(True))
+        )
+        or 0
+    )
+
+
+def move_subtree(session: Session, old_prefix: str, new_prefix: str) -> None:
+    """Rewrite the paths of every descendant when an organisation changes parent."""
+    session.execute(
+        update(Organisation)
+        .where(
+            Organisation.path.startswith(old_prefix, autoescape=True),
+            Organisation.path != old_prefix,
+        )
+        .values(path=new_prefix + func.substr(Organisation.path, len(old_prefix) + 1))
+        .execution_options(synchronize_session="fetch")
+    )

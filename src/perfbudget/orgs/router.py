@@ -1,0 +1,88 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.db import SessionDep
+from perfbudget.orgs import service
+from perfbudget.orgs.schemas import (
+    OrganisationCreate,
+    OrganisationFilter,
+    OrganisationRead,
+    OrganisationStatusChange,
+    OrganisationUpdate,
+)
+from perfbudget.pagination import Page, PageDep
+from perfbudget.versioning import IfMatch
+
+router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
+
+
+@router.get("", operation_id="list_organisations")
+def list_organisations(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.org_read)],
+    filters: Annotated[OrganisationFilter, Query()],
+    page: PageDep,
+) -> Page[OrganisationRead]:
+    """List organisations (a department user sees its own subtree)."""
+    return service.list_organisations(session, actor, filters, page)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_organisation")
+def create_organisation(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.org_write)],
+    body: OrganisationCreate,
+) -> OrganisationRead:
+    """Create a department, subordinate unit, bureau or agency."""
+    return OrganisationRead.model_validate(service.create_organisation(session, actor, body))
+
+
+@router.get("/{org_id}", operation_id="get_organisation")
+def get_organisation(
+    session: SessionDep, actor: Annotated[Actor, Allowed(Permission.org_read)], org_id: int
+) -> OrganisationRead:
+    """Read one organisation."""
+    return OrganisationRead.model_validate(service.get_organisation(session, actor, org_id))
+
+
+@router.patch("/{org_id}", operation_id="update_organisation")
+def update_organisation(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.org_write)],
+    org_id: int,
+    body: OrganisationUpdate,
+    if_match: IfMatch,
+) -> OrganisationRead:
+    """Rename an organisation or move a unit under another parent."""
+    org = service.update_organisation(session, actor, org_id, body, if_match)
+    return OrganisationRead.model_validate(org)
+
+
+@router.post("/{org_id}/deactivate", operation_id="deactivate_organisation")
+def deactivate_organisation(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.org_write)],
+    org_id: int,
+    body: OrganisationStatusChange,
+    if_match: IfMatch,
+) -> OrganisationRead:
+    """Deactivate an organisation (organisations are never deleted)."""
+    org = service.set_active(session, actor, org_id, False, body.version, if_match)
+    return OrganisationRead.model_validate(org)
+
+
+@router.post("/{org_id}/activate", operation_id="activate_organisation")
+def activate_organisation(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.org_write)],
+    org_id: int,
+    body: OrganisationStatusChange,
+    if_match: IfMatch,
+) -> OrganisationRead:
+    """Reactivate a deactivated organisation."""
+    org = service.set_active(session, actor, org_id, True, body.version, if_match)
+    return OrganisationRead.model_validate(org)

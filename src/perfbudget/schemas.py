@@ -1,0 +1,29 @@
+"""Shared schema bases: requests forbid unknown fields; responses read from ORM rows."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+
+class RequestModel(BaseModel):
+    # extra="forbid": status, version, created_by … cannot be mass-assigned
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class VersionedUpdate(RequestModel):
+    version: int | None = Field(
+        default=None, ge=1, description="The row version you read; or send If-Match"
+    )
+
+
+# Money is NUMERIC(18,2): Decimal in, a string with two decimals out.
+Money = Annotated[
+    Decimal,
+    Field(max_digits=18, decimal_places=2),
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+]

@@ -1,0 +1,56 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from perfbudget.db import Base, UTCDateTime
+from perfbudget.enums import LabeledEnum
+from perfbudget.models_base import Timestamps, enum_type
+from perfbudget.orgs.models import Organisation
+
+
+class Role(LabeledEnum):
+    __labels__ = {
+        "admin": ("系统管理员", "System administrator"),
+        "finance": ("财政部门", "Finance bureau"),
+        "department": ("部门单位", "Department / unit"),
+        "expert": ("评审专家", "Expert reviewer"),
+        "third_party": ("第三方机构", "Third-party agency"),
+        "investment": ("投资主管部门", "Investment authority"),
+        "oversight": ("人大 / 纪检监察", "People's Congress / discipline inspection"),
+    }
+    admin = "admin"
+    finance = "finance"
+    department = "department"
+    expert = "expert"
+    third_party = "third_party"
+    investment = "investment"
+    oversight = "oversight"
+
+
+class User(Timestamps, Base):
+    """An account; disabled, never deleted."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change, disable, role or organisation change: older tokens die.
+    token_version: Mapped[int] = mapped_column(default=1)
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column()
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined", innerjoin=False)
+
+    __mapper_args__ = {"version_id_col": version}

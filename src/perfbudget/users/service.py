@@ -1,0 +1,200 @@
+"""Accounts: created by an administrator, disabled never deleted."""
+
+from sqlalchemy.orm import Session
+
+from perfbudget.audit import service as audit
+from perfbudget.auth import passwords, policy
+from perfbudget.auth.principal import Actor
+from perfbudget.clock import utcnow
+from perfbudget.errors import Conflict, RuleViolation, not_found
+from perfbudget.orgs import repository as org_repository
+from perfbudget.pagination import Page, PageParams
+from perfbudget.users import repository
+from perfbudget.users.models import Role, User
+from perfbudget.users.schemas import PasswordReset, UserCreate, UserFilter, UserRead, UserUpdate
+from perfbudget.versioning import check_version
+
+AUDITED_FIELDS = (
+    "username",
+    "display_name",
+    "role",
+    "organisation_id",
+    "is_active",
+    "must_change_password",
+)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = repository.get(session, user_id)
+    if user is None:
+        raise not_found("User", "用户")
+    return user
+
+
+def list_users(session: Session, filters: UserFilter, page: PageParams) -> Page[UserRead]:
+    rows, total = repository.list_page(session, filters, limit=page.limit, offset=page.offset)
+    return Page[UserRead](
+        items=[UserRead.model_validate(row) for row in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def _check_binding(session: Session, role: Role, organisation_id: int | None) -> None:
+    if organisation_id is not None:
+        org = org_repository.get_unscoped(session, organisation_id)
+        if org is None or not org.is_active:
+            raise RuleViolation(
+                "ORGANISATION_UNAVAILABLE",
+                "The organisation does not exist or is deactivated.",
+                "所选机构不存在或已停用。",
+            )
+    if policy.is_scoped_to_organisation(role) and organisation_id is None:
+        raise RuleViolation(
+            "ORGANISATION_REQUIRED",
+            "A department user must be bound to one organisation.",
+            "部门单位用户须绑定一个机构。",
+        )
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    data: UserCreate,
+    *,
+    must_change_password: bool = True,
+) -> User:
+    if repository.get_by_username(session, data.username) is not None:
+        raise Conflict(
+            "USERNAME_TAKEN",
+            f"The username {data.username} is already taken.",
+            f"用户名 {data.username} 已存在。",
+        )
+    _check_binding(session, data.role, data.organisation_id)
+    passwords.check_policy(data.initial_password, data.username)
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role,
+        organisation_id=data.organisation_id,
+        password_hash=passwords.hash_password(data.initial_password),
+        must_change_password=must_change_password,
+        password_changed_at=None if must_change_password else utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.created",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff(None, audit.snapshot(user, AUDITED_FIELDS)),
+    )
+    return user
+
+
+def update_user(
+    session: Session, actor: Actor, user_id: int, data: UserUpdate, if_match: str | None
+) -> User:
+    user = get_user(session, user_id)
+    check_version(user.version, data.version, if_match)
+    before = audit.snapshot(user, AUDITED_FIELDS)
+    role = data.role if data.role is not None else user.role
+    organisation_id = (
+        data.organisation_id if "organisation_id" in data.model_fields_set else user.organisation_id
+    )
+    _check_binding(session, role, organisation_id)
+    if data.display_name is not None:
+        user.display_name = data.display_name
+    if role != user.role or organisation_id != user.organisation_id:
+        # a new role or organisation means new powers: tokens issued before must stop working
+        user.role = role
+        user.organisation_id = organisation_id
+        user.token_version += 1
+    session.flush()
+    session.refresh(user, ["organisation"])
+    audit.record(
+        session,
+        actor,
+        "user.updated",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff(before, audit.snapshot(user, AUDITED_FIELDS)),
+    )
+    return user
+
+
+def set_active(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    active: bool,
+    version: int | None,
+    if_match: str | None,
+) -> User:
+    user = get_user(session, user_id)
+    check_version(user.version, version, if_match)
+    if active == user.is_active:
+        return user
+    if not active and user.id == actor.user_id:
+        raise RuleViolation(
+            "CANNOT_DISABLE_SELF",
+            "You cannot disable your own account.",
+            "不能停用自己的账号。",
+        )
+    user.is_active = active
+    user.token_version += 1
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.enabled" if active else "user.disabled",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff({"is_active": not active}, {"is_active": active}),
+    )
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, data: PasswordReset,
+                   if_match: str | None) -> User:
+    """An administrator sets a temporary password; the user must change it at next login."""
+    user = get_user(session, user_id)
+    check_version(user.version, data.version, if_match)
+    passwords.check_policy(data.temporary_password, user.username)
+    user.password_hash = passwords.hash_password(data.temporary_password)
+    user.must_change_password = True
+    user.token_version += 1
+    user.failed_login_count = 0
+    user.locked_until = None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.password_reset",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff({"must_change_password": False}, {"must_change_password": True}),
+    )
+    return user
+
+
+def unlock(session: Session, actor: Actor, user_id: int, version: int | None,
+           if_match: str | None) -> User:
+    user = get_user(session, user_id)
+    check_version(user.version, version, if_match)
+    before = {"locked_until": user.locked_until, "failed_login_count": user.failed_login_count}
+    user.failed_login_count = 0
+    user.locked_until = None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.unlocked",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff(before, {"locked_until": None, "failed_login_count": 0}),
+    )
+    return user
