@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +49,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, issue BEGIN: SAVEPOINT and transactional DDL then work.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -56,10 +58,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -81,9 +88,16 @@ def get_session() -> Iterator[Session]:
     error with ``persist=True``: what the request wrote so far — bookkeeping and audit
     events only — is committed before the error reaches the client.
     """
+    session = get_sessionmaker()()
+    try:
+        yield from transaction_scope(session)
+    finally:
+        session.close()
+
+
+def transaction_scope(session: Session) -> Iterator[Session]:
     from perfbudget.errors import DomainError
 
-    session = get_sessionmaker()()
     try:
         yield session
         session.commit()
@@ -96,8 +110,6 @@ def get_session() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -9,7 +9,7 @@ from perfbudget.audit import service as audit
 from perfbudget.auth import passwords, policy, tokens
 from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.auth.schemas import Me, OrganisationSummary, PasswordChange, TokenResponse
-from perfbudget.clock import utcnow
+from perfbudget import clock
 from perfbudget.config import Settings
 from perfbudget.errors import Unauthorized, Unprocessable
 from perfbudget.users import repository as user_repository
@@ -46,7 +46,7 @@ def _issue(settings: Settings, user: User) -> TokenResponse:
 def login(
     session: Session, settings: Settings, username: str, password: str, meta: RequestMeta
 ) -> TokenResponse:
-    now = utcnow()
+    now = clock.utcnow()
     user = user_repository.get_by_username(session, username.strip())
     anonymous = Actor.anonymous(meta, username=username[:64])
     if user is not None and user.locked_until is not None and user.locked_until > now:
@@ -102,7 +102,7 @@ def change_password(
     passwords.check_policy(data.new_password, user.username)
     user.password_hash = passwords.hash_password(data.new_password)
     user.must_change_password = False
-    user.password_changed_at = utcnow()
+    user.password_changed_at = clock.utcnow()
     user.token_version += 1  # every token issued before this moment stops working
     session.flush()
     audit.record(session, actor, "auth.password_changed", entity_type="user", entity_id=user.id)

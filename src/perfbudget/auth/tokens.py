@@ -7,7 +7,7 @@ from typing import Any
 
 from jose import JWTError, jwt
 
-from perfbudget.clock import utcnow
+from perfbudget import clock
 from perfbudget.config import Settings
 
 ALGORITHM = "HS256"
@@ -28,7 +28,7 @@ class TokenClaims:
 
 def issue(settings: Settings, *, user_id: int, role: str, token_version: int) -> tuple[str, int]:
     """Return (token, lifetime in seconds)."""
-    now = utcnow()
+    now = clock.utcnow()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     claims = {
         "sub": str(user_id),

@@ -1,0 +1,149 @@
+"""Test harness: one migrated database per run, the demo county loaded once, and each
+test inside a transaction that is rolled back (after polar's tests/fixtures).
+
+SQLite by default; PostgreSQL when PERFBUDGET_TEST_DATABASE_URL is set.
+"""
+
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="perfbudget-tests-"))
+TEST_DATABASE_URL = os.environ.get("PERFBUDGET_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+TEST_SECRET = secrets.token_urlsafe(48)
+os.environ["PERFBUDGET_DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["PERFBUDGET_SECRET_KEY"] = TEST_SECRET
+os.environ["PERFBUDGET_ENV"] = "development"
+os.environ.pop("PERFBUDGET_CORS_ORIGINS", None)
+
+import pytest  # noqa: E402
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, event  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from perfbudget.config import PROJECT_ROOT, get_settings  # noqa: E402
+from perfbudget.db import get_engine, get_session, transaction_scope  # noqa: E402
+from perfbudget.demo.loader import DEMO_PASSWORD, load_demo  # noqa: E402
+from perfbudget.main import create_app  # noqa: E402
+
+get_settings.cache_clear()
+DEMO_USERS = (
+    "admin",
+    "finance",
+    "department",
+    "unit",
+    "expert",
+    "thirdparty",
+    "investment",
+    "oversight",
+)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    config = alembic_config(TEST_DATABASE_URL)
+    command.downgrade(config, "base")  # a reused PostgreSQL database starts clean too
+    command.upgrade(config, "head")
+    engine = get_engine()
+    with Session(engine) as session, session.begin():
+        load_demo(session, get_settings())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine) -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+def demo_tokens(app: FastAPI) -> dict[str, str]:
+    """Sign every demo user in once (committed), so tests need not pay for Argon2 each time."""
+    tokens = {}
+    with TestClient(app) as client:
+        for username in DEMO_USERS:
+            response = client.post(
+                "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            tokens[username] = response.json()["access_token"]
+    return tokens
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
+    def session_override() -> Iterator[Session]:
+        yield from transaction_scope(db)
+
+    app.dependency_overrides[get_session] = session_override
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def auth(demo_tokens: dict[str, str]) -> Callable[[str], dict[str, str]]:
+    """``auth("finance")`` → headers carrying that demo user's token."""
+
+    def headers(username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {demo_tokens[username]}"}
+
+    return headers
+
+
+@pytest.fixture
+def login(client: TestClient) -> Callable[[str, str], str]:
+    def sign_in(username: str, password: str = DEMO_PASSWORD) -> str:
+        response = client.post(
+            "/api/v1/auth/token", data={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    return sign_in
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(engine: Engine) -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)
