@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="perfbudget-tests-"))
-TEST_DATABASE_URL = os.environ.get("PERFBUDGET_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+TEST_DATABASE_URL = (
+    os.environ.get("PERFBUDGET_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+)
 TEST_SECRET = secrets.token_urlsafe(48)
 os.environ["PERFBUDGET_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PERFBUDGET_SECRET_KEY"] = TEST_SECRET

@@ -6,13 +6,17 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfbudget.config import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 
 
-def _alembic_config():  # type: ignore[no-untyped-def]
+def _alembic_config() -> "Config":
     from alembic.config import Config
 
     config = Config(str(get_settings().alembic_ini))

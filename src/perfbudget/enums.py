@@ -22,11 +22,11 @@ class LabeledEnum(StrEnum):
 
     @property
     def label_zh(self) -> str:
-        return type(self).__labels__[self.value][0]
+        return type(self).__labels__[str(self)][0]
 
     @property
     def label_en(self) -> str:
-        return type(self).__labels__[self.value][1]
+        return type(self).__labels__[str(self)][1]
 
 
 def registered_enums() -> dict[str, type[LabeledEnum]]:

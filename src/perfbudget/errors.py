@@ -163,7 +163,10 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         request,
         422,
         "VALIDATION_FAILED",
-        pick(f"请求数据校验失败，共 {count} 处错误。", f"The request failed validation ({count} errors)."),
+        pick(
+            f"请求数据校验失败，共 {count} 处错误。",
+            f"The request failed validation ({count} errors).",
+        ),
         extra={"errors": errors},
     )
 

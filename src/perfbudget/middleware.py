@@ -46,7 +46,9 @@ class RequestContextMiddleware:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         limit = (
             self.max_json_bytes
-            if not content_type or content_type in _SMALL_BODY_TYPES or content_type.endswith("+json")
+            if not content_type
+            or content_type in _SMALL_BODY_TYPES
+            or content_type.endswith("+json")
             else self.max_upload_bytes
         )
 

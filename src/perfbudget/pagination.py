@@ -1,29 +1,20 @@
 """List conventions: limit/offset, {items, total, limit, offset}."""
 
-from typing import Annotated, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from perfbudget.schemas import RequestModel
 
 MAX_LIMIT = 100
-
-
-class PageParams(BaseModel):
-    limit: int
-    offset: int
-
-
-def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (at most 100)")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
-) -> PageParams:
-    return PageParams(limit=limit, offset=offset)
-
-
-PageDep = Annotated[PageParams, Depends(page_params)]
-
-
 T = TypeVar("T")
+
+
+class ListQuery(RequestModel):
+    """Query string of a list endpoint; unknown parameters are refused (a typo is not a filter)."""
+
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Page size (at most 100)")
+    offset: int = Field(default=0, ge=0, description="Rows to skip")
 
 
 class Page(BaseModel, Generic[T]):

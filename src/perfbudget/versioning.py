@@ -9,7 +9,7 @@ from perfbudget.errors import PreconditionRequired, Unprocessable, version_confl
 
 def if_match_header(
     if_match: Annotated[
-        str | None, Header(description="Row version you read, e.g. \"3\" (or send `version`)")
+        str | None, Header(description='Row version you read, e.g. "3" (or send `version`)')
     ] = None,
 ) -> str | None:
     return if_match
@@ -23,8 +23,8 @@ def check_version(current: int, body_version: int | None, if_match: str | None) 
         if not raw.isdigit():
             raise Unprocessable(
                 "INVALID_IF_MATCH",
-                "If-Match must carry the row version, e.g. \"3\".",
-                "If-Match 须为记录版本号，例如 \"3\"。",
+                'If-Match must carry the row version, e.g. "3".',
+                'If-Match 须为记录版本号，例如 "3"。',
             )
         expected = int(raw)
     if expected is None:

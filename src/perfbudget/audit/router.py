@@ -9,7 +9,7 @@ from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.pagination import Page, PageDep
+from perfbudget.pagination import Page
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 Reader = Annotated[Actor, Allowed(Permission.audit_read)]
@@ -20,10 +20,9 @@ def list_audit_events(
     session: SessionDep,
     actor: Reader,
     filters: Annotated[AuditEventFilter, Query()],
-    page: PageDep,
 ) -> Page[AuditEventRead]:
     """Search the audit trail, newest first."""
-    return service.list_events(session, filters, page)
+    return service.list_events(session, filters)
 
 
 @router.get("/verify", operation_id="verify_audit_chain")

@@ -3,10 +3,11 @@ from typing import Any
 
 from pydantic import Field
 
-from perfbudget.schemas import RequestModel, ResponseModel
+from perfbudget.pagination import ListQuery
+from perfbudget.schemas import ResponseModel
 
 
-class AuditEventFilter(RequestModel):
+class AuditEventFilter(ListQuery):
     entity_type: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
     user_id: int | None = None

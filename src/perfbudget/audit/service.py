@@ -13,7 +13,7 @@ from perfbudget.audit.models import AuditEvent
 from perfbudget.audit.schemas import AuditEventFilter, AuditEventRead
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
-from perfbudget.pagination import Page, PageParams
+from perfbudget.pagination import Page
 
 _SECRET_MARKERS = ("password", "token", "secret", "hash")
 
@@ -139,15 +139,11 @@ def snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
-def list_events(
-    session: Session, filters: AuditEventFilter, page: PageParams
-) -> Page[AuditEventRead]:
-    rows, total = repository.list_events(
-        session, **filters.model_dump(), limit=page.limit, offset=page.offset
-    )
+def list_events(session: Session, filters: AuditEventFilter) -> Page[AuditEventRead]:
+    rows, total = repository.list_events(session, **filters.model_dump())
     return Page[AuditEventRead](
         items=[AuditEventRead.model_validate(row) for row in rows],
         total=total,
-        limit=page.limit,
-        offset=page.offset,
+        limit=filters.limit,
+        offset=filters.offset,
     )

@@ -22,9 +22,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 def request_meta(request: Request) -> RequestMeta:
     client = request.client.host if request.client else None
-    return RequestMeta(
-        request_id=getattr(request.state, "request_id", None), client_address=client
-    )
+    return RequestMeta(request_id=getattr(request.state, "request_id", None), client_address=client)
 
 
 MetaDep = Annotated[RequestMeta, Depends(request_meta)]

@@ -11,7 +11,10 @@ class Permission(LabeledEnum):
         "user:read": ("查看用户", "Read users"),
         "user:write": ("维护用户", "Maintain users"),
         "fiscal_year:read": ("查看预算年度", "Read fiscal years"),
-        "fiscal_year:write": ("维护预算年度及规则参数", "Maintain fiscal years and rule parameters"),
+        "fiscal_year:write": (
+            "维护预算年度及规则参数",
+            "Maintain fiscal years and rule parameters",
+        ),
         "audit:read": ("查看审计日志", "Read the audit trail"),
     }
     org_read = "org:read"

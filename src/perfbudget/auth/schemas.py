@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from perfbudget.schemas import RequestModel, ResponseModel
 from perfbudget.users.models import Role
@@ -11,6 +11,9 @@ class TokenResponse(ResponseModel):
 
 
 class PasswordChange(RequestModel):
+    # a password is taken exactly as typed: stripping would store one the user never chose
+    model_config = ConfigDict(str_strip_whitespace=False)
+
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth import passwords, policy, tokens
 from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.auth.schemas import Me, OrganisationSummary, PasswordChange, TokenResponse
-from perfbudget import clock
 from perfbudget.config import Settings
 from perfbudget.errors import Unauthorized, Unprocessable
 from perfbudget.users import repository as user_repository
@@ -50,31 +50,52 @@ def login(
     user = user_repository.get_by_username(session, username.strip())
     anonymous = Actor.anonymous(meta, username=username[:64])
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        audit.record(session, anonymous, "auth.login_refused_locked", entity_type="user",
-                     entity_id=user.id)
+        audit.record(
+            session, anonymous, "auth.login_refused_locked", entity_type="user", entity_id=user.id
+        )
         raise _locked(math.ceil((user.locked_until - now).total_seconds()))
 
     # always verify (against a dummy hash for unknown users): same cost either way
     password_ok = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.is_active:
         reason = "unknown_user" if user is None else "disabled" if password_ok else "bad_password"
-        audit.record(session, anonymous, "auth.login_failed", entity_type="user",
-                     entity_id=user.id if user else None, changes={"reason": reason})
+        audit.record(
+            session,
+            anonymous,
+            "auth.login_failed",
+            entity_type="user",
+            entity_id=user.id if user else None,
+            changes={"reason": reason},
+        )
         if user is not None and reason == "bad_password":
-            count = user.failed_login_count + 1
+            # a lock that has run out starts a fresh series of five
+            count = (user.failed_login_count if user.locked_until is None else 0) + 1
             if count >= settings.lockout_threshold:
                 locked_until = now + timedelta(minutes=settings.lockout_minutes)
                 user_repository.record_failed_login(session, user.id, count, locked_until)
-                audit.record(session, anonymous, "auth.account_locked", entity_type="user",
-                             entity_id=user.id, changes={"failed_login_count": count})
+                audit.record(
+                    session,
+                    anonymous,
+                    "auth.account_locked",
+                    entity_type="user",
+                    entity_id=user.id,
+                    changes={"failed_login_count": count},
+                )
                 raise _locked(settings.lockout_minutes * 60)
             user_repository.record_failed_login(session, user.id, count, None)
         raise _invalid_credentials()
 
-    new_hash = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
+    new_hash = (
+        passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
+    )
     user_repository.record_successful_login(session, user.id, now, new_hash)
-    audit.record(session, Actor(user.id, user.username, user.role, user.organisation_id, None, meta),
-                 "auth.login_succeeded", entity_type="user", entity_id=user.id)
+    audit.record(
+        session,
+        Actor(user.id, user.username, user.role, user.organisation_id, None, meta),
+        "auth.login_succeeded",
+        entity_type="user",
+        entity_id=user.id,
+    )
     return _issue(settings, user)
 
 
@@ -85,8 +106,9 @@ def change_password(
     user = user_repository.get(session, actor.user_id)
     assert user is not None
     if not passwords.verify_password(user.password_hash, data.current_password):
-        audit.record(session, actor, "auth.password_change_failed", entity_type="user",
-                     entity_id=user.id)
+        audit.record(
+            session, actor, "auth.password_change_failed", entity_type="user", entity_id=user.id
+        )
         raise Unprocessable(
             "CURRENT_PASSWORD_INVALID",
             "The current password is wrong.",

@@ -12,7 +12,7 @@ Points = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 
 
 class ScoreWeights(RequestModel):
-    """Self-evaluation points (§3): execution 10; indicators 90 = output 50 + effect 30 + satisfaction 10."""
+    """Self-evaluation points (§3): execution 10; output 50 + effect 30 + satisfaction 10."""
 
     budget_execution: Points = Decimal("10")
     output: Points = Decimal("50")
@@ -51,7 +51,9 @@ class QualitativeBands(RequestModel):
             self.not_achieved.high <= self.partially_achieved.high <= self.achieved.high <= 100
             and self.not_achieved.low <= self.partially_achieved.low <= self.achieved.low
         ):
-            raise ValueError("qualitative bands must rise from not achieved to achieved, within 100")
+            raise ValueError(
+                "qualitative bands must rise from not achieved to achieved, within 100"
+            )
         return self
 
 

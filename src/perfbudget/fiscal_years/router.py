@@ -15,7 +15,7 @@ from perfbudget.fiscal_years.schemas import (
     FiscalYearTransition,
     ParametersUpdate,
 )
-from perfbudget.pagination import Page, PageDep
+from perfbudget.pagination import Page
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/fiscal-years", tags=["fiscal-years"])
@@ -28,14 +28,15 @@ def list_fiscal_years(
     session: SessionDep,
     actor: Reader,
     filters: Annotated[FiscalYearFilter, Query()],
-    page: PageDep,
 ) -> Page[FiscalYearRead]:
     """List fiscal years, newest first."""
-    return service.list_fiscal_years(session, filters, page)
+    return service.list_fiscal_years(session, filters)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_fiscal_year")
-def create_fiscal_year(session: SessionDep, actor: Writer, body: FiscalYearCreate) -> FiscalYearRead:
+def create_fiscal_year(
+    session: SessionDep, actor: Writer, body: FiscalYearCreate
+) -> FiscalYearRead:
     """Open a fiscal year for preparation, with its rule parameters."""
     return FiscalYearRead.model_validate(service.create_fiscal_year(session, actor, body))
 

@@ -4,6 +4,7 @@ from pydantic import Field
 
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
+from perfbudget.pagination import ListQuery
 from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
 
 
@@ -23,7 +24,7 @@ class FiscalYearTransition(VersionedUpdate):
     pass
 
 
-class FiscalYearFilter(RequestModel):
+class FiscalYearFilter(ListQuery):
     status: FiscalYearStatus | None = None
 
 

@@ -9,7 +9,7 @@ from perfbudget.fiscal_years import repository
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.fiscal_years.schemas import FiscalYearCreate, FiscalYearFilter, FiscalYearRead
-from perfbudget.pagination import Page, PageParams
+from perfbudget.pagination import Page
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 
@@ -32,15 +32,13 @@ def rule_parameters(session: Session, year: int) -> RuleParameters:
     return RuleParameters.model_validate(get_fiscal_year(session, year).parameters)
 
 
-def list_fiscal_years(
-    session: Session, filters: FiscalYearFilter, page: PageParams
-) -> Page[FiscalYearRead]:
-    rows, total = repository.list_page(session, filters, limit=page.limit, offset=page.offset)
+def list_fiscal_years(session: Session, filters: FiscalYearFilter) -> Page[FiscalYearRead]:
+    rows, total = repository.list_page(session, filters, limit=filters.limit, offset=filters.offset)
     return Page[FiscalYearRead](
         items=[FiscalYearRead.model_validate(row) for row in rows],
         total=total,
-        limit=page.limit,
-        offset=page.offset,
+        limit=filters.limit,
+        offset=filters.offset,
     )
 
 

@@ -36,7 +36,7 @@ def migration_head() -> str | None:
 def readiness() -> ReadinessResult:
     head = migration_head()
     try:
-        with get_engine().connect() as connection:
+        with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT 1"))
             revision = MigrationContext.configure(connection).get_current_revision()
     except Exception:  # any failure to reach the database means not ready

@@ -1,5 +1,7 @@
 """Organisation queries; a department user's queries only ever see its subtree."""
 
+from typing import Any, TypeVar
+
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -7,15 +9,19 @@ from perfbudget.auth.principal import Actor
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationFilter
 
+Query = TypeVar("Query", bound=Select[Any])
 
-def scoped(query: Select[tuple[Organisation]], actor: Actor) -> Select[tuple[Organisation]]:
+
+def scoped(query: Query, actor: Actor) -> Query:
     if actor.scope_path is not None:
         query = query.where(Organisation.path.startswith(actor.scope_path, autoescape=True))
     return query
 
 
 def get(session: Session, actor: Actor, org_id: int) -> Organisation | None:
-    return session.scalars(scoped(select(Organisation), actor).where(Organisation.id == org_id)).first()
+    return session.scalars(
+        scoped(select(Organisation), actor).where(Organisation.id == org_id)
+    ).first()
 
 
 def get_unscoped(session: Session, org_id: int) -> Organisation | None:
@@ -49,7 +55,9 @@ def list_page(
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Organisation.code, Organisation.id).limit(limit).offset(offset))
+    rows = session.scalars(
+        query.order_by(Organisation.code, Organisation.id).limit(limit).offset(offset)
+    )
     return list(rows), total
 
 

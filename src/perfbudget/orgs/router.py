@@ -14,7 +14,7 @@ from perfbudget.orgs.schemas import (
     OrganisationStatusChange,
     OrganisationUpdate,
 )
-from perfbudget.pagination import Page, PageDep
+from perfbudget.pagination import Page
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
@@ -25,10 +25,9 @@ def list_organisations(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.org_read)],
     filters: Annotated[OrganisationFilter, Query()],
-    page: PageDep,
 ) -> Page[OrganisationRead]:
     """List organisations (a department user sees its own subtree)."""
-    return service.list_organisations(session, actor, filters, page)
+    return service.list_organisations(session, actor, filters)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_organisation")

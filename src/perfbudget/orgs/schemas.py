@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import Field
 
 from perfbudget.orgs.models import OrganisationKind
+from perfbudget.pagination import ListQuery
 from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
 
 CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
@@ -26,7 +27,7 @@ class OrganisationStatusChange(VersionedUpdate):
     pass
 
 
-class OrganisationFilter(RequestModel):
+class OrganisationFilter(ListQuery):
     parent_id: int | None = Field(default=None, description="Direct children of this organisation")
     kind: OrganisationKind | None = None
     active: bool | None = None

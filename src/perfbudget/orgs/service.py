@@ -13,7 +13,7 @@ from perfbudget.orgs.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
-from perfbudget.pagination import Page, PageParams
+from perfbudget.pagination import Page
 from perfbudget.versioning import check_version
 
 AUDITED_FIELDS = ("code", "name_zh", "name_en", "kind", "parent_id", "path", "is_active")
@@ -163,14 +163,14 @@ def set_active(
 
 
 def list_organisations(
-    session: Session, actor: Actor, filters: OrganisationFilter, page: PageParams
+    session: Session, actor: Actor, filters: OrganisationFilter
 ) -> Page[OrganisationRead]:
     rows, total = repository.list_page(
-        session, actor, filters, limit=page.limit, offset=page.offset
+        session, actor, filters, limit=filters.limit, offset=filters.offset
     )
     return Page[OrganisationRead](
         items=[OrganisationRead.model_validate(row) for row in rows],
         total=total,
-        limit=page.limit,
-        offset=page.offset,
+        limit=filters.limit,
+        offset=filters.offset,
     )

@@ -6,7 +6,7 @@ from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.pagination import Page, PageDep
+from perfbudget.pagination import Page
 from perfbudget.users import service
 from perfbudget.users.schemas import (
     PasswordReset,
@@ -25,10 +25,10 @@ Writer = Annotated[Actor, Allowed(Permission.user_write)]
 
 @router.get("", operation_id="list_users")
 def list_users(
-    session: SessionDep, actor: Reader, filters: Annotated[UserFilter, Query()], page: PageDep
+    session: SessionDep, actor: Reader, filters: Annotated[UserFilter, Query()]
 ) -> Page[UserRead]:
     """List user accounts."""
-    return service.list_users(session, filters, page)
+    return service.list_users(session, filters)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_user")

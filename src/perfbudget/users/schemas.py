@@ -2,6 +2,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
+from perfbudget.pagination import ListQuery
 from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
 from perfbudget.users.models import Role
 
@@ -37,7 +38,7 @@ class PasswordReset(VersionedUpdate):
     temporary_password: str = Field(min_length=1, max_length=256)
 
 
-class UserFilter(RequestModel):
+class UserFilter(ListQuery):
     role: Role | None = None
     organisation_id: int | None = None
     active: bool | None = None

@@ -8,7 +8,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.errors import Conflict, RuleViolation, not_found
 from perfbudget.orgs import repository as org_repository
-from perfbudget.pagination import Page, PageParams
+from perfbudget.pagination import Page
 from perfbudget.users import repository
 from perfbudget.users.models import Role, User
 from perfbudget.users.schemas import PasswordReset, UserCreate, UserFilter, UserRead, UserUpdate
@@ -31,13 +31,13 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def list_users(session: Session, filters: UserFilter, page: PageParams) -> Page[UserRead]:
-    rows, total = repository.list_page(session, filters, limit=page.limit, offset=page.offset)
+def list_users(session: Session, filters: UserFilter) -> Page[UserRead]:
+    rows, total = repository.list_page(session, filters, limit=filters.limit, offset=filters.offset)
     return Page[UserRead](
         items=[UserRead.model_validate(row) for row in rows],
         total=total,
-        limit=page.limit,
-        offset=page.offset,
+        limit=filters.limit,
+        offset=filters.offset,
     )
 
 
@@ -158,8 +158,9 @@ def set_active(
     return user
 
 
-def reset_password(session: Session, actor: Actor, user_id: int, data: PasswordReset,
-                   if_match: str | None) -> User:
+def reset_password(
+    session: Session, actor: Actor, user_id: int, data: PasswordReset, if_match: str | None
+) -> User:
     """An administrator sets a temporary password; the user must change it at next login."""
     user = get_user(session, user_id)
     check_version(user.version, data.version, if_match)
@@ -181,8 +182,9 @@ def reset_password(session: Session, actor: Actor, user_id: int, data: PasswordR
     return user
 
 
-def unlock(session: Session, actor: Actor, user_id: int, version: int | None,
-           if_match: str | None) -> User:
+def unlock(
+    session: Session, actor: Actor, user_id: int, version: int | None, if_match: str | None
+) -> User:
     user = get_user(session, user_id)
     check_version(user.version, version, if_match)
     before = {"locked_until": user.locked_until, "failed_login_count": user.failed_login_count}

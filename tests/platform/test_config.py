@@ -1,0 +1,57 @@
+"""Settings refuse unsafe production configurations; development keeps a generated secret."""
+
+import stat
+
+import pytest
+from pydantic import ValidationError
+
+from perfbudget.config import Settings
+
+PG = "postgresql+psycopg://perfbudget@db.internal/perfbudget"
+
+
+def test_production_requires_a_long_secret():
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(env="production", database_url=PG, secret_key=None)
+    with pytest.raises(ValidationError, match="32 bytes"):
+        Settings(env="production", database_url=PG, secret_key="x" * 31)
+    assert Settings(env="production", database_url=PG, secret_key="x" * 32).is_production
+
+
+def test_production_refuses_sqlite_unless_allowed():
+    with pytest.raises(ValidationError, match="SQLite"):
+        Settings(env="production", database_url="sqlite:///prod.db", secret_key="k" * 40)
+    allowed = Settings(
+        env="production",
+        database_url="sqlite:///prod.db",
+        secret_key="k" * 40,
+        allow_sqlite_in_production=True,
+    )
+    assert allowed.is_sqlite
+
+
+def test_development_generates_a_secret_once_and_keeps_it(tmp_path):
+    path = tmp_path / "secret"
+    settings = Settings(env="development", secret_key=None, secret_file=path)
+    first = settings.signing_key()
+    assert len(first) >= 43
+    assert settings.signing_key() == first
+    assert Settings(env="development", secret_key=None, secret_file=path).signing_key() == first
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    other = Settings(env="development", secret_key=None, secret_file=tmp_path / "other")
+    assert other.signing_key() != first
+
+
+def test_environment_variables_are_read(monkeypatch):
+    monkeypatch.setenv("PERFBUDGET_ACCESS_TOKEN_MINUTES", "15")
+    monkeypatch.setenv("PERFBUDGET_CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("PERFBUDGET_LOCKOUT_THRESHOLD", "3")
+    settings = Settings()
+    assert settings.access_token_minutes == 15
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+    assert settings.lockout_threshold == 3
+
+
+def test_token_lifetime_is_bounded():
+    with pytest.raises(ValidationError):
+        Settings(access_token_minutes=0)
