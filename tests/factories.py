@@ -24,6 +24,10 @@ def demo_org(session: Session, code: str) -> Organisation:
     return org
 
 
+# Factories commit (a savepoint inside the test's transaction): a later refused request
+# rolls back its own work, never the rows the test put in place.
+
+
 def make_org(
     session: Session,
     *,
@@ -33,7 +37,7 @@ def make_org(
     name_zh: str | None = None,
 ) -> Organisation:
     n = next(_sequence)
-    return org_service.create_organisation(
+    org = org_service.create_organisation(
         session,
         FACTORY,
         OrganisationCreate(
@@ -43,6 +47,8 @@ def make_org(
             parent_id=parent.id if parent else None,
         ),
     )
+    session.commit()
+    return org
 
 
 def make_user(
@@ -55,7 +61,7 @@ def make_user(
     must_change_password: bool = False,
 ) -> User:
     n = next(_sequence)
-    return user_service.create_user(
+    user = user_service.create_user(
         session,
         FACTORY,
         UserCreate(
@@ -67,3 +73,5 @@ def make_user(
         ),
         must_change_password=must_change_password,
     )
+    session.commit()
+    return user

@@ -33,3 +33,4 @@ def configure_logging(level: str = "INFO") -> None:
         logger.handlers[:] = []
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # our access log replaces it
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)  # readyz polls

@@ -18,13 +18,19 @@ def if_match_header(
 def check_version(current: int, body_version: int | None, if_match: str | None) -> None:
     """Refuse a stale write with 409 VERSION_CONFLICT; a write without a version with 428."""
     expected = body_version
-    if expected is None and if_match is not None:
+    if if_match is not None:
         raw = if_match.strip().removeprefix("W/").strip('"')
         if not raw.isdigit():
             raise Unprocessable(
                 "INVALID_IF_MATCH",
                 'If-Match must carry the row version, e.g. "3".',
                 'If-Match 须为记录版本号，例如 "3"。',
+            )
+        if expected is not None and expected != int(raw):
+            raise Unprocessable(
+                "VERSION_AMBIGUOUS",
+                "The body's version and If-Match disagree; send one of them.",
+                "请求体中的 version 与 If-Match 不一致，请只提供其中之一。",
             )
         expected = int(raw)
     if expected is None:

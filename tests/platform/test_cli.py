@@ -1,27 +1,47 @@
-"""The perfbudget command: users create, demo load, openapi check."""
+"""The perfbudget command, end to end on a database of its own: db upgrade, demo load,
+users create, openapi export/check."""
 
 import json
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from perfbudget import cli
 from perfbudget.config import get_settings
-from perfbudget.db import get_engine
+from perfbudget.db import get_engine, get_sessionmaker
 from perfbudget.users import repository as user_repository
 
 
+def _clear_caches() -> None:
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+
+
 @pytest.fixture
-def cleanup_cli_users(engine):
-    """The CLI commits for real: remove its accounts so other tests see the demo county only."""
-    yield
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM users WHERE username IN ('clinew', 'weakling')"))
+def cli_database(monkeypatch, tmp_path) -> Iterator[str]:
+    """Point the CLI at a fresh SQLite file; the suite's own database is left alone."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = get_engine()
+    monkeypatch.setenv("PERFBUDGET_DATABASE_URL", url)
+    _clear_caches()
+    try:
+        yield url
+    finally:
+        get_engine().dispose()
+        monkeypatch.undo()
+        _clear_caches()
+        assert get_engine().url == engine.url
 
 
-@pytest.mark.usefixtures("cleanup_cli_users")
-def test_users_create_makes_an_account_that_must_change_its_password(monkeypatch, capsys):
+def test_upgrade_demo_and_users_create(cli_database, monkeypatch, capsys):
+    assert cli.main(["db", "upgrade"]) == 0
+    assert cli.main(["demo", "load"]) == 0
+    assert "demo county loaded" in capsys.readouterr().out
+    assert cli.main(["demo", "load"]) == 0
+    assert "already present" in capsys.readouterr().out
+
     monkeypatch.setenv("PERFBUDGET_NEW_PASSWORD", "Cli#Password2026")
     code = cli.main(
         ["users", "create", "--username", "clinew", "--role", "department", "--org-code", "202"]
@@ -30,33 +50,32 @@ def test_users_create_makes_an_account_that_must_change_its_password(monkeypatch
     assert "created user clinew" in capsys.readouterr().out
     with Session(get_engine()) as session:
         user = user_repository.get_by_username(session, "clinew")
-        assert user is not None and user.must_change_password
-        assert user.organisation is not None and user.organisation.code == "202"
+        assert user is not None
+        assert user.must_change_password
+        assert user.organisation is not None
+        assert user.organisation.code == "202"
+
     assert cli.main(["users", "create", "--username", "clinew", "--role", "expert"]) == 2
     assert "USERNAME_TAKEN" in capsys.readouterr().err
-
-
-@pytest.mark.usefixtures("cleanup_cli_users")
-def test_users_create_enforces_the_password_policy(monkeypatch, capsys):
+    assert cli.main(["users", "create", "--username", "x1y", "--role", "department"]) == 2
+    assert "ORGANISATION_REQUIRED" in capsys.readouterr().err
     monkeypatch.setenv("PERFBUDGET_NEW_PASSWORD", "short")
     assert cli.main(["users", "create", "--username", "weakling", "--role", "expert"]) == 2
     assert "PASSWORD_POLICY" in capsys.readouterr().err
 
 
-def test_demo_load_is_idempotent_and_refused_in_production(monkeypatch, engine, capsys):
-    assert cli.main(["demo", "load"]) == 0
-    assert "already present" in capsys.readouterr().out
+def test_demo_load_is_refused_in_production(cli_database, monkeypatch, capsys):
+    assert cli.main(["db", "upgrade"]) == 0
     monkeypatch.setenv("PERFBUDGET_ENV", "production")
     monkeypatch.setenv("PERFBUDGET_ALLOW_SQLITE_IN_PRODUCTION", "true")
-    get_settings.cache_clear()
-    try:
-        assert cli.main(["demo", "load"]) == 2
-        assert "refused" in capsys.readouterr().err
-    finally:
-        get_settings.cache_clear()
+    _clear_caches()
+    assert cli.main(["demo", "load"]) == 2
+    assert "refused" in capsys.readouterr().err
+    with Session(get_engine()) as session:
+        assert user_repository.get_by_username(session, "admin") is None
 
 
-def test_openapi_export_and_check(tmp_path, capsys):
+def test_openapi_export_and_check(tmp_path):
     target = tmp_path / "openapi.json"
     assert cli.main(["openapi", "check", "--output", str(target)]) == 1
     assert cli.main(["openapi", "export", "--output", str(target)]) == 0

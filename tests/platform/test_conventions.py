@@ -4,23 +4,12 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from perfbudget.enums import registered_enums
-
-PROBLEM = "application/problem+json"
-
-
-def _is_problem(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert {"type", "title", "status", "detail", "code"} <= set(body)
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
+from tests.problems import assert_problem
 
 
 def test_routing_404_and_405_are_problems(client, auth):
-    _is_problem(client.get("/api/v1/nothing-here"), 404, "NOT_FOUND")
-    _is_problem(
+    assert_problem(client.get("/api/v1/nothing-here"), 404, "NOT_FOUND")
+    assert_problem(
         client.delete("/api/v1/organisations", headers=auth("admin")), 405, "METHOD_NOT_ALLOWED"
     )
 
@@ -29,7 +18,7 @@ def test_validation_errors_list_every_field(client, auth):
     response = client.post(
         "/api/v1/organisations", json={"code": "", "kind": "planet"}, headers=auth("admin")
     )
-    body = _is_problem(response, 422, "VALIDATION_FAILED")
+    body = assert_problem(response, 422, "VALIDATION_FAILED")
     fields = {error["field"] for error in body["errors"]}
     assert {"body.code", "body.kind", "body.name_zh"} <= fields
 
@@ -40,7 +29,7 @@ def test_malformed_json_is_a_problem(client, auth):
         content=b"{not json",
         headers={**auth("admin"), "content-type": "application/json"},
     )
-    _is_problem(response, 422, "VALIDATION_FAILED")
+    assert_problem(response, 422, "VALIDATION_FAILED")
 
 
 def test_detail_follows_accept_language(client):
@@ -69,13 +58,13 @@ def test_unhandled_errors_leak_nothing(app, db, auth, engine):
             response = client.get("/api/v1/test-crash", headers={"X-Request-ID": "req-500"})
     finally:
         app.router.routes.pop()
-    body = _is_problem(response, 500, "INTERNAL_ERROR")
+    body = assert_problem(response, 500, "INTERNAL_ERROR")
     assert body["request_id"] == "req-500"
     assert "SELECT" not in response.text and "Traceback" not in response.text
 
 
 def test_limit_above_100_is_refused(client, auth):
-    body = _is_problem(
+    body = assert_problem(
         client.get("/api/v1/organisations?limit=101", headers=auth("finance")),
         422,
         "VALIDATION_FAILED",
@@ -87,7 +76,7 @@ def test_limit_above_100_is_refused(client, auth):
 
 
 def test_unknown_query_parameters_are_refused(client, auth):
-    _is_problem(
+    assert_problem(
         client.get("/api/v1/organisations?stauts=active", headers=auth("finance")),
         422,
         "VALIDATION_FAILED",
@@ -101,7 +90,7 @@ def test_json_body_over_1_mib_is_413(client, auth):
         content=big,
         headers={**auth("admin"), "content-type": "application/json"},
     )
-    body = _is_problem(declared, 413, "PAYLOAD_TOO_LARGE")
+    body = assert_problem(declared, 413, "PAYLOAD_TOO_LARGE")
     assert body["limit_bytes"] == 1024 * 1024
 
     def chunks():
@@ -115,7 +104,7 @@ def test_json_body_over_1_mib_is_413(client, auth):
         content=chunks(),
         headers={**auth("admin"), "content-type": "application/json"},
     )
-    _is_problem(streamed, 413, "PAYLOAD_TOO_LARGE")
+    assert_problem(streamed, 413, "PAYLOAD_TOO_LARGE")
 
 
 def test_request_id_is_echoed_or_generated(client):

@@ -100,6 +100,25 @@ def record(
     return event
 
 
+def record_change(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    entity_type: str,
+    entity_id: int | str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEvent | None:
+    """Record a create (before None) or an edit; an edit that changed nothing leaves no event."""
+    changes = diff(before, after)
+    if before is not None and not changes.get("after") and not changes.get("before"):
+        return None
+    return record(
+        session, actor, action, entity_type=entity_type, entity_id=entity_id, changes=changes
+    )
+
+
 @dataclass(frozen=True)
 class ChainReport:
     intact: bool

@@ -75,12 +75,11 @@ def decode(settings: Settings, token: str) -> TokenClaims:
     missing = [name for name in REQUIRED_CLAIMS if name not in claims]
     if missing:
         raise InvalidToken(f"missing claims: {missing}")
-    try:
-        return TokenClaims(
-            user_id=int(claims["sub"]),
-            role=str(claims["role"]),
-            token_version=int(claims["ver"]),
-            jti=str(claims["jti"]),
-        )
-    except (TypeError, ValueError) as exc:
-        raise InvalidToken("malformed claims") from exc
+    sub, ver = claims["sub"], claims["ver"]
+    if not (isinstance(sub, str) and sub.isdigit() and len(sub) <= 18):
+        raise InvalidToken("malformed subject")
+    if not (isinstance(ver, int) and not isinstance(ver, bool) and 0 < ver < 2**31):
+        raise InvalidToken("malformed token version")
+    return TokenClaims(
+        user_id=int(sub), role=str(claims["role"]), token_version=ver, jti=str(claims["jti"])
+    )

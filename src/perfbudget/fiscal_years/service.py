@@ -92,13 +92,14 @@ def update_parameters(
     before = fiscal_year.parameters
     fiscal_year.parameters = parameters.model_dump(mode="json")
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "fiscal_year.parameters_changed",
         entity_type="fiscal_year",
         entity_id=fiscal_year.year,
-        changes=audit.diff(before, fiscal_year.parameters),
+        before=before,
+        after=fiscal_year.parameters,
     )
     return fiscal_year
 
@@ -117,12 +118,13 @@ def change_status(
     before = fiscal_year.status
     fiscal_year.status = target
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "fiscal_year.status_changed",
         entity_type="fiscal_year",
         entity_id=fiscal_year.year,
-        changes=audit.diff({"status": before.value}, {"status": target.value}),
+        before={"status": before.value},
+        after={"status": target.value},
     )
     return fiscal_year

@@ -80,6 +80,32 @@ def move_subtree(session: Session, old_prefix: str, new_prefix: str) -> None:
             Organisation.path.startswith(old_prefix, autoescape=True),
             Organisation.path != old_prefix,
         )
-        .values(path=new_prefix + func.substr(Organisation.path, len(old_prefix) + 1))
+        .values(
+            path=new_prefix + func.substr(Organisation.path, len(old_prefix) + 1),
+            version=Organisation.version + 1,
+        )
         .execution_options(synchronize_session="fetch")
+    )
+
+
+def set_path(session: Session, org: Organisation, path: str) -> None:
+    """Set the path of a new row (its id is known only after insert) without a version bump."""
+    session.execute(
+        update(Organisation)
+        .where(Organisation.id == org.id)
+        .values(path=path)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def count_active_users(session: Session, org_id: int) -> int:
+    from perfbudget.users.models import User
+
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.organisation_id == org_id, User.is_active.is_(True))
+        )
+        or 0
     )

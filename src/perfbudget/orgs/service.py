@@ -70,15 +70,15 @@ def create_organisation(session: Session, actor: Actor, data: OrganisationCreate
     )
     session.add(org)
     session.flush()
-    org.path = f"{parent.path if parent else '/'}{org.id}/"
-    session.flush()
-    audit.record(
+    repository.set_path(session, org, f"{parent.path if parent else '/'}{org.id}/")
+    audit.record_change(
         session,
         actor,
         "organisation.created",
         entity_type="organisation",
         entity_id=org.id,
-        changes=audit.diff(None, audit.snapshot(org, AUDITED_FIELDS)),
+        before=None,
+        after=audit.snapshot(org, AUDITED_FIELDS),
     )
     return org
 
@@ -96,13 +96,14 @@ def update_organisation(
     if "parent_id" in data.model_fields_set and data.parent_id != org.parent_id:
         _move(session, org, data.parent_id)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "organisation.updated",
         entity_type="organisation",
         entity_id=org.id,
-        changes=audit.diff(before, audit.snapshot(org, AUDITED_FIELDS)),
+        before=before,
+        after=audit.snapshot(org, AUDITED_FIELDS),
     )
     return org
 
@@ -141,6 +142,12 @@ def set_active(
             "Deactivate the subordinate units first.",
             "请先停用其所属单位。",
         )
+    if not active and repository.count_active_users(session, org.id):
+        raise RuleViolation(
+            "ORGANISATION_HAS_ACTIVE_USERS",
+            "Disable or re-bind the organisation's user accounts first.",
+            "请先停用或改绑该机构的用户账号。",
+        )
     if active and org.parent_id is not None:
         parent = repository.get_unscoped(session, org.parent_id)
         if parent is not None and not parent.is_active:
@@ -151,13 +158,14 @@ def set_active(
             )
     org.is_active = active
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "organisation.activated" if active else "organisation.deactivated",
         entity_type="organisation",
         entity_id=org.id,
-        changes=audit.diff({"is_active": not active}, {"is_active": active}),
+        before={"is_active": not active},
+        after={"is_active": active},
     )
     return org
 

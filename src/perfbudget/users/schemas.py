@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from perfbudget.pagination import ListQuery
 from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
@@ -14,9 +15,9 @@ class UserCreate(RequestModel):
     display_name: str = Field(min_length=1, max_length=100)
     role: Role
     organisation_id: int | None = Field(default=None, description="Required for department users")
-    initial_password: str = Field(
-        min_length=1, max_length=256, description="Must be changed at first login"
-    )
+    initial_password: Annotated[
+        str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256)
+    ] = Field(description="Must be changed at first login")
 
     @field_validator("username")
     @classmethod
@@ -35,7 +36,9 @@ class UserVersion(VersionedUpdate):
 
 
 class PasswordReset(VersionedUpdate):
-    temporary_password: str = Field(min_length=1, max_length=256)
+    temporary_password: Annotated[
+        str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256)
+    ]
 
 
 class UserFilter(ListQuery):

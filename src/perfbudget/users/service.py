@@ -84,13 +84,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "user.created",
         entity_type="user",
         entity_id=user.id,
-        changes=audit.diff(None, audit.snapshot(user, AUDITED_FIELDS)),
+        before=None,
+        after=audit.snapshot(user, AUDITED_FIELDS),
     )
     return user
 
@@ -105,23 +106,33 @@ def update_user(
     organisation_id = (
         data.organisation_id if "organisation_id" in data.model_fields_set else user.organisation_id
     )
-    _check_binding(session, role, organisation_id)
+    rebinding = role != user.role or organisation_id != user.organisation_id
+    if role != user.role and user.id == actor.user_id:
+        raise RuleViolation(
+            "CANNOT_CHANGE_OWN_ROLE",
+            "You cannot change your own role; ask another administrator.",
+            "不能修改自己的角色，请由其他管理员操作。",
+        )
+    if rebinding:
+        # only a new binding is checked: renaming a user of a since-deactivated organisation works
+        _check_binding(session, role, organisation_id)
     if data.display_name is not None:
         user.display_name = data.display_name
-    if role != user.role or organisation_id != user.organisation_id:
+    if rebinding:
         # a new role or organisation means new powers: tokens issued before must stop working
         user.role = role
         user.organisation_id = organisation_id
         user.token_version += 1
     session.flush()
     session.refresh(user, ["organisation"])
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "user.updated",
         entity_type="user",
         entity_id=user.id,
-        changes=audit.diff(before, audit.snapshot(user, AUDITED_FIELDS)),
+        before=before,
+        after=audit.snapshot(user, AUDITED_FIELDS),
     )
     return user
 
@@ -138,7 +149,7 @@ def set_active(
     check_version(user.version, version, if_match)
     if active == user.is_active:
         return user
-    if not active and user.id == actor.user_id:
+    if not active and user.id == actor.user_id:  # an admin cannot lock the door behind them
         raise RuleViolation(
             "CANNOT_DISABLE_SELF",
             "You cannot disable your own account.",
@@ -147,13 +158,14 @@ def set_active(
     user.is_active = active
     user.token_version += 1
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "user.enabled" if active else "user.disabled",
         entity_type="user",
         entity_id=user.id,
-        changes=audit.diff({"is_active": not active}, {"is_active": active}),
+        before={"is_active": not active},
+        after={"is_active": active},
     )
     return user
 
@@ -177,7 +189,7 @@ def reset_password(
         "user.password_reset",
         entity_type="user",
         entity_id=user.id,
-        changes=audit.diff({"must_change_password": False}, {"must_change_password": True}),
+        changes={"after": {"must_change_password": True, "token_version": user.token_version}},
     )
     return user
 
@@ -191,12 +203,13 @@ def unlock(
     user.failed_login_count = 0
     user.locked_until = None
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "user.unlocked",
         entity_type="user",
         entity_id=user.id,
-        changes=audit.diff(before, {"locked_until": None, "failed_login_count": 0}),
+        before=before,
+        after={"locked_until": None, "failed_login_count": 0},
     )
     return user

@@ -1,0 +1,23 @@
+import pytest
+from sqlalchemy.orm import Session
+
+from perfbudget.users import repository as user_repository
+from perfbudget.users.models import User
+
+TOKEN_URL = "/api/v1/auth/token"
+ME_URL = "/api/v1/auth/me"
+PASSWORD_URL = "/api/v1/auth/password"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def user(db: Session) -> User:
+    """The demo finance account (password DEMO_PASSWORD): signed in without paying for a new
+    Argon2 hash; whatever a test does to it is rolled back."""
+    account = user_repository.get_by_username(db, "finance")
+    assert account is not None
+    assert not account.must_change_password
+    return account
