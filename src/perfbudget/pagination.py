@@ -1,13 +1,17 @@
 """List conventions: limit/offset, {items, total, limit, offset}."""
 
-from typing import Generic, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from perfbudget.schemas import RequestModel
 
 MAX_LIMIT = 100
 T = TypeVar("T")
+S = TypeVar("S", bound=BaseModel)
 
 
 class ListQuery(RequestModel):
@@ -22,3 +26,26 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def fetch_page(
+    session: Session,
+    query: Select[Any],
+    order_by: Sequence[Any],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[Any], int]:
+    """Two statements whatever the page: the count, and the rows in a stable order."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(*order_by).limit(limit).offset(offset)))
+    return rows, total
+
+
+def page_of(schema: type[S], rows: Iterable[object], total: int, query: ListQuery) -> Page[S]:
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(row) for row in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )

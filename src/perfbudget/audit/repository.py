@@ -1,10 +1,11 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from perfbudget.audit.models import AuditChainHead, AuditEvent
+from perfbudget.pagination import fetch_page
 
 HEAD_ID = 1
 GENESIS_HASH = "0" * 64
@@ -63,6 +64,4 @@ def list_events(
         query = query.where(AuditEvent.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, query, [AuditEvent.seq.desc()], limit=limit, offset=offset)

@@ -13,7 +13,7 @@ from perfbudget.audit.models import AuditEvent
 from perfbudget.audit.schemas import AuditEventFilter, AuditEventRead
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
-from perfbudget.pagination import Page
+from perfbudget.pagination import Page, page_of
 
 _SECRET_MARKERS = ("password", "token", "secret", "hash")
 
@@ -160,9 +160,4 @@ def snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:
 
 def list_events(session: Session, filters: AuditEventFilter) -> Page[AuditEventRead]:
     rows, total = repository.list_events(session, **filters.model_dump())
-    return Page[AuditEventRead](
-        items=[AuditEventRead.model_validate(row) for row in rows],
-        total=total,
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    return page_of(AuditEventRead, rows, total, filters)

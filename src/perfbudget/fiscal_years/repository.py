@@ -1,8 +1,9 @@
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.fiscal_years.schemas import FiscalYearFilter
+from perfbudget.pagination import fetch_page
 
 
 def get_by_year(session: Session, year: int) -> FiscalYear | None:
@@ -21,6 +22,4 @@ def list_page(
     query = select(FiscalYear)
     if filters.status is not None:
         query = query.where(FiscalYear.status == filters.status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(FiscalYear.year.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, query, [FiscalYear.year.desc()], limit=limit, offset=offset)

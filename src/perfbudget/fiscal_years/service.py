@@ -9,7 +9,7 @@ from perfbudget.fiscal_years import repository
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.fiscal_years.schemas import FiscalYearCreate, FiscalYearFilter, FiscalYearRead
-from perfbudget.pagination import Page
+from perfbudget.pagination import Page, page_of
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 
@@ -34,12 +34,7 @@ def rule_parameters(session: Session, year: int) -> RuleParameters:
 
 def list_fiscal_years(session: Session, filters: FiscalYearFilter) -> Page[FiscalYearRead]:
     rows, total = repository.list_page(session, filters, limit=filters.limit, offset=filters.offset)
-    return Page[FiscalYearRead](
-        items=[FiscalYearRead.model_validate(row) for row in rows],
-        total=total,
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    return page_of(FiscalYearRead, rows, total, filters)
 
 
 def create_fiscal_year(session: Session, actor: Actor, data: FiscalYearCreate) -> FiscalYear:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from perfbudget.auth.principal import Actor
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationFilter
+from perfbudget.pagination import fetch_page
 
 Query = TypeVar("Query", bound=Select[Any])
 
@@ -54,11 +55,8 @@ def list_page(
                 Organisation.name_zh.contains(search, autoescape=True),
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Organisation.code, Organisation.id).limit(limit).offset(offset)
-    )
-    return list(rows), total
+    order = [Organisation.code, Organisation.id]
+    return fetch_page(session, query, order, limit=limit, offset=offset)
 
 
 def count_active_children(session: Session, org_id: int) -> int:

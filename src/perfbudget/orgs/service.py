@@ -13,7 +13,7 @@ from perfbudget.orgs.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
-from perfbudget.pagination import Page
+from perfbudget.pagination import Page, page_of
 from perfbudget.versioning import check_version
 
 AUDITED_FIELDS = ("code", "name_zh", "name_en", "kind", "parent_id", "path", "is_active")
@@ -176,9 +176,4 @@ def list_organisations(
     rows, total = repository.list_page(
         session, actor, filters, limit=filters.limit, offset=filters.offset
     )
-    return Page[OrganisationRead](
-        items=[OrganisationRead.model_validate(row) for row in rows],
-        total=total,
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    return page_of(OrganisationRead, rows, total, filters)

@@ -1,8 +1,9 @@
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from perfbudget.pagination import fetch_page
 from perfbudget.users.models import User
 from perfbudget.users.schemas import UserFilter
 
@@ -32,9 +33,7 @@ def list_page(
                 User.display_name.contains(search, autoescape=True),
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(User.username).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, query, [User.username], limit=limit, offset=offset)
 
 
 # Login bookkeeping goes around the ORM's version counter: signing in is not an edit

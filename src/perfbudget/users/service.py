@@ -8,7 +8,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.errors import Conflict, RuleViolation, not_found
 from perfbudget.orgs import repository as org_repository
-from perfbudget.pagination import Page
+from perfbudget.pagination import Page, page_of
 from perfbudget.users import repository
 from perfbudget.users.models import Role, User
 from perfbudget.users.schemas import PasswordReset, UserCreate, UserFilter, UserRead, UserUpdate
@@ -33,12 +33,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 def list_users(session: Session, filters: UserFilter) -> Page[UserRead]:
     rows, total = repository.list_page(session, filters, limit=filters.limit, offset=filters.offset)
-    return Page[UserRead](
-        items=[UserRead.model_validate(row) for row in rows],
-        total=total,
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    return page_of(UserRead, rows, total, filters)
 
 
 def _check_binding(session: Session, role: Role, organisation_id: int | None) -> None:
