@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
     alembic_ini: Path = PROJECT_ROOT / "alembic.ini"
+    # Attachments are stored here by SHA-256 (var/attachments/ab/abcdef…)
+    attachments_dir: Path = Path("var/attachments")
+    max_attachment_bytes: int = 20 * 1024 * 1024
     log_level: str = "INFO"
 
     @model_validator(mode="before")

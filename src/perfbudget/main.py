@@ -5,17 +5,22 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from perfbudget import __version__
+from perfbudget.assessments.router import router as assessments_router
 from perfbudget.audit.router import router as audit_router
 from perfbudget.auth.router import router as auth_router
+from perfbudget.budget_items.router import router as budget_items_router
 from perfbudget.config import Settings, get_settings
+from perfbudget.congress.router import router as congress_router
 from perfbudget.docs import install_docs
 from perfbudget.errors import install_error_handlers
 from perfbudget.fiscal_years.router import router as fiscal_years_router
 from perfbudget.health.router import router as health_router
+from perfbudget.indicators.router import router as indicators_router
 from perfbudget.logging_config import configure_logging
 from perfbudget.meta.router import router as meta_router
 from perfbudget.middleware import RequestContextMiddleware
 from perfbudget.orgs.router import router as orgs_router
+from perfbudget.targets.router import router as targets_router
 from perfbudget.users.router import router as users_router
 
 DESCRIPTION = """
@@ -33,6 +38,17 @@ TAGS = [
         "name": "fiscal-years",
         "description": "Fiscal years and rule parameters (预算年度与规则参数)",
     },
+    {
+        "name": "indicators",
+        "description": "Common indicator framework and department libraries (绩效指标体系, S2.2.1)",
+    },
+    {
+        "name": "budget-items",
+        "description": "Budget items, review and decisions (预算项目, S1.1, S3)",
+    },
+    {"name": "targets", "description": "Performance targets and filing checks (绩效目标, S2.2.2)"},
+    {"name": "assessments", "description": "Ex-ante performance assessment (事前绩效评估, S2.1)"},
+    {"name": "congress", "description": "Targets sent to the People's Congress (报送人大, S2.2.2)"},
     {"name": "audit", "description": "Tamper-evident audit trail (安全审计)"},
     {"name": "meta", "description": "Enums and labels for front ends"},
     {"name": "health", "description": "Liveness and readiness"},
@@ -44,6 +60,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     orgs_router,
     users_router,
     fiscal_years_router,
+    indicators_router,
+    budget_items_router,
+    targets_router,
+    assessments_router,
+    congress_router,
     audit_router,
     meta_router,
     health_router,

@@ -1,9 +1,30 @@
 """Import every model so Base.metadata is complete (Alembic, tests)."""
 
+from perfbudget.assessments.models import Assessment, AssessmentReview
+from perfbudget.attachments.models import Attachment
 from perfbudget.audit.models import AuditChainHead, AuditEvent
+from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.db import Base
 from perfbudget.fiscal_years.models import FiscalYear
+from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
 from perfbudget.orgs.models import Organisation
+from perfbudget.targets.models import TargetLine, TargetSet
 from perfbudget.users.models import User
 
-__all__ = ["AuditChainHead", "AuditEvent", "Base", "FiscalYear", "Organisation", "User"]
+__all__ = [
+    "Assessment",
+    "AssessmentReview",
+    "Attachment",
+    "AuditChainHead",
+    "AuditEvent",
+    "Base",
+    "BudgetItem",
+    "FiscalYear",
+    "FrameworkIndicator",
+    "ItemEvent",
+    "LibraryIndicator",
+    "Organisation",
+    "TargetLine",
+    "TargetSet",
+    "User",
+]

@@ -16,6 +16,18 @@ class Permission(LabeledEnum):
             "Maintain fiscal years and rule parameters",
         ),
         "audit:read": ("查看审计日志", "Read the audit trail"),
+        "budget_item:read": ("查看预算项目", "Read budget items"),
+        "budget_item:write": ("编报预算项目及绩效目标", "Prepare budget items and targets"),
+        "budget_item:department_review": ("主管部门审核", "Review as the parent department"),
+        "budget_item:finance_review": ("财政审核绩效目标", "Review targets as finance"),
+        "budget_item:decide": ("预算安排决定", "Decide budgets"),
+        "assessment:file": ("编报事前绩效评估", "File ex-ante assessments"),
+        "assessment:review": ("评审事前绩效评估", "Review assigned assessments"),
+        "assessment:manage": ("组织评审并出具结论", "Assign reviewers and conclude"),
+        "indicator:read": ("查看指标体系与指标库", "Read the indicator framework and libraries"),
+        "indicator_framework:write": ("维护共性指标框架", "Maintain the common framework"),
+        "indicator_library:write": ("维护部门指标库", "Maintain a department's library"),
+        "congress_package:read": ("查看报送人大的绩效目标", "Read the People's Congress package"),
     }
     org_read = "org:read"
     org_write = "org:write"
@@ -24,9 +36,23 @@ class Permission(LabeledEnum):
     fiscal_year_read = "fiscal_year:read"
     fiscal_year_write = "fiscal_year:write"
     audit_read = "audit:read"
+    item_read = "budget_item:read"
+    item_write = "budget_item:write"
+    item_department_review = "budget_item:department_review"
+    item_finance_review = "budget_item:finance_review"
+    item_decide = "budget_item:decide"
+    assessment_file = "assessment:file"
+    assessment_review = "assessment:review"
+    assessment_manage = "assessment:manage"
+    indicator_read = "indicator:read"
+    framework_write = "indicator_framework:write"
+    library_write = "indicator_library:write"
+    congress_read = "congress_package:read"
 
 
 _READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
+# what every role that takes part in the budget workflow reads (visibility is per object)
+_WORKFLOW_READ = {*_READ_COMMON, Permission.item_read, Permission.indicator_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # admin keeps users and organisations; no finance decisions
@@ -35,18 +61,38 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.finance: frozenset(
         {
-            *_READ_COMMON,
+            *_WORKFLOW_READ,
             Permission.user_read,
             Permission.fiscal_year_write,
             Permission.audit_read,
+            Permission.item_finance_review,
+            Permission.item_decide,
+            Permission.assessment_manage,
+            Permission.framework_write,
+            Permission.congress_read,
         }
     ),
-    Role.department: frozenset(_READ_COMMON),
-    Role.expert: frozenset(_READ_COMMON),
-    Role.third_party: frozenset(_READ_COMMON),
-    Role.investment: frozenset(_READ_COMMON),
+    Role.department: frozenset(
+        {
+            *_WORKFLOW_READ,
+            Permission.item_write,
+            Permission.item_department_review,
+            Permission.assessment_file,
+            Permission.library_write,
+        }
+    ),
+    Role.expert: frozenset({*_WORKFLOW_READ, Permission.assessment_review}),
+    Role.third_party: frozenset({*_WORKFLOW_READ, Permission.assessment_review}),
+    Role.investment: frozenset({*_WORKFLOW_READ, Permission.assessment_file}),
     # 人大 / 纪检: read everything, change nothing
-    Role.oversight: frozenset({*_READ_COMMON, Permission.user_read, Permission.audit_read}),
+    Role.oversight: frozenset(
+        {
+            *_WORKFLOW_READ,
+            Permission.user_read,
+            Permission.audit_read,
+            Permission.congress_read,
+        }
+    ),
 }
 
 

@@ -1,0 +1,151 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, ItemStatus
+from perfbudget.pagination import ListQuery
+from perfbudget.schemas import Money, RequestModel, ResponseModel, VersionedUpdate
+
+
+class BudgetItemCreate(RequestModel):
+    fiscal_year: int = Field(ge=2000, le=2100)
+    organisation_id: int = Field(description="The owning department or unit")
+    code: str | None = Field(default=None, max_length=40, description="Project code, if any")
+    name: str = Field(min_length=1, max_length=200)
+    kind: ItemKind
+    budget_book: BudgetBook = BudgetBook.general_public
+    fund_category: FundCategory = FundCategory.ordinary
+    new_major: bool = Field(default=False, description="New major policy or project (S2.1.1)")
+    capital_construction: bool = Field(default=False, description="基建投资 (S2.1.1)")
+    mid_year_addition: bool = Field(default=False, description="年中追加 (S2.2.2)")
+    serves_public: bool = Field(default=False, description="Serves the public directly")
+    requested_amount: Money = Field(gt=0)
+    description: str = Field(default="", max_length=10000)
+    continues_item_id: int | None = Field(
+        default=None, description="The previous year's item this one continues"
+    )
+
+
+class BudgetItemUpdate(VersionedUpdate):
+    code: str | None = Field(default=None, max_length=40)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: ItemKind | None = None
+    budget_book: BudgetBook | None = None
+    fund_category: FundCategory | None = None
+    new_major: bool | None = None
+    capital_construction: bool | None = None
+    serves_public: bool | None = None
+    requested_amount: Money | None = Field(default=None, gt=0)
+    description: str | None = Field(default=None, max_length=10000)
+    continues_item_id: int | None = None
+
+
+class ItemAction(VersionedUpdate):
+    pass
+
+
+class ReviewDecision(VersionedUpdate):
+    decision: Literal["approve", "return"]
+    reason: str | None = Field(default=None, max_length=4000, description="Required to return")
+
+
+class ReturnRequest(VersionedUpdate):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class BudgetDecisionRequest(VersionedUpdate):
+    decision: Literal["fund", "reject"]
+    approved_amount: Money | None = Field(default=None, gt=0, description="Required to fund")
+    reason: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="Required to reject, or to approve more than was requested",
+    )
+
+
+class BudgetItemFilter(ListQuery):
+    fiscal_year: int | None = None
+    organisation_id: int | None = None
+    kind: ItemKind | None = None
+    status: ItemStatus | None = None
+    budget_book: BudgetBook | None = None
+    fund_category: FundCategory | None = None
+    new_major: bool | None = None
+    capital_construction: bool | None = None
+    mid_year_addition: bool | None = None
+    search: str | None = Field(default=None, max_length=100)
+
+
+class OrganisationRef(ResponseModel):
+    id: int
+    code: str
+    name_zh: str
+
+
+class TargetSummary(ResponseModel):
+    number: int
+    status: str
+    line_count: int
+    total_weight: Decimal
+    approved_number: int | None = Field(description="The version in force, if any")
+
+
+class GateRead(ResponseModel):
+    code: str
+    clause: str
+    satisfied: bool
+    blocking: bool
+    message: str
+
+
+class GateSummary(ResponseModel):
+    passed: bool = Field(description="No blocking gate stands in the way of funding")
+    blocking: list[str] = Field(description="Codes of unsatisfied blocking gates")
+    warnings: list[str] = Field(description="Codes of unsatisfied warning gates")
+
+
+class BudgetItemRead(ResponseModel):
+    id: int
+    fiscal_year: int
+    organisation: OrganisationRef
+    code: str | None
+    name: str
+    kind: ItemKind
+    budget_book: BudgetBook
+    fund_category: FundCategory
+    new_major: bool
+    capital_construction: bool
+    mid_year_addition: bool
+    serves_public: bool
+    requested_amount: Money
+    approved_amount: Money | None
+    description: str
+    continues_item_id: int | None
+    status: ItemStatus
+    return_reason: str | None
+    decision_reason: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    targets: TargetSummary | None = None
+    gates: GateSummary | None = None
+
+
+class ItemEventRead(ResponseModel):
+    id: int
+    from_status: str | None
+    to_status: str
+    action: str
+    reason: str | None
+    user_id: int | None
+    occurred_at: datetime
+
+
+class GatesRead(ResponseModel):
+    item_id: int
+    passed: bool
+    gates: list[GateRead]
