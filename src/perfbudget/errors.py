@@ -132,7 +132,8 @@ def problem_response(
         if request_id:
             body["request_id"] = request_id
     if extra:
-        body.update(extra)
+        # extension members never overwrite the standard ones (RFC 9457 §3.2)
+        body.update({key: value for key, value in extra.items() if key not in body})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 

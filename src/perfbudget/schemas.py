@@ -27,3 +27,17 @@ Money = Annotated[
     Field(max_digits=18, decimal_places=2),
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
 ]
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+# Points (weights, scores) read as money does: two decimals.
+Points = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+]
+# A measured quantity (target values, actuals): as entered, without padding zeros.
+Quantity = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="json")]

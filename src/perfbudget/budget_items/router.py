@@ -1,3 +1,121 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import service
+from perfbudget.budget_items.schemas import (
+    BudgetDecisionRequest,
+    BudgetItemCreate,
+    BudgetItemFilter,
+    BudgetItemRead,
+    BudgetItemUpdate,
+    GatesRead,
+    ItemAction,
+    ItemEventRead,
+    ReturnRequest,
+    ReviewDecision,
+)
+from perfbudget.db import SessionDep
+from perfbudget.pagination import Page
+from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["budget-items"])
+Reader = Annotated[Actor, Allowed(Permission.item_read)]
+Preparer = Annotated[Actor, Allowed(Permission.item_write)]
+
+
+@router.get("", operation_id="list_budget_items")
+def list_budget_items(
+    session: SessionDep, actor: Reader, filters: Annotated[BudgetItemFilter, Query()]
+) -> Page[BudgetItemRead]:
+    """List budget items with their target summary and gate state."""
+    return service.list_items(session, actor, filters)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_budget_item")
+def create_budget_item(
+    session: SessionDep, actor: Preparer, body: BudgetItemCreate
+) -> BudgetItemRead:
+    """Start a budget request (a draft) for a project, policy or department budget."""
+    item = service.create_item(session, actor, body)
+    return service.read_items(session, [item])[0]
+
+
+@router.get("/{item_id}", operation_id="get_budget_item")
+def get_budget_item(session: SessionDep, actor: Reader, item_id: int) -> BudgetItemRead:
+    """Read one budget item with its target summary and gate state."""
+    return service.read_item(session, actor, item_id)
+
+
+@router.patch("/{item_id}", operation_id="update_budget_item")
+def update_budget_item(
+    session: SessionDep, actor: Preparer, item_id: int, body: BudgetItemUpdate, if_match: IfMatch
+) -> BudgetItemRead:
+    """Edit a draft or returned item."""
+    item = service.update_item(session, actor, item_id, body, if_match)
+    return service.read_items(session, [item])[0]
+
+
+@router.post("/{item_id}/submit", operation_id="submit_budget_item")
+def submit_budget_item(
+    session: SessionDep, actor: Preparer, item_id: int, body: ItemAction, if_match: IfMatch
+) -> BudgetItemRead:
+    """Submit the request with its targets (to the parent department first for a unit)."""
+    item = service.submit_item(session, actor, item_id, body.version, if_match)
+    return service.read_items(session, [item])[0]
+
+
+@router.post("/{item_id}/department-review", operation_id="review_budget_item_as_department")
+def review_budget_item_as_department(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.item_department_review)],
+    item_id: int,
+    body: ReviewDecision,
+    if_match: IfMatch,
+) -> BudgetItemRead:
+    """The parent department approves a unit's request to finance, or returns it (S3)."""
+    item = service.department_review(session, actor, item_id, body, if_match)
+    return service.read_items(session, [item])[0]
+
+
+@router.post("/{item_id}/return", operation_id="return_budget_item")
+def return_budget_item(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.item_finance_review)],
+    item_id: int,
+    body: ReturnRequest,
+    if_match: IfMatch,
+) -> BudgetItemRead:
+    """Finance returns the request for changes, with reasons."""
+    item = service.return_item(session, actor, item_id, body, if_match)
+    return service.read_items(session, [item])[0]
+
+
+@router.get("/{item_id}/gates", operation_id="get_budget_item_gates")
+def get_budget_item_gates(session: SessionDep, actor: Reader, item_id: int) -> GatesRead:
+    """Every rule between this item and its money: satisfied or not, and why."""
+    return service.item_gates(session, actor, item_id)
+
+
+@router.post("/{item_id}/decision", operation_id="decide_budget_item")
+def decide_budget_item(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.item_decide)],
+    item_id: int,
+    body: BudgetDecisionRequest,
+    if_match: IfMatch,
+) -> BudgetItemRead:
+    """Fund (with the approved amount) or reject; refused while a gate is unsatisfied."""
+    item = service.decide(session, actor, item_id, body, if_match)
+    return service.read_items(session, [item])[0]
+
+
+@router.get("/{item_id}/history", operation_id="get_budget_item_history")
+def get_budget_item_history(
+    session: SessionDep, actor: Reader, item_id: int
+) -> list[ItemEventRead]:
+    """The item's transitions: who moved it, when, and why."""
+    return [ItemEventRead.model_validate(e) for e in service.history(session, actor, item_id)]

@@ -1,12 +1,11 @@
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, ItemStatus
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import Money, RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, VersionedUpdate
 
 
 class BudgetItemCreate(RequestModel):
@@ -88,7 +87,7 @@ class TargetSummary(ResponseModel):
     number: int
     status: str
     line_count: int
-    total_weight: Decimal
+    total_weight: Points
     approved_number: int | None = Field(description="The version in force, if any")
 
 

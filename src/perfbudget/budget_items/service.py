@@ -1,11 +1,63 @@
-"""Budget items (S1.1, S1.3): preparation, review chain (S3) and the funding decision."""
+"""Budget items (S1.1, S1.3): preparation, the review chain (S3) and the funding decision."""
 
 from sqlalchemy.orm import Session
 
+from perfbudget import clock
+from perfbudget.assessments import repository as assessment_repository
+from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import repository
-from perfbudget.budget_items.models import BudgetItem
-from perfbudget.errors import not_found
+from perfbudget.budget_items import gates, repository, rules
+from perfbudget.budget_items.models import BudgetItem, ItemEvent, ItemStatus
+from perfbudget.budget_items.schemas import (
+    BudgetDecisionRequest,
+    BudgetItemCreate,
+    BudgetItemFilter,
+    BudgetItemRead,
+    BudgetItemUpdate,
+    GateRead,
+    GatesRead,
+    GateSummary,
+    OrganisationRef,
+    ReturnRequest,
+    ReviewDecision,
+    TargetSummary,
+)
+from perfbudget.errors import RuleViolation, Unprocessable, not_found
+from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.orgs import repository as org_repository
+from perfbudget.pagination import Page
+from perfbudget.targets import service as target_service
+from perfbudget.versioning import check_version
+from perfbudget.workflow import check_transition
+
+I = ItemStatus  # noqa: E741 - the table reads better short
+TRANSITIONS = {
+    I.draft: frozenset({I.submitted}),
+    I.returned: frozenset({I.submitted}),
+    I.submitted: frozenset({I.department_review, I.finance_review}),
+    I.department_review: frozenset({I.finance_review, I.returned}),
+    I.finance_review: frozenset({I.funded, I.rejected, I.returned}),
+    I.funded: frozenset[ItemStatus](),
+    I.rejected: frozenset[ItemStatus](),
+}
+EDITABLE = (I.draft, I.returned)
+AUDITED_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "budget_book",
+    "fund_category",
+    "new_major",
+    "capital_construction",
+    "mid_year_addition",
+    "serves_public",
+    "requested_amount",
+    "description",
+    "continues_item_id",
+    "status",
+    "approved_amount",
+)
 
 
 def get_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
@@ -14,3 +66,350 @@ def get_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
     if item is None:
         raise not_found("Budget item", "预算项目")
     return item
+
+
+def _locked_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
+    item = repository.get_for_update(session, actor, item_id)
+    if item is None:
+        raise not_found("Budget item", "预算项目")
+    return item
+
+
+def _move(
+    session: Session,
+    actor: Actor,
+    item: BudgetItem,
+    target: ItemStatus,
+    action: str,
+    reason: str | None = None,
+) -> None:
+    check_transition(TRANSITIONS, "budget item", "预算项目", item.status, target)
+    before = item.status
+    item.status = target
+    repository.add_event(
+        session,
+        ItemEvent(
+            item_id=item.id,
+            from_status=before.value,
+            to_status=target.value,
+            action=action,
+            reason=reason,
+            user_id=actor.user_id,
+            occurred_at=clock.utcnow(),
+        ),
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"budget_item.{action}",
+        entity_type="budget_item",
+        entity_id=item.id,
+        changes={
+            "before": {"status": before.value},
+            "after": {"status": target.value},
+            "reason": reason,
+        },
+    )
+
+
+# --- preparation -------------------------------------------------------------------
+
+
+def create_item(session: Session, actor: Actor, data: BudgetItemCreate) -> BudgetItem:
+    fiscal_year = fiscal_year_service.get_fiscal_year(session, data.fiscal_year)
+    organisation = org_repository.get(session, actor, data.organisation_id)
+    if organisation is None or not organisation.is_active:
+        raise not_found("Organisation", "组织机构")
+    _check_year_open(fiscal_year.status, data.mid_year_addition)
+    if data.continues_item_id is not None:
+        _check_continuation(session, actor, data.continues_item_id, fiscal_year.year)
+    item = BudgetItem(
+        fiscal_year_id=fiscal_year.id,
+        organisation_id=organisation.id,
+        status=ItemStatus.draft,
+        created_by_id=actor.user_id,
+        **data.model_dump(exclude={"fiscal_year", "organisation_id"}),
+    )
+    session.add(item)
+    session.flush()
+    session.refresh(item)
+    audit.record_change(
+        session,
+        actor,
+        "budget_item.created",
+        entity_type="budget_item",
+        entity_id=item.id,
+        before=None,
+        after=audit.snapshot(item, AUDITED_FIELDS),
+    )
+    return item
+
+
+def _check_year_open(status: FiscalYearStatus, mid_year_addition: bool) -> None:
+    if mid_year_addition and status is not FiscalYearStatus.executing:
+        raise RuleViolation(
+            "MID_YEAR_ADDITION_NOT_OPEN",
+            "Mid-year additions are filed while the budget is being executed (S2.2.2).",
+            "年中追加仅可在预算执行期间申报（S2.2.2）。",
+        )
+    if not mid_year_addition and status is not FiscalYearStatus.preparing:
+        raise RuleViolation(
+            "FISCAL_YEAR_NOT_PREPARING",
+            "Annual budget requests are filed while the year is being prepared; "
+            "later requests are mid-year additions.",
+            "年度预算申请须在预算编制期间申报；此后的申请按年中追加办理。",
+        )
+
+
+def _check_continuation(session: Session, actor: Actor, item_id: int, year: int) -> None:
+    previous = repository.get(session, actor, item_id)
+    if previous is None or previous.fiscal_year.year >= year:
+        raise Unprocessable(
+            "CONTINUED_ITEM_INVALID",
+            "The continued item must be a visible item of an earlier fiscal year.",
+            "延续项目须为本单位以前年度的项目。",
+        )
+
+
+def update_item(
+    session: Session, actor: Actor, item_id: int, data: BudgetItemUpdate, if_match: str | None
+) -> BudgetItem:
+    item = get_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    check_version(item.version, data.version, if_match)
+    if item.status not in EDITABLE:
+        raise RuleViolation(
+            "ITEM_NOT_EDITABLE",
+            "Only a draft or returned item can be edited.",
+            "仅草稿或退回状态的预算项目可以修改。",
+            extra={"item_status": item.status.value},
+        )
+    before = audit.snapshot(item, AUDITED_FIELDS)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if "continues_item_id" in changes and changes["continues_item_id"] is not None:
+        _check_continuation(session, actor, changes["continues_item_id"], item.fiscal_year.year)
+    for field, value in changes.items():
+        if value is None and field not in ("code", "continues_item_id"):
+            continue
+        setattr(item, field, value)
+    session.flush()
+    audit.record_change(
+        session,
+        actor,
+        "budget_item.updated",
+        entity_type="budget_item",
+        entity_id=item.id,
+        before=before,
+        after=audit.snapshot(item, AUDITED_FIELDS),
+    )
+    return item
+
+
+# --- the review chain (S3) -----------------------------------------------------------
+
+
+def submit_item(
+    session: Session, actor: Actor, item_id: int, version: int | None, if_match: str | None
+) -> BudgetItem:
+    item = _locked_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    check_version(item.version, version, if_match)
+    check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.submitted)
+    target_service.submit_with_item(session, actor, item)
+    item.submitted_at = clock.utcnow()
+    item.return_reason = None
+    _move(session, actor, item, I.submitted, "submitted")
+    route = I.department_review if rules.needs_department_review(item) else I.finance_review
+    _move(session, actor, item, route, "routed")
+    return item
+
+
+def department_review(
+    session: Session, actor: Actor, item_id: int, data: ReviewDecision, if_match: str | None
+) -> BudgetItem:
+    item = _locked_item(session, actor, item_id)
+    rules.require_parent_reviewer(actor, item)
+    check_version(item.version, data.version, if_match)
+    if data.decision == "approve":
+        _move(session, actor, item, I.finance_review, "department_approved", data.reason)
+    else:
+        _return(session, actor, item, data.reason, "department_returned")
+    target_service.follow_item(session, item, item.status, data.reason)
+    return item
+
+
+def return_item(
+    session: Session, actor: Actor, item_id: int, data: ReturnRequest, if_match: str | None
+) -> BudgetItem:
+    """Finance sends the request back for changes."""
+    item = _locked_item(session, actor, item_id)
+    check_version(item.version, data.version, if_match)
+    if item.status is not I.finance_review:
+        check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.returned)
+    _return(session, actor, item, data.reason, "finance_returned")
+    target_service.follow_item(session, item, item.status, data.reason)
+    return item
+
+
+def _return(
+    session: Session, actor: Actor, item: BudgetItem, reason: str | None, action: str
+) -> None:
+    if not (reason or "").strip():
+        raise Unprocessable(
+            "REASON_REQUIRED", "Give the reasons for returning it.", "退回须说明理由。"
+        )
+    item.return_reason = reason
+    _move(session, actor, item, I.returned, action, reason)
+
+
+# --- the decision and its gates --------------------------------------------------------
+
+
+def _load(
+    session: Session, items: list[BudgetItem]
+) -> tuple[dict[int, tuple[TargetSummary | None, bool]], dict[int, gates.GateContext]]:
+    """Everything the gates and the summaries read, for a whole page of items, in a fixed
+    number of statements whatever the page size."""
+    ids = [item.id for item in items]
+    targets = target_service.summaries(session, ids)
+    assessments = assessment_repository.for_items(session, ids)
+    contexts = {
+        item.id: gates.GateContext(
+            item=item,
+            targets_approved=targets[item.id][1],
+            assessment=assessments.get(item.id),
+        )
+        for item in items
+    }
+    return targets, contexts
+
+
+def gate_contexts(session: Session, items: list[BudgetItem]) -> dict[int, gates.GateContext]:
+    return _load(session, items)[1]
+
+
+def item_gates(session: Session, actor: Actor, item_id: int) -> GatesRead:
+    item = get_item(session, actor, item_id)
+    results = gates.evaluate(gate_contexts(session, [item])[item.id])
+    return GatesRead(
+        item_id=item.id,
+        passed=not gates.blocking_failures(results),
+        gates=[_gate_read(gate) for gate in results],
+    )
+
+
+def _gate_read(gate: gates.Gate) -> GateRead:
+    return GateRead(
+        code=gate.code,
+        clause=gate.clause,
+        satisfied=gate.satisfied,
+        blocking=gate.blocking,
+        message=gate.message,
+    )
+
+
+def decide(
+    session: Session, actor: Actor, item_id: int, data: BudgetDecisionRequest, if_match: str | None
+) -> BudgetItem:
+    item = _locked_item(session, actor, item_id)
+    check_version(item.version, data.version, if_match)
+    if data.decision == "reject":
+        if not (data.reason or "").strip():
+            raise Unprocessable(
+                "REASON_REQUIRED", "Give the reasons for the rejection.", "不予安排须说明理由。"
+            )
+        check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.rejected)
+        item.approved_amount = None
+    else:
+        check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.funded)
+        _check_amount(item, data)
+        failures = gates.blocking_failures(gates.evaluate(gate_contexts(session, [item])[item.id]))
+        if failures:
+            first = failures[0]
+            raise RuleViolation(
+                first.code,
+                first.en,
+                first.zh,
+                extra={
+                    "clause": first.clause,
+                    "gates": [_gate_read(gate).model_dump() for gate in failures],
+                },
+            )
+        item.approved_amount = data.approved_amount
+    item.decision_reason = data.reason
+    item.decided_by_id = actor.user_id
+    item.decided_at = clock.utcnow()
+    _move(
+        session,
+        actor,
+        item,
+        I.funded if data.decision == "fund" else I.rejected,
+        "funded" if data.decision == "fund" else "rejected",
+        data.reason,
+    )
+    return item
+
+
+def _check_amount(item: BudgetItem, data: BudgetDecisionRequest) -> None:
+    if data.approved_amount is None:
+        raise Unprocessable(
+            "APPROVED_AMOUNT_REQUIRED", "State the approved amount.", "须填写批复金额。"
+        )
+    if data.approved_amount > item.requested_amount and not (data.reason or "").strip():
+        raise Unprocessable(
+            "REASON_REQUIRED",
+            "Approving more than was requested needs a reason.",
+            "批复金额超过申请金额须说明理由。",
+        )
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def to_read(
+    item: BudgetItem, targets: TargetSummary | None, gate_results: list[gates.Gate] | None
+) -> BudgetItemRead:
+    summary = None
+    if gate_results is not None:
+        summary = GateSummary(
+            passed=not gates.blocking_failures(gate_results),
+            blocking=[g.code for g in gate_results if g.blocking and not g.satisfied],
+            warnings=[g.code for g in gate_results if not g.blocking and not g.satisfied],
+        )
+    return BudgetItemRead.model_validate(
+        {
+            **{
+                field: getattr(item, field)
+                for field in BudgetItemRead.model_fields
+                if field not in ("fiscal_year", "organisation", "targets", "gates")
+            },
+            "fiscal_year": item.fiscal_year.year,
+            "organisation": OrganisationRef.model_validate(item.organisation),
+            "targets": targets,
+            "gates": summary,
+        }
+    )
+
+
+def read_items(session: Session, items: list[BudgetItem]) -> list[BudgetItemRead]:
+    summaries, contexts = _load(session, items)
+    return [
+        to_read(item, summaries[item.id][0], gates.evaluate(contexts[item.id])) for item in items
+    ]
+
+
+def read_item(session: Session, actor: Actor, item_id: int) -> BudgetItemRead:
+    return read_items(session, [get_item(session, actor, item_id)])[0]
+
+
+def list_items(session: Session, actor: Actor, filters: BudgetItemFilter) -> Page[BudgetItemRead]:
+    rows, total = repository.list_page(session, actor, filters)
+    return Page[BudgetItemRead](
+        items=read_items(session, rows), total=total, limit=filters.limit, offset=filters.offset
+    )
+
+
+def history(session: Session, actor: Actor, item_id: int) -> list[ItemEvent]:
+    get_item(session, actor, item_id)
+    return list(repository.events(session, item_id))

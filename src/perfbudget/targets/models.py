@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from perfbudget.db import Base, UTCDateTime
 from perfbudget.enums import LabeledEnum
-from perfbudget.indicators.models import Direction, IndicatorCategory
+from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
 from perfbudget.models_base import Timestamps, enum_type
 
 
@@ -74,3 +74,7 @@ class TargetLine(Base):
     framework_indicator_id: Mapped[int | None] = mapped_column(
         ForeignKey("framework_indicators.id")
     )
+
+    @property
+    def first_level(self) -> FirstLevel:
+        return self.category.first_level

@@ -1,3 +1,104 @@
+from typing import Annotated
+
 from fastapi import APIRouter
 
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items.schemas import ItemAction
+from perfbudget.db import SessionDep
+from perfbudget.targets import service
+from perfbudget.targets.schemas import (
+    FilingCheckReport,
+    TargetAdjustment,
+    TargetReview,
+    TargetSetRead,
+    TargetSetWrite,
+)
+from perfbudget.versioning import IfMatch
+
 router = APIRouter(prefix="/api/v1/budget-items", tags=["targets"])
+Reader = Annotated[Actor, Allowed(Permission.item_read)]
+Preparer = Annotated[Actor, Allowed(Permission.item_write)]
+
+
+@router.get("/{item_id}/targets", operation_id="get_targets")
+def get_targets(session: SessionDep, actor: Reader, item_id: int) -> TargetSetRead:
+    """The current version of the item's performance targets."""
+    return TargetSetRead.model_validate(service.current_set(session, actor, item_id))
+
+
+@router.put("/{item_id}/targets", operation_id="save_targets")
+def save_targets(
+    session: SessionDep, actor: Preparer, item_id: int, body: TargetSetWrite, if_match: IfMatch
+) -> TargetSetRead:
+    """Write the draft targets: overall goal and indicator lines (replaces the lines)."""
+    return TargetSetRead.model_validate(
+        service.write_targets(session, actor, item_id, body, if_match)
+    )
+
+
+@router.get("/{item_id}/targets/checks", operation_id="check_targets")
+def check_targets(session: SessionDep, actor: Reader, item_id: int) -> FilingCheckReport:
+    """Run the filing checks on the current targets without submitting them."""
+    return service.check_report(session, actor, item_id)
+
+
+@router.get("/{item_id}/targets/versions", operation_id="list_target_versions")
+def list_target_versions(session: SessionDep, actor: Reader, item_id: int) -> list[TargetSetRead]:
+    """Every version of the targets, newest first (approved ones stay readable)."""
+    return [TargetSetRead.model_validate(s) for s in service.list_versions(session, actor, item_id)]
+
+
+@router.get("/{item_id}/targets/versions/{number}", operation_id="get_target_version")
+def get_target_version(
+    session: SessionDep, actor: Reader, item_id: int, number: int
+) -> TargetSetRead:
+    """One version of the targets."""
+    return TargetSetRead.model_validate(service.get_version(session, actor, item_id, number))
+
+
+@router.post("/{item_id}/targets/submit", operation_id="submit_targets")
+def submit_targets(
+    session: SessionDep, actor: Preparer, item_id: int, body: ItemAction, if_match: IfMatch
+) -> TargetSetRead:
+    """Submit an adjustment, overall targets, or targets returned while the item is in review."""
+    return TargetSetRead.model_validate(
+        service.submit_targets(session, actor, item_id, body.version, if_match)
+    )
+
+
+@router.post("/{item_id}/targets/department-review", operation_id="review_targets_as_department")
+def review_targets_as_department(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.item_department_review)],
+    item_id: int,
+    body: TargetReview,
+    if_match: IfMatch,
+) -> TargetSetRead:
+    """The parent department approves a unit's targets to finance, or returns them (S3)."""
+    return TargetSetRead.model_validate(
+        service.department_review(session, actor, item_id, body, if_match)
+    )
+
+
+@router.post("/{item_id}/targets/finance-review", operation_id="review_targets_as_finance")
+def review_targets_as_finance(
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.item_finance_review)],
+    item_id: int,
+    body: TargetReview,
+    if_match: IfMatch,
+) -> TargetSetRead:
+    """Finance approves the targets (a precondition of funding, S2.2.2) or returns them."""
+    return TargetSetRead.model_validate(
+        service.finance_review(session, actor, item_id, body, if_match)
+    )
+
+
+@router.post("/{item_id}/targets/adjustments", operation_id="adjust_targets")
+def adjust_targets(
+    session: SessionDep, actor: Preparer, item_id: int, body: TargetAdjustment, if_match: IfMatch
+) -> TargetSetRead:
+    """Start an adjustment of approved targets: a new version, reviewed again."""
+    return TargetSetRead.model_validate(service.adjust(session, actor, item_id, body, if_match))

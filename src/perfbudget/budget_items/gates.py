@@ -1,0 +1,118 @@
+"""The gates between a budget request and its money. One function decides them, and both
+the funding decision and GET …/gates call it, so the explanation cannot disagree with
+the refusal."""
+
+from dataclasses import dataclass
+
+from perfbudget.assessments.models import Assessment, AssessmentConclusion, AssessmentStatus
+from perfbudget.budget_items.models import BudgetItem, ItemKind
+from perfbudget.i18n import pick
+
+
+@dataclass(frozen=True)
+class Gate:
+    code: str
+    clause: str
+    satisfied: bool
+    blocking: bool
+    zh: str
+    en: str
+
+    @property
+    def message(self) -> str:
+        return pick(self.zh, self.en)
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """What the gates read about one item, loaded in bulk for lists."""
+
+    item: BudgetItem
+    targets_approved: bool
+    assessment: Assessment | None
+
+
+def evaluate(context: GateContext) -> list[Gate]:
+    item = context.item
+    gates: list[Gate] = []
+    if item.kind is not ItemKind.department_overall:
+        ok = context.targets_approved
+        gates.append(
+            Gate(
+                "TARGETS_NOT_APPROVED",
+                "S2.2.2",
+                ok,
+                True,
+                "绩效目标已审核通过。"
+                if ok
+                else "绩效目标未经财政审核通过，不安排预算（S2.2.2）。",
+                "The performance targets are approved."
+                if ok
+                else "No approved performance targets, no budget (S2.2.2).",
+            )
+        )
+    if item.new_major and item.kind in (ItemKind.project, ItemKind.policy):
+        gates.extend(_assessment_gates(item, context.assessment))
+    return gates
+
+
+def _assessment_gates(item: BudgetItem, assessment: Assessment | None) -> list[Gate]:
+    concluded = assessment is not None and assessment.status is AssessmentStatus.concluded
+    gates: list[Gate] = []
+    if item.capital_construction:
+        ok = concluded and assessment is not None and assessment.assessor_role == "investment"
+        gates.append(
+            Gate(
+                "INVESTMENT_ASSESSMENT_REQUIRED",
+                "S2.1.1",
+                ok,
+                True,
+                "投资主管部门的事前评估已完成评审。"
+                if ok
+                else "基建投资项目须由投资主管部门开展事前绩效评估并经评审（S2.1.1）。",
+                "The investment authority's assessment has been reviewed."
+                if ok
+                else "A capital construction project needs an ex-ante assessment by the "
+                "investment authority, reviewed and concluded (S2.1.1).",
+            )
+        )
+    else:
+        gates.append(
+            Gate(
+                "ASSESSMENT_REQUIRED",
+                "S2.1.1",
+                concluded,
+                True,
+                "事前绩效评估已完成评审。"
+                if concluded
+                else "新出台重大政策、项目须开展事前绩效评估并经财政评审（S2.1.1）。",
+                "The ex-ante assessment has been reviewed."
+                if concluded
+                else "A new major policy or project needs an ex-ante performance assessment, "
+                "reviewed and concluded by the finance bureau (S2.1.1).",
+            )
+        )
+    refused = (
+        concluded
+        and assessment is not None
+        and assessment.final_conclusion is AssessmentConclusion.not_supported
+    )
+    gates.append(
+        Gate(
+            "ASSESSMENT_NOT_SUPPORTED",
+            "S2.1.2",
+            not refused,
+            True,
+            "事前绩效评估评审结论为“不予支持”，不安排预算（S2.1.2）。"
+            if refused
+            else "事前绩效评估评审结论未否定该项目。",
+            "The ex-ante assessment review concluded 'not supported' (S2.1.2)."
+            if refused
+            else "The assessment review has not rejected the item.",
+        )
+    )
+    return gates
+
+
+def blocking_failures(gates: list[Gate]) -> list[Gate]:
+    return [gate for gate in gates if gate.blocking and not gate.satisfied]

@@ -1,0 +1,444 @@
+"""Performance targets (S2.2.2): filed with the request, reviewed up the chain (S3),
+amend-only once approved."""
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from perfbudget import clock
+from perfbudget.audit import service as audit
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import rules
+from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
+from perfbudget.budget_items.schemas import TargetSummary
+from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
+from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.indicators import service as indicator_service
+from perfbudget.targets import repository
+from perfbudget.targets.checks import FilingCheck, run_checks
+from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
+from perfbudget.targets.schemas import (
+    FilingCheckRead,
+    FilingCheckReport,
+    TargetAdjustment,
+    TargetLineIn,
+    TargetReview,
+    TargetSetWrite,
+)
+from perfbudget.versioning import check_version
+from perfbudget.workflow import check_transition
+
+S = TargetSetStatus
+TRANSITIONS = {
+    S.draft: frozenset({S.department_review, S.finance_review}),
+    S.returned: frozenset({S.department_review, S.finance_review}),
+    S.department_review: frozenset({S.finance_review, S.returned}),
+    S.finance_review: frozenset({S.approved, S.returned}),
+    S.approved: frozenset({S.superseded}),
+    S.superseded: frozenset[TargetSetStatus](),
+}
+EDITABLE = (S.draft, S.returned)
+
+
+def _move(target_set: TargetSet, target: TargetSetStatus) -> None:
+    check_transition(TRANSITIONS, "target set", "绩效目标", target_set.status, target)
+    target_set.status = target
+
+
+def _not_found() -> Exception:
+    return not_found("Target set", "绩效目标")
+
+
+def current_set(session: Session, actor: Actor, item_id: int) -> TargetSet:
+    item_service.get_item(session, actor, item_id)
+    target_set = repository.current(session, item_id)
+    if target_set is None:
+        raise _not_found()
+    return target_set
+
+
+def list_versions(session: Session, actor: Actor, item_id: int) -> list[TargetSet]:
+    item_service.get_item(session, actor, item_id)
+    return repository.versions(session, item_id)
+
+
+def get_version(session: Session, actor: Actor, item_id: int, number: int) -> TargetSet:
+    for target_set in list_versions(session, actor, item_id):
+        if target_set.number == number:
+            return target_set
+    raise _not_found()
+
+
+def write_targets(
+    session: Session, actor: Actor, item_id: int, data: TargetSetWrite, if_match: str | None
+) -> TargetSet:
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    target_set = repository.current(session, item_id)
+    if target_set is None:
+        _check_first_set_allowed(item)
+        target_set = TargetSet(
+            item_id=item.id, number=1, status=S.draft, created_by_id=actor.user_id
+        )
+        repository.add(session, target_set)
+        before = None
+    else:
+        check_version(target_set.version, data.version, if_match)
+        if target_set.status not in EDITABLE:
+            raise RuleViolation(
+                "TARGETS_NOT_EDITABLE",
+                "Submitted or approved targets change only through an adjustment (S2.2.2).",
+                "已报送或已批复的绩效目标只能通过调整程序变更（S2.2.2）。",
+                extra={"target_set_status": target_set.status.value},
+            )
+        before = _snapshot(target_set)
+    target_set.overall_goal = data.overall_goal
+    target_set.lines = [
+        _line(session, item, position, line) for position, line in enumerate(data.lines, start=1)
+    ]
+    session.flush()
+    audit.record_change(
+        session,
+        actor,
+        "targets.saved",
+        entity_type="target_set",
+        entity_id=target_set.id,
+        before=before,
+        after=_snapshot(target_set),
+    )
+    return target_set
+
+
+def _check_first_set_allowed(item: BudgetItem) -> None:
+    if item.kind is ItemKind.department_overall:
+        if item.status is not ItemStatus.funded:
+            raise RuleViolation(
+                "OVERALL_TARGETS_AFTER_DECISION",
+                "A department's overall targets are set once its budget is decided (S2.2.3).",
+                "部门整体绩效目标在部门预算批复后设定（S2.2.3）。",
+            )
+    elif item.status not in (ItemStatus.draft, ItemStatus.returned):
+        raise RuleViolation(
+            "ITEM_NOT_EDITABLE",
+            "Targets are filed with the budget request, while it is a draft (S2.2.2).",
+            "绩效目标随预算申请一并编报，仅可在草稿状态下填写（S2.2.2）。",
+        )
+
+
+def _line(session: Session, item: BudgetItem, position: int, data: TargetLineIn) -> TargetLine:
+    if data.library_indicator_id is not None:
+        library = indicator_service.get_library_indicator(session, data.library_indicator_id)
+        if (
+            library is None
+            or not library.is_active
+            or f"/{library.organisation_id}/" not in item.organisation.path
+        ):
+            raise _unavailable(position)
+    if data.framework_indicator_id is not None:
+        framework = indicator_service.get_framework_indicator(session, data.framework_indicator_id)
+        if (
+            framework is None
+            or not framework.is_active
+            or framework.fiscal_year_id != item.fiscal_year_id
+        ):
+            raise _unavailable(position)
+    return TargetLine(position=position, **data.model_dump())
+
+
+def _unavailable(position: int) -> Unprocessable:
+    return Unprocessable(
+        "INDICATOR_NOT_AVAILABLE",
+        f"Line {position} refers to an indicator that is not in this year's framework "
+        "or the department's library.",
+        f"第 {position} 行引用的指标不在本年度共性框架或本部门指标库中。",
+        extra={"line": position},
+    )
+
+
+def _snapshot(target_set: TargetSet) -> dict[str, object]:
+    return {
+        "overall_goal": target_set.overall_goal,
+        "lines": [
+            {
+                "name": line.name,
+                "category": line.category.value,
+                "direction": line.direction.value,
+                "target_value": None if line.target_value is None else str(line.target_value),
+                "unit": line.unit,
+                "weight": str(line.weight),
+            }
+            for line in target_set.lines
+        ],
+    }
+
+
+def checks_for(session: Session, item: BudgetItem, target_set: TargetSet) -> list[FilingCheck]:
+    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    previous: list[TargetLine] = []
+    if target_set.number > 1:
+        approved = repository.approved(session, item.id)
+        previous = approved.lines if approved else []
+    elif item.continues_item_id is not None:
+        approved = repository.approved(session, item.continues_item_id)
+        previous = approved.lines if approved else []
+    known = indicator_service.known_indicator_names(
+        session, item.fiscal_year_id, item.organisation.path
+    )
+    return run_checks(item, target_set, parameters, previous_lines=previous, known_names=known)
+
+
+def check_report(session: Session, actor: Actor, item_id: int) -> FilingCheckReport:
+    item = item_service.get_item(session, actor, item_id)
+    target_set = repository.current(session, item_id)
+    if target_set is None:
+        raise _not_found()
+    checks = checks_for(session, item, target_set)
+    return FilingCheckReport(
+        item_id=item.id,
+        target_set_number=target_set.number,
+        passed=not any(check.severity == "blocking" for check in checks),
+        checks=[_check_read(check) for check in checks],
+    )
+
+
+def _check_read(check: FilingCheck) -> FilingCheckRead:
+    return FilingCheckRead(
+        code=check.code,
+        severity=check.severity,
+        clause=check.clause,
+        line=check.line,
+        message=check.message,
+    )
+
+
+def _file(session: Session, actor: Actor, item: BudgetItem, target_set: TargetSet) -> None:
+    """Run the filing checks and send the set up the chain (parent department, then finance)."""
+    blocking = [c for c in checks_for(session, item, target_set) if c.severity == "blocking"]
+    if blocking:
+        raise RuleViolation(
+            "TARGET_CHECKS_FAILED",
+            f"The targets fail {len(blocking)} filing check(s): {blocking[0].en}",
+            f"绩效目标未通过 {len(blocking)} 项审核要求：{blocking[0].zh}",
+            extra={"checks": [_check_read(c).model_dump() for c in blocking]},
+        )
+    _move(
+        target_set, S.department_review if rules.needs_department_review(item) else S.finance_review
+    )
+    target_set.submitted_at = clock.utcnow()
+    target_set.return_reason = None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "targets.submitted",
+        entity_type="target_set",
+        entity_id=target_set.id,
+        changes={"status": target_set.status.value},
+    )
+
+
+def submit_with_item(session: Session, actor: Actor, item: BudgetItem) -> None:
+    """S2.2.2: every project and policy request carries its targets."""
+    if item.kind is ItemKind.department_overall:
+        return
+    target_set = repository.current(session, item.id)
+    if target_set is None:
+        raise RuleViolation(
+            "TARGETS_REQUIRED",
+            "A budget request is filed with its performance targets (S2.2.2).",
+            "预算申请须同时报送绩效目标（S2.2.2）。",
+        )
+    if target_set.status in EDITABLE:
+        _file(session, actor, item, target_set)
+
+
+def submit_targets(
+    session: Session, actor: Actor, item_id: int, version: int | None, if_match: str | None
+) -> TargetSet:
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    target_set = current_set(session, actor, item_id)
+    check_version(target_set.version, version, if_match)
+    if (
+        target_set.number == 1
+        and item.kind is not ItemKind.department_overall
+        and item.status in (ItemStatus.draft, ItemStatus.returned)
+    ):
+        raise RuleViolation(
+            "SUBMIT_WITH_ITEM",
+            "These targets go with the budget request: submit the item (S2.2.2).",
+            "该绩效目标随预算申请一并报送，请提交预算项目（S2.2.2）。",
+        )
+    if target_set.status not in EDITABLE:
+        check_transition(TRANSITIONS, "target set", "绩效目标", target_set.status, S.finance_review)
+    _file(session, actor, item, target_set)
+    return target_set
+
+
+def department_review(
+    session: Session, actor: Actor, item_id: int, data: TargetReview, if_match: str | None
+) -> TargetSet:
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_parent_reviewer(actor, item)
+    target_set = current_set(session, actor, item_id)
+    check_version(target_set.version, data.version, if_match)
+    _review(
+        session, actor, target_set, data, approve_to=S.finance_review, expected=S.department_review
+    )
+    return target_set
+
+
+def finance_review(
+    session: Session, actor: Actor, item_id: int, data: TargetReview, if_match: str | None
+) -> TargetSet:
+    item_service.get_item(session, actor, item_id)
+    target_set = current_set(session, actor, item_id)
+    check_version(target_set.version, data.version, if_match)
+    previous = repository.approved(session, item_id)
+    _review(session, actor, target_set, data, approve_to=S.approved, expected=S.finance_review)
+    if data.decision == "approve":
+        if previous is not None and previous.id != target_set.id:
+            _move(previous, S.superseded)
+        target_set.approved_at = clock.utcnow()
+        target_set.approved_by_id = actor.user_id
+        session.flush()
+    return target_set
+
+
+def _review(
+    session: Session,
+    actor: Actor,
+    target_set: TargetSet,
+    data: TargetReview,
+    *,
+    approve_to: TargetSetStatus,
+    expected: TargetSetStatus,
+) -> None:
+    if target_set.status is not expected:
+        check_transition(
+            TRANSITIONS,
+            "target set",
+            "绩效目标",
+            target_set.status,
+            approve_to if data.decision == "approve" else S.returned,
+        )
+    if data.decision == "return":
+        _require_reason(data.reason)
+        _move(target_set, S.returned)
+        target_set.return_reason = data.reason
+    else:
+        _move(target_set, approve_to)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"targets.{expected.value}_{data.decision}",
+        entity_type="target_set",
+        entity_id=target_set.id,
+        changes={"status": target_set.status.value, "reason": data.reason},
+    )
+
+
+def _require_reason(reason: str | None) -> None:
+    if not (reason or "").strip():
+        raise Unprocessable(
+            "REASON_REQUIRED", "Give the reasons for returning it.", "退回须说明理由。"
+        )
+
+
+def follow_item(
+    session: Session, item: BudgetItem, item_status: ItemStatus, reason: str | None
+) -> None:
+    """Keep the original target set in step when the item itself moves up or back."""
+    if item.kind is ItemKind.department_overall:
+        return
+    target_set = repository.current(session, item.id)
+    if target_set is None or target_set.number != 1:
+        return
+    if item_status is ItemStatus.finance_review and target_set.status is S.department_review:
+        _move(target_set, S.finance_review)
+    elif item_status is ItemStatus.returned and target_set.status in (
+        S.department_review,
+        S.finance_review,
+    ):
+        _move(target_set, S.returned)
+        target_set.return_reason = reason
+    session.flush()
+
+
+def adjust(
+    session: Session, actor: Actor, item_id: int, data: TargetAdjustment, if_match: str | None
+) -> TargetSet:
+    """Approved targets are amend-only: a new version, with a reason, reviewed again."""
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    current = current_set(session, actor, item_id)
+    check_version(current.version, data.version, if_match)
+    if current.status is not S.approved:
+        raise Conflict(
+            "ADJUSTMENT_NOT_ALLOWED",
+            "Only approved targets are adjusted; these are still being prepared or reviewed.",
+            "仅已批复的绩效目标可申请调整；当前目标仍在编报或审核中。",
+            extra={"target_set_status": current.status.value},
+        )
+    adjusted = TargetSet(
+        item_id=item.id,
+        number=current.number + 1,
+        status=S.draft,
+        overall_goal=current.overall_goal,
+        adjustment_reason=data.reason,
+        created_by_id=actor.user_id,
+        lines=[
+            TargetLine(
+                position=line.position,
+                category=line.category,
+                name=line.name,
+                direction=line.direction,
+                target_value=line.target_value,
+                unit=line.unit,
+                qualitative_standard=line.qualitative_standard,
+                weight=line.weight,
+                library_indicator_id=line.library_indicator_id,
+                framework_indicator_id=line.framework_indicator_id,
+            )
+            for line in current.lines
+        ],
+    )
+    repository.add(session, adjusted)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "targets.adjustment_started",
+        entity_type="target_set",
+        entity_id=adjusted.id,
+        changes={"number": adjusted.number, "reason": data.reason},
+    )
+    return adjusted
+
+
+def summaries(
+    session: Session, item_ids: list[int]
+) -> dict[int, tuple[TargetSummary | None, bool]]:
+    """Per item: the current set's summary, and whether an approved version is in force."""
+    result: dict[int, tuple[TargetSummary | None, bool]] = {}
+    grouped = repository.sets_for_items(session, item_ids)
+    for item_id in item_ids:
+        sets = grouped.get(item_id, [])
+        approved = next((s for s in sets if s.status is S.approved), None)
+        if not sets:
+            result[item_id] = (None, False)
+            continue
+        current = sets[0]
+        result[item_id] = (
+            TargetSummary(
+                number=current.number,
+                status=current.status.value,
+                line_count=len(current.lines),
+                total_weight=sum((line.weight for line in current.lines), Decimal(0)),
+                approved_number=approved.number if approved else None,
+            ),
+            approved is not None,
+        )
+    return result
