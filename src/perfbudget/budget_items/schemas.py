@@ -4,6 +4,7 @@ from typing import Literal
 from pydantic import Field
 
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, ItemStatus
+from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
 from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, VersionedUpdate
 
@@ -75,12 +76,6 @@ class BudgetItemFilter(ListQuery):
     capital_construction: bool | None = None
     mid_year_addition: bool | None = None
     search: str | None = Field(default=None, max_length=100)
-
-
-class OrganisationRef(ResponseModel):
-    id: int
-    code: str
-    name_zh: str
 
 
 class TargetSummary(ResponseModel):

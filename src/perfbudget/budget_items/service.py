@@ -17,7 +17,6 @@ from perfbudget.budget_items.schemas import (
     GateRead,
     GatesRead,
     GateSummary,
-    OrganisationRef,
     ReturnRequest,
     ReviewDecision,
     TargetSummary,
@@ -26,6 +25,7 @@ from perfbudget.errors import RuleViolation, Unprocessable, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
+from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import Page
 from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version

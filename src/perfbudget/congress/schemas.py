@@ -1,7 +1,7 @@
 from typing import Literal
 
 from perfbudget.budget_items.models import BudgetBook, ItemKind
-from perfbudget.budget_items.schemas import OrganisationRef
+from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.schemas import Money, RequestModel, ResponseModel
 from perfbudget.targets.schemas import TargetLineRead
 

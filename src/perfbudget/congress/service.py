@@ -7,11 +7,11 @@ from decimal import Decimal
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from perfbudget.budget_items.schemas import OrganisationRef
 from perfbudget.congress import repository
 from perfbudget.congress.schemas import CongressPackage, PackageDepartment, PackageItem
 from perfbudget.exports import add_sheet, new_workbook, xlsx_response
 from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.targets.schemas import TargetLineRead
 
 HEADERS = [

@@ -1,3 +1,200 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.db import SessionDep
+from perfbudget.indicators import service
+from perfbudget.indicators.schemas import (
+    CopyForwardResult,
+    FrameworkIndicatorCreate,
+    FrameworkIndicatorFilter,
+    FrameworkIndicatorRead,
+    FrameworkIndicatorUpdate,
+    FrameworkRead,
+    IndicatorStatusChange,
+    LibraryIndicatorCreate,
+    LibraryIndicatorFilter,
+    LibraryIndicatorRead,
+    LibraryIndicatorUpdate,
+)
+from perfbudget.pagination import Page
+from perfbudget.versioning import IfMatch
 
 router = APIRouter(tags=["indicators"])
+Reader = Annotated[Actor, Allowed(Permission.indicator_read)]
+FrameworkWriter = Annotated[Actor, Allowed(Permission.framework_write)]
+LibraryWriter = Annotated[Actor, Allowed(Permission.library_write)]
+
+FRAMEWORK = "/api/v1/fiscal-years/{year}/indicator-framework"
+FRAMEWORK_INDICATORS = f"{FRAMEWORK}/indicators"
+LIBRARY = "/api/v1/indicator-library"
+
+
+@router.get(FRAMEWORK, operation_id="get_indicator_framework")
+def get_indicator_framework(session: SessionDep, actor: Reader, year: int) -> FrameworkRead:
+    """Read the year's framework: first and second levels, and how many indicators it holds."""
+    return service.get_framework(session, year)
+
+
+@router.get(FRAMEWORK_INDICATORS, operation_id="list_framework_indicators")
+def list_framework_indicators(
+    session: SessionDep,
+    actor: Reader,
+    year: int,
+    filters: Annotated[FrameworkIndicatorFilter, Query()],
+) -> Page[FrameworkIndicatorRead]:
+    """List the year's common third-level indicators, in §3 order."""
+    return service.list_framework_indicators(session, year, filters)
+
+
+@router.post(
+    FRAMEWORK_INDICATORS,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_framework_indicator",
+)
+def create_framework_indicator(
+    session: SessionDep, actor: FrameworkWriter, year: int, body: FrameworkIndicatorCreate
+) -> FrameworkIndicatorRead:
+    """Add a common indicator to the year's framework (only while the year is preparing)."""
+    indicator = service.create_framework_indicator(session, actor, year, body)
+    return FrameworkIndicatorRead.model_validate(indicator)
+
+
+@router.post(f"{FRAMEWORK}/copy-forward", operation_id="copy_indicator_framework_forward")
+def copy_indicator_framework_forward(
+    session: SessionDep, actor: FrameworkWriter, year: int
+) -> CopyForwardResult:
+    """Start an empty framework from the active indicators of the nearest earlier year."""
+    return service.copy_framework_forward(session, actor, year)
+
+
+@router.get(f"{FRAMEWORK_INDICATORS}/{{indicator_id}}", operation_id="get_framework_indicator")
+def get_framework_indicator(
+    session: SessionDep, actor: Reader, year: int, indicator_id: int
+) -> FrameworkIndicatorRead:
+    """Read one common indicator of the year."""
+    indicator = service.read_framework_indicator(session, year, indicator_id)
+    return FrameworkIndicatorRead.model_validate(indicator)
+
+
+@router.patch(f"{FRAMEWORK_INDICATORS}/{{indicator_id}}", operation_id="update_framework_indicator")
+def update_framework_indicator(
+    session: SessionDep,
+    actor: FrameworkWriter,
+    year: int,
+    indicator_id: int,
+    body: FrameworkIndicatorUpdate,
+    if_match: IfMatch,
+) -> FrameworkIndicatorRead:
+    """Change a common indicator (only while the year is preparing)."""
+    indicator = service.update_framework_indicator(
+        session, actor, year, indicator_id, body, if_match
+    )
+    return FrameworkIndicatorRead.model_validate(indicator)
+
+
+@router.post(
+    f"{FRAMEWORK_INDICATORS}/{{indicator_id}}/deactivate",
+    operation_id="deactivate_framework_indicator",
+)
+def deactivate_framework_indicator(
+    session: SessionDep,
+    actor: FrameworkWriter,
+    year: int,
+    indicator_id: int,
+    body: IndicatorStatusChange,
+    if_match: IfMatch,
+) -> FrameworkIndicatorRead:
+    """Withdraw a common indicator from the year's framework (it is never deleted)."""
+    indicator = service.set_framework_indicator_active(
+        session, actor, year, indicator_id, False, body.version, if_match
+    )
+    return FrameworkIndicatorRead.model_validate(indicator)
+
+
+@router.post(
+    f"{FRAMEWORK_INDICATORS}/{{indicator_id}}/activate",
+    operation_id="activate_framework_indicator",
+)
+def activate_framework_indicator(
+    session: SessionDep,
+    actor: FrameworkWriter,
+    year: int,
+    indicator_id: int,
+    body: IndicatorStatusChange,
+    if_match: IfMatch,
+) -> FrameworkIndicatorRead:
+    """Bring a withdrawn common indicator back into the year's framework."""
+    indicator = service.set_framework_indicator_active(
+        session, actor, year, indicator_id, True, body.version, if_match
+    )
+    return FrameworkIndicatorRead.model_validate(indicator)
+
+
+@router.get(LIBRARY, operation_id="list_library_indicators")
+def list_library_indicators(
+    session: SessionDep,
+    actor: Reader,
+    filters: Annotated[LibraryIndicatorFilter, Query()],
+) -> Page[LibraryIndicatorRead]:
+    """List department library indicators (a department user sees its own subtree)."""
+    return service.list_library_indicators(session, actor, filters)
+
+
+@router.post(LIBRARY, status_code=status.HTTP_201_CREATED, operation_id="create_library_indicator")
+def create_library_indicator(
+    session: SessionDep, actor: LibraryWriter, body: LibraryIndicatorCreate
+) -> LibraryIndicatorRead:
+    """Add an indicator to the library of your organisation or one of its units."""
+    return service.create_library_indicator(session, actor, body)
+
+
+@router.get(f"{LIBRARY}/{{indicator_id}}", operation_id="get_library_indicator")
+def get_library_indicator(
+    session: SessionDep, actor: Reader, indicator_id: int
+) -> LibraryIndicatorRead:
+    """Read one library indicator."""
+    return service.read_library_indicator(session, actor, indicator_id)
+
+
+@router.patch(f"{LIBRARY}/{{indicator_id}}", operation_id="update_library_indicator")
+def update_library_indicator(
+    session: SessionDep,
+    actor: LibraryWriter,
+    indicator_id: int,
+    body: LibraryIndicatorUpdate,
+    if_match: IfMatch,
+) -> LibraryIndicatorRead:
+    """Change a library indicator."""
+    return service.update_library_indicator(session, actor, indicator_id, body, if_match)
+
+
+@router.post(f"{LIBRARY}/{{indicator_id}}/deactivate", operation_id="deactivate_library_indicator")
+def deactivate_library_indicator(
+    session: SessionDep,
+    actor: LibraryWriter,
+    indicator_id: int,
+    body: IndicatorStatusChange,
+    if_match: IfMatch,
+) -> LibraryIndicatorRead:
+    """Withdraw a library indicator from use (it is never deleted)."""
+    return service.set_library_indicator_active(
+        session, actor, indicator_id, False, body.version, if_match
+    )
+
+
+@router.post(f"{LIBRARY}/{{indicator_id}}/activate", operation_id="activate_library_indicator")
+def activate_library_indicator(
+    session: SessionDep,
+    actor: LibraryWriter,
+    indicator_id: int,
+    body: IndicatorStatusChange,
+    if_match: IfMatch,
+) -> LibraryIndicatorRead:
+    """Bring a withdrawn library indicator back into use."""
+    return service.set_library_indicator_active(
+        session, actor, indicator_id, True, body.version, if_match
+    )

@@ -46,3 +46,11 @@ class OrganisationRead(ResponseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class OrganisationRef(ResponseModel):
+    """How other records name their organisation."""
+
+    id: int
+    code: str
+    name_zh: str
