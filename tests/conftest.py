@@ -59,7 +59,7 @@ def engine() -> Iterator[Engine]:
     command.upgrade(config, "head")
     engine = get_engine()
     with Session(engine) as session, session.begin():
-        load_demo(session, get_settings())
+        load_demo(session, get_settings(), workflow=False)
     yield engine
     engine.dispose()
 

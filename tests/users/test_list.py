@@ -21,9 +21,10 @@ def _usernames(body):
 
 def test_demo_users_are_listed_in_username_order(client, admin):
     body = _list(client, admin)
-    assert body["total"] == 8
+    assert body["total"] == 11
     assert _usernames(body) == [
-        "admin", "department", "expert", "finance", "investment", "oversight", "thirdparty", "unit"
+        "admin", "agriculture", "department", "expert", "finance", "health", "investment",
+        "oversight", "thirdparty", "transport", "unit",
     ]  # fmt: skip
 
 
@@ -52,7 +53,9 @@ def test_filters(client, db, admin):
         "flt.expert",
         "flt.teacher",
     ]
-    assert _usernames(_list(client, admin, search="财务")) == ["department", "unit"]
+    assert _usernames(_list(client, admin, search="财务")) == [
+        "department", "health", "transport", "unit"
+    ]  # fmt: skip
     assert _list(client, admin, search="%")["total"] == 0
 
 

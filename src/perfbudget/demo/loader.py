@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
+from perfbudget.demo.front_gate import load_front_gate
 from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.schemas import FiscalYearCreate
@@ -83,6 +84,9 @@ USERS = [
     ("thirdparty", "信达绩效评价咨询", Role.third_party, "900"),
     ("investment", "发改委投资股", Role.investment, "110"),
     ("oversight", "人大预工委", Role.oversight, "120"),
+    ("health", "卫健委规划财务股", Role.department, "202"),
+    ("agriculture", "农业农村局计财股", Role.department, "203"),
+    ("transport", "交通运输局财务股", Role.department, "204"),
 ]
 
 
@@ -90,8 +94,11 @@ class DemoRefused(Exception):
     pass
 
 
-def load_demo(session: Session, settings: Settings) -> bool:
-    """Load the demo county; False when it is already there. Refused in production."""
+def load_demo(session: Session, settings: Settings, *, workflow: bool = True) -> bool:
+    """Load the demo county; False when it is already there. Refused in production.
+
+    ``workflow=False`` loads the county alone (organisations, users, the fiscal year): the
+    test suite's starting point, where each test builds the records it is about."""
     if settings.is_production:
         raise DemoRefused("demo data never loads when PERFBUDGET_ENV=production")
     if user_repository.get_by_username(session, "admin") is not None:
@@ -126,4 +133,6 @@ def load_demo(session: Session, settings: Settings) -> bool:
         )
     if fiscal_year_repository.get_by_year(session, DEMO_YEAR) is None:
         fiscal_year_service.create_fiscal_year(session, actor, FiscalYearCreate(year=DEMO_YEAR))
+    if workflow:
+        load_front_gate(session)
     return True

@@ -79,6 +79,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    session.refresh(user, ["organisation"])
     audit.record_change(
         session,
         actor,
