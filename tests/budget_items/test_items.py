@@ -205,19 +205,31 @@ def test_filters(flow):
 
 
 def test_listing_runs_a_fixed_number_of_statements(flow, count_queries):
-    for n in range(12):
-        item = flow.create(name=f"批量项目{n}", new_major=n % 2 == 0)
+    """100 items with target summaries and gate state cost what 10 do."""
+    for n in range(100):
+        item = flow.create(
+            name=f"批量项目{n}", new_major=n % 2 == 0, capital_construction=n % 4 == 0
+        )
         if n % 3 == 0:
             assert flow.save_targets(item["id"]).status_code == 200
+        if n % 5 == 0:
+            flow.assessment(item["id"], role="investment" if n % 4 == 0 else "department")
 
     def statements(limit):
         flow.db.expire_all()
         count_queries.statements.clear()
         response = flow.client.get(f"{ITEMS}?limit={limit}", headers=flow.auth("finance"))
         assert response.status_code == 200
-        assert len(response.json()["items"]) == limit
+        page = response.json()["items"]
+        assert len(page) == limit
+        assert all(row["gates"] is not None for row in page)
+        assert sum(row["targets"] is not None for row in page) >= limit // 3
         return count_queries.count
 
-    small, large = statements(2), statements(12)
-    assert small == large
-    assert large <= 12
+    small, large = statements(10), statements(100)
+    assert small == large == EXPECTED_STATEMENTS
+
+
+# the user with its organisation (token check), count, page, target sets, target lines,
+# assessments, assessment reviews
+EXPECTED_STATEMENTS = 7
