@@ -7,7 +7,9 @@ from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.db import Base
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
+from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportLine
 from perfbudget.orgs.models import Organisation
+from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
 from perfbudget.targets.models import TargetLine, TargetSet
 from perfbudget.users.models import User
 
@@ -19,11 +21,17 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BudgetItem",
+    "Disbursement",
     "FiscalYear",
     "FrameworkIndicator",
     "ItemEvent",
     "LibraryIndicator",
+    "MonitoringReport",
     "Organisation",
+    "PaymentHold",
+    "Rectification",
+    "ReportLine",
+    "SpendingPlanMonth",
     "TargetLine",
     "TargetSet",
     "User",

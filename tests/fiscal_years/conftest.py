@@ -25,6 +25,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "over_achievement_threshold": "120",
     "plausibility": {"score_execution_gap": "5", "unspent_share": "20"},
     "monitoring_due_day": 10,
+    "overall_monitoring_due": "07-15",
 }
 
 

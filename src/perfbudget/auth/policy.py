@@ -28,6 +28,16 @@ class Permission(LabeledEnum):
         "indicator_framework:write": ("维护共性指标框架", "Maintain the common framework"),
         "indicator_library:write": ("维护部门指标库", "Maintain a department's library"),
         "congress_package:read": ("查看报送人大的绩效目标", "Read the People's Congress package"),
+        "monitoring:write": (
+            "填报绩效监控及整改情况",
+            "File monitoring reports and rectifications",
+        ),
+        "monitoring:review": (
+            "审核绩效监控、责令整改、暂缓或停止拨款",
+            "Review monitoring, order rectification, hold payments",
+        ),
+        "payment:write": ("登记拨款", "Record disbursements"),
+        "monitoring:overview": ("查看绩效监控总览", "Read the monitoring overview"),
     }
     org_read = "org:read"
     org_write = "org:write"
@@ -48,6 +58,10 @@ class Permission(LabeledEnum):
     framework_write = "indicator_framework:write"
     library_write = "indicator_library:write"
     congress_read = "congress_package:read"
+    monitoring_write = "monitoring:write"
+    monitoring_review = "monitoring:review"
+    payment_write = "payment:write"
+    overview_read = "monitoring:overview"
 
 
 _READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
@@ -70,11 +84,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.assessment_manage,
             Permission.framework_write,
             Permission.congress_read,
+            Permission.monitoring_review,
+            Permission.payment_write,
+            Permission.overview_read,
         }
     ),
     Role.department: frozenset(
         {
             *_WORKFLOW_READ,
+            Permission.monitoring_write,
             Permission.item_write,
             Permission.item_department_review,
             Permission.assessment_file,
@@ -91,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.user_read,
             Permission.audit_read,
             Permission.congress_read,
+            Permission.overview_read,
         }
     ),
 }

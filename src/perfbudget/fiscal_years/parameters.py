@@ -118,3 +118,8 @@ class RuleParameters(RequestModel):
     monitoring_due_day: int = Field(
         default=10, ge=1, le=28, description="Monthly report due by this day of the next month"
     )
+    overall_monitoring_due: str = Field(
+        default="07-15",
+        pattern=r"^(0[7-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        description="MM-DD by which the end-of-June overall report (S2.3.1) is due",
+    )
