@@ -32,6 +32,7 @@ from perfbudget.config import PROJECT_ROOT, get_settings  # noqa: E402
 from perfbudget.db import get_engine, get_session, transaction_scope  # noqa: E402
 from perfbudget.demo.loader import DEMO_PASSWORD, load_demo  # noqa: E402
 from perfbudget.main import create_app  # noqa: E402
+from tests.workflow import flow  # noqa: E402, F401 - the shared workflow fixture
 
 get_settings.cache_clear()
 DEMO_USERS = (
@@ -43,6 +44,9 @@ DEMO_USERS = (
     "thirdparty",
     "investment",
     "oversight",
+    "health",
+    "agriculture",
+    "transport",
 )
 
 

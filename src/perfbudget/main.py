@@ -20,6 +20,7 @@ from perfbudget.logging_config import configure_logging
 from perfbudget.meta.router import router as meta_router
 from perfbudget.middleware import RequestContextMiddleware
 from perfbudget.orgs.router import router as orgs_router
+from perfbudget.payments.router import router as payments_router
 from perfbudget.targets.router import router as targets_router
 from perfbudget.users.router import router as users_router
 
@@ -49,6 +50,10 @@ TAGS = [
     {"name": "targets", "description": "Performance targets and filing checks (绩效目标, S2.2.2)"},
     {"name": "assessments", "description": "Ex-ante performance assessment (事前绩效评估, S2.1)"},
     {"name": "congress", "description": "Targets sent to the People's Congress (报送人大, S2.2.2)"},
+    {
+        "name": "payments",
+        "description": "Spending plans, disbursements and payment holds (拨款, S2.3.2)",
+    },
     {"name": "audit", "description": "Tamper-evident audit trail (安全审计)"},
     {"name": "meta", "description": "Enums and labels for front ends"},
     {"name": "health", "description": "Liveness and readiness"},
@@ -65,6 +70,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     targets_router,
     assessments_router,
     congress_router,
+    payments_router,
     audit_router,
     meta_router,
     health_router,

@@ -5,8 +5,9 @@ the refusal."""
 from dataclasses import dataclass
 
 from perfbudget.assessments.models import Assessment, AssessmentConclusion, AssessmentStatus
-from perfbudget.budget_items.models import BudgetItem, ItemKind
+from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.i18n import pick
+from perfbudget.payments.models import HoldKind, PaymentHold
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class GateContext:
     item: BudgetItem
     targets_approved: bool
     assessment: Assessment | None
+    active_holds: tuple[PaymentHold, ...] = ()
 
 
 def evaluate(context: GateContext) -> list[Gate]:
@@ -53,7 +55,37 @@ def evaluate(context: GateContext) -> list[Gate]:
         )
     if item.new_major and item.kind in (ItemKind.project, ItemKind.policy):
         gates.extend(_assessment_gates(item, context.assessment))
+    if item.status is ItemStatus.funded:
+        gates.extend(_payment_gates(context.active_holds))
     return gates
+
+
+def _payment_gates(holds: tuple[PaymentHold, ...]) -> list[Gate]:
+    """Once funded, the money flows unless finance has held it (S2.3.2)."""
+    stop = next((hold for hold in holds if hold.kind is HoldKind.stop), None)
+    suspension = next((hold for hold in holds if hold.kind is HoldKind.suspend), None)
+    return [
+        Gate(
+            "PAYMENT_HOLD",
+            "S2.3.2",
+            suspension is None,
+            True,
+            f"暂缓拨款，待整改核实后恢复：{suspension.reason}" if suspension else "未暂缓拨款。",
+            f"Payments suspended until the rectification is verified: {suspension.reason}"
+            if suspension
+            else "Payments are not suspended.",
+        ),
+        Gate(
+            "ITEM_STOPPED",
+            "S2.3.2",
+            stop is None,
+            True,
+            f"已停止拨款：{stop.reason}" if stop else "未停止拨款。",
+            f"Payments stopped for the rest of the year: {stop.reason}"
+            if stop
+            else "Payments are not stopped.",
+        ),
+    ]
 
 
 def _assessment_gates(item: BudgetItem, assessment: Assessment | None) -> list[Gate]:

@@ -27,6 +27,7 @@ from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import Page
+from perfbudget.payments import repository as payment_repository
 from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
@@ -274,11 +275,13 @@ def _load(
     ids = [item.id for item in items]
     targets = target_service.summaries(session, ids)
     assessments = assessment_repository.for_items(session, ids)
+    holds = payment_repository.active_holds(session, ids)
     contexts = {
         item.id: gates.GateContext(
             item=item,
             targets_approved=targets[item.id][1],
             assessment=assessments.get(item.id),
+            active_holds=tuple(holds.get(item.id, ())),
         )
         for item in items
     }

@@ -1,0 +1,34 @@
+"""When monthly reports fall due (S2.3.1), and how far through the year a month is."""
+
+from datetime import date
+from decimal import Decimal
+
+from perfbudget.budget_items.models import ItemKind
+from perfbudget.fiscal_years.parameters import RuleParameters
+
+OVERALL_MONTH = 6  # a department's overall targets are monitored at the end of June
+
+
+def report_months(kind: ItemKind) -> tuple[int, ...]:
+    return (OVERALL_MONTH,) if kind is ItemKind.department_overall else tuple(range(1, 13))
+
+
+def due_date(parameters: RuleParameters, year: int, month: int, kind: ItemKind) -> date:
+    """Projects and policies: the year's due day of the following month; a department's
+    overall report: the configured date after the end of June."""
+    if kind is ItemKind.department_overall:
+        mm, dd = (int(part) for part in parameters.overall_monitoring_due.split("-"))
+        return date(year, mm, dd)
+    if month == 12:
+        return date(year + 1, 1, parameters.monitoring_due_day)
+    return date(year, month + 1, parameters.monitoring_due_day)
+
+
+def after_month(year: int, month: int) -> date:
+    """The first day after the month: a month's report can be filed from then on."""
+    return date(year + (month == 12), 1 if month == 12 else month + 1, 1)
+
+
+def straight_time_progress(month: int) -> Decimal:
+    """m ÷ 12: the time progress when an item has no spending plan (§3)."""
+    return Decimal(month) / Decimal(12)
