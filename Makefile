@@ -25,8 +25,8 @@ run: demo
 	$(BIN)/perfbudget serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
 	$(BIN)/mypy
 
 test: lint
@@ -34,8 +34,8 @@ test: lint
 	$(BIN)/pytest -q
 
 format: install
-	$(BIN)/ruff check --fix src tests migrations
-	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests bench migrations
+	$(BIN)/ruff format src tests bench migrations
 
 openapi: install
 	$(BIN)/perfbudget openapi export

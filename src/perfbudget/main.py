@@ -19,7 +19,9 @@ from perfbudget.indicators.router import router as indicators_router
 from perfbudget.logging_config import configure_logging
 from perfbudget.meta.router import router as meta_router
 from perfbudget.middleware import RequestContextMiddleware
+from perfbudget.monitoring.router import router as monitoring_router
 from perfbudget.orgs.router import router as orgs_router
+from perfbudget.overview.router import router as overview_router
 from perfbudget.payments.router import router as payments_router
 from perfbudget.targets.router import router as targets_router
 from perfbudget.users.router import router as users_router
@@ -54,6 +56,18 @@ TAGS = [
         "name": "payments",
         "description": "Spending plans, disbursements and payment holds (拨款, S2.3.2)",
     },
+    {
+        "name": "monitoring-overview",
+        "description": "The bureau's monitoring overview, compliance and review queue (S2.3, S3)",
+    },
+    {
+        "name": "monitoring",
+        "description": "Monthly dual monitoring and its lights (绩效运行监控, S2.3.1)",
+    },
+    {
+        "name": "rectifications",
+        "description": "Rectification orders and their verification (整改, S2.3.2)",
+    },
     {"name": "audit", "description": "Tamper-evident audit trail (安全审计)"},
     {"name": "meta", "description": "Enums and labels for front ends"},
     {"name": "health", "description": "Liveness and readiness"},
@@ -71,6 +85,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     assessments_router,
     congress_router,
     payments_router,
+    overview_router,
+    monitoring_router,
     audit_router,
     meta_router,
     health_router,

@@ -50,3 +50,31 @@ def test_the_demo_shows_every_state_and_every_gate(client, auth, db):
         "/api/v1/fiscal-years/2027/congress-package", headers=auth("oversight")
     ).json()
     assert package["item_count"] >= 4
+
+
+def test_the_demo_year_in_execution_shows_lights_a_hold_and_a_rectification(client, auth, db):
+    from perfbudget.demo.execution import load_execution
+
+    load_execution(db)
+    db.commit()
+    finance = auth("finance")
+    items = client.get("/api/v1/budget-items?fiscal_year=2026&limit=100", headers=finance).json()[
+        "items"
+    ]
+    lights = set()
+    for item in items:
+        report = client.get(
+            f"/api/v1/budget-items/{item['id']}/monitoring-reports/10", headers=finance
+        ).json()
+        lights.add(report["item_light"])
+    assert lights == {"green", "blue", "yellow", "red"}
+    held = [item for item in items if "PAYMENT_HOLD" in item["gates"]["blocking"]]
+    assert len(held) == 1
+    refused = client.post(
+        f"/api/v1/budget-items/{held[0]['id']}/disbursements",
+        json={"amount": "1.00", "paid_on": "2026-11-20", "purpose": "试拨"},
+        headers=finance,
+    )
+    assert refused.json()["code"] == "PAYMENT_HOLD"
+    open_orders = client.get("/api/v1/rectifications?status=open", headers=finance).json()
+    assert open_orders["total"] == 2  # one with the suspension, one on its own

@@ -66,6 +66,9 @@ def test_a_stop_is_final_and_reports_the_unspent_balance(flow, funded, hold):
     with pytest.raises(RuleViolation) as refused:
         service.lift_suspension(flow.db, Actor.system("t"), hold_id, "想恢复")
     assert refused.value.code == "HOLD_NOT_LIFTABLE"
+    with pytest.raises(RuleViolation) as again:
+        hold(funded["id"], HoldKind.suspend)
+    assert again.value.code == "ITEM_STOPPED"
     assert flow.gates(funded["id"], lang="en")["ITEM_STOPPED"]["message"].endswith("虚报冒领")
 
 

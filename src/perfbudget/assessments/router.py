@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.responses import FileResponse
@@ -30,12 +30,7 @@ Reader = Annotated[Actor, Allowed(Permission.item_read)]
 Filer = Annotated[Actor, Allowed(Permission.assessment_file)]
 Reviewer = Annotated[Actor, Allowed(Permission.assessment_review)]
 Manager = Annotated[Actor, Allowed(Permission.assessment_manage)]
-DOWNLOAD: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The file, under its own name and sniffed type",
-        "content": {content_type: {} for content_type in storage.CONTENT_TYPES.values()},
-    }
-}
+DOWNLOAD = storage.DOWNLOAD_RESPONSES
 
 
 @router.get(ITEM, operation_id="get_assessment")

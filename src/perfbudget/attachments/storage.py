@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from starlette.responses import FileResponse
@@ -188,3 +188,12 @@ def file_response(path: Path, filename: str, content_type: str) -> FileResponse:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+# OpenAPI description of a download route: the file under its own name and sniffed type.
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, under its own name and sniffed type",
+        "content": {content_type: {} for content_type in CONTENT_TYPES.values()},
+    }
+}

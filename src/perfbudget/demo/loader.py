@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
+from perfbudget.demo.execution import load_execution
 from perfbudget.demo.front_gate import load_front_gate
 from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
@@ -135,4 +136,5 @@ def load_demo(session: Session, settings: Settings, *, workflow: bool = True) ->
         fiscal_year_service.create_fiscal_year(session, actor, FiscalYearCreate(year=DEMO_YEAR))
     if workflow:
         load_front_gate(session)
+        load_execution(session)
     return True

@@ -1,12 +1,19 @@
 """When monthly reports fall due (S2.3.1), and how far through the year a month is."""
 
-from datetime import date
+from datetime import date, timedelta, timezone
 from decimal import Decimal
 
+from perfbudget import clock
 from perfbudget.budget_items.models import ItemKind
 from perfbudget.fiscal_years.parameters import RuleParameters
 
 OVERALL_MONTH = 6  # a department's overall targets are monitored at the end of June
+# the county keeps Beijing time: months end and reports fall due by the local calendar
+COUNTY_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def local_today() -> date:
+    return clock.utcnow().astimezone(COUNTY_TIME).date()
 
 
 def report_months(kind: ItemKind) -> tuple[int, ...]:

@@ -210,6 +210,12 @@ def place_hold(
 ) -> PaymentHold:
     """The only way money stops: finance's decision on a monitoring report (S2.3.2)."""
     approved = _require_funded(item)
+    if any(h.kind is HoldKind.stop for h in repository.active_holds(session, [item.id])[item.id]):
+        raise RuleViolation(
+            "ITEM_STOPPED",
+            "Payments on this item are already stopped for the rest of the year (S2.3.2).",
+            "该项目已停止拨款（S2.3.2）。",
+        )
     unspent = None
     if kind is HoldKind.stop:
         unspent = approved - repository.disbursed_totals(session, [item.id]).get(item.id, ZERO)

@@ -1,0 +1,242 @@
+"""The demo county's 2026, in execution: ten months of dual monitoring with reports in
+every light, one item whose payments are suspended, and one open rectification order."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items.models import BudgetItem
+from perfbudget.budget_items.schemas import BudgetDecisionRequest, BudgetItemCreate
+from perfbudget.demo.front_gate import _actor, _lines
+from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.fiscal_years.schemas import FiscalYearCreate
+from perfbudget.indicators.models import Direction
+from perfbudget.monitoring import service as monitoring_service
+from perfbudget.monitoring.models import QualitativeStatus
+from perfbudget.monitoring.schemas import (
+    ReportAction,
+    ReportDepartmentReview,
+    ReportDraft,
+    ReportFinanceReview,
+    ReportLineIn,
+)
+from perfbudget.orgs import repository as org_repository
+from perfbudget.payments import service as payment_service
+from perfbudget.payments.schemas import DisbursementCreate, PlanMonth, SpendingPlanWrite
+from perfbudget.targets import service as target_service
+from perfbudget.targets.schemas import TargetReview, TargetSetWrite
+
+YEAR = 2026
+LAST_MONTH = 10  # reports through October; November's falls due on 10 December
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How an item runs in the last reported month: execution ÷ time progress, and
+    indicator actual ÷ expected (both as fractions); earlier months run on plan."""
+
+    execution: Decimal
+    indicators: Decimal
+    decision: str = "accept"
+
+
+ITEMS = [
+    # owner user, org, name, amount, profile in October
+    (
+        "department",
+        "201",
+        "家庭经济困难学生资助",
+        "3600000.00",
+        Profile(Decimal("0.96"), Decimal(1)),
+    ),
+    (
+        "unit",
+        "201001",
+        "校园安全防范能力提升",
+        "480000.00",
+        Profile(Decimal("0.90"), Decimal("1.30")),
+    ),
+    (
+        "health",
+        "202",
+        "基本公共卫生服务补助",
+        "5200000.00",
+        Profile(Decimal("0.70"), Decimal("0.95")),
+    ),
+    (
+        "agriculture",
+        "203",
+        "农业技术推广服务",
+        "1500000.00",
+        Profile(Decimal("0.40"), Decimal("0.55"), "rectify"),
+    ),
+    (
+        "transport",
+        "204",
+        "农村客运班线补贴",
+        "2400000.00",
+        Profile(Decimal("0.35"), Decimal("0.50"), "suspend"),
+    ),
+]
+
+
+def _item(session: Session, who: str, org: str, name: str, amount: str) -> BudgetItem:
+    owner = org_repository.get_by_code(session, org)
+    assert owner is not None
+    actor, finance = _actor(session, who), _actor(session, "finance")
+    item = item_service.create_item(
+        session,
+        actor,
+        BudgetItemCreate(
+            fiscal_year=YEAR,
+            organisation_id=owner.id,
+            name=name,
+            kind="project",
+            requested_amount=Decimal(amount),
+            serves_public=True,
+        ),
+    )
+    target_service.write_targets(
+        session,
+        actor,
+        item.id,
+        TargetSetWrite(
+            overall_goal=f"{name}年度目标",
+            lines=_lines("服务对象人数", "人", "12000", "群众获得感"),
+        ),
+        None,
+    )
+    item_service.submit_item(session, actor, item.id, item.version, None)
+    if item.status.value == "department_review":
+        item_service.department_review(
+            session, _actor(session, "department"), item.id, _approve(item.version), None
+        )
+    current = target_service.current_set(session, finance, item.id)
+    target_service.finance_review(
+        session, finance, item.id, TargetReview(decision="approve", version=current.version), None
+    )
+    item_service.decide(
+        session,
+        finance,
+        item.id,
+        BudgetDecisionRequest(
+            decision="fund", approved_amount=Decimal(amount), version=item.version
+        ),
+        None,
+    )
+    return item
+
+
+def _approve(version: int):  # type: ignore[no-untyped-def]
+    from perfbudget.budget_items.schemas import ReviewDecision
+
+    return ReviewDecision(decision="approve", version=version)
+
+
+def _report(session: Session, who: str, item: BudgetItem, month: int, profile: Profile) -> None:
+    actor, finance = _actor(session, who), _actor(session, "finance")
+    approved = item.approved_amount or Decimal(0)
+    progress = Decimal(month) / 12
+    spent = (approved * progress * profile.execution).quantize(Decimal("0.01"))
+    approved_set = target_service.current_set(session, finance, item.id)
+    lines = []
+    for line in approved_set.lines:
+        if line.direction is Direction.qualitative:
+            status = (
+                QualitativeStatus.achieved
+                if profile.indicators >= Decimal("0.8")
+                else QualitativeStatus.partially_achieved
+            )
+            lines.append(ReportLineIn(target_line_id=line.id, qualitative_status=status))
+        else:
+            target = line.target_value or Decimal(0)
+            actual = (target * progress * profile.indicators).quantize(Decimal("0.0001"))
+            lines.append(
+                ReportLineIn(
+                    target_line_id=line.id,
+                    actual=actual,
+                    year_target_expected=profile.indicators >= Decimal("0.8"),
+                )
+            )
+    behind = profile.execution < Decimal("0.8") or profile.indicators < Decimal("0.8")
+    draft = monitoring_service.save_draft(
+        session,
+        actor,
+        item.id,
+        month,
+        ReportDraft(
+            cumulative_execution=spent,
+            target_expected=not behind,
+            lines=lines,
+            deviation_reasons="项目实施进度滞后，资金支付慢于计划。" if behind else "",
+            corrective_measures="倒排工期，加快资金支付进度。" if behind else "",
+        ),
+        None,
+    )
+    report = monitoring_service.submit_report(
+        session, actor, item.id, month, ReportAction(version=draft.version), None
+    )
+    if report.status.value == "department_review":
+        report = monitoring_service.department_review(
+            session,
+            _actor(session, "department"),
+            item.id,
+            month,
+            ReportDepartmentReview(decision="approve", version=report.version),
+            None,
+        )
+    review = ReportFinanceReview(decision=profile.decision, version=report.version)
+    if profile.decision in ("rectify", "suspend"):
+        review.required_measures = "十二月底前完成剩余服务任务，并报送整改报告。"
+        review.deadline = date(YEAR, 12, 31)
+    if profile.decision == "suspend":
+        review.reason = "执行进度与绩效目标严重偏离，暂缓拨款（S2.3.2）。"
+    monitoring_service.finance_review(session, finance, item.id, month, review, None)
+
+
+def load_execution(session: Session) -> None:
+    finance = _actor(session, "finance")
+    fiscal_year_service.create_fiscal_year(session, finance, FiscalYearCreate(year=YEAR))
+    funded = [
+        (who, _item(session, who, org, name, amount), profile)
+        for who, org, name, amount, profile in ITEMS
+    ]
+    year = fiscal_year_service.get_fiscal_year(session, YEAR)
+    fiscal_year_service.change_status(
+        session, finance, YEAR, FiscalYearStatus.executing, year.version, None
+    )
+    first = funded[0][1]
+    approved = first.approved_amount or Decimal(0)
+    payment_service.set_plan(
+        session,
+        _actor(session, "department"),
+        first.id,
+        SpendingPlanWrite(
+            months=[
+                PlanMonth(month=m, cumulative_amount=(approved * m / 12).quantize(Decimal("0.01")))
+                for m in range(1, 13)
+            ]
+        ),
+    )
+    on_plan = Profile(Decimal(1), Decimal(1))
+    for who, item, profile in funded:
+        for month in range(1, LAST_MONTH + 1):
+            amount = (
+                (item.approved_amount or Decimal(0))
+                / 12
+                * (profile.execution if month == LAST_MONTH else Decimal("0.9"))
+            ).quantize(Decimal("0.01"))
+            if month < LAST_MONTH or profile.decision == "accept":
+                payment_service.record_disbursement(
+                    session,
+                    finance,
+                    item.id,
+                    DisbursementCreate(
+                        amount=amount, paid_on=date(YEAR, month, 20), purpose=f"{month}月拨款"
+                    ),
+                )
+            _report(session, who, item, month, profile if month == LAST_MONTH else on_plan)

@@ -1,0 +1,115 @@
+"""What a monthly report answers, and how it lights up (DOMAIN §3): the item's approved
+target lines, its spending plan and the fiscal year's thresholds."""
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from perfbudget.budget_items.models import BudgetItem, ItemKind
+from perfbudget.errors import RuleViolation
+from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.indicators.models import Direction
+from perfbudget.monitoring import lights
+from perfbudget.monitoring.models import MonitoringReport, ReportLine
+from perfbudget.payments import service as payment_service
+from perfbudget.targets import repository as target_repository
+from perfbudget.targets.models import TargetLine
+
+ZERO = Decimal("0.00")
+
+
+def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
+    """The lines a report answers: the approved targets (a department's overall report,
+    its overall aspects, S2.2.3); None while no targets are approved."""
+    target_set = target_repository.approved(session, item.id)
+    if target_set is None:
+        return None
+    if item.kind is ItemKind.department_overall:
+        return [line for line in target_set.lines if line.category.is_overall_aspect]
+    return list(target_set.lines)
+
+
+def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
+    lines = target_lines(session, item)
+    if lines is None:
+        raise RuleViolation(
+            "TARGETS_NOT_APPROVED",
+            "Monitoring follows the approved performance targets; there are none yet (S2.2.2).",
+            "绩效监控以批复的绩效目标为依据，该项目尚无批复的绩效目标（S2.2.2）。",
+        )
+    return lines
+
+
+def answered(target: TargetLine, line: ReportLine) -> bool:
+    if target.direction is Direction.qualitative:
+        return line.qualitative_status is not None
+    return line.actual is not None and target.target_value is not None
+
+
+def planned_by(plan: dict[int, Decimal], month: int) -> Decimal:
+    """The plan's cumulative amount at the month (the last planned month before it if the
+    month itself is missing)."""
+    earlier = [m for m in plan if m <= month]
+    return plan[max(earlier)] if earlier else ZERO
+
+
+def evaluate(
+    session: Session,
+    item: BudgetItem,
+    report: MonitoringReport,
+    approved: list[TargetLine],
+    *,
+    preview: bool,
+) -> dict[str, Any]:
+    """Every light of the report with its formula, inputs and the year's parameters (§3)."""
+    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    month = report.month
+    plan = payment_service.plans_for(session, [item.id]).get(item.id)
+    execution = lights.execution_light(
+        parameters.execution_light,
+        month=month,
+        cumulative_execution=report.cumulative_execution,
+        approved_amount=item.approved_amount or ZERO,
+        planned_cumulative=None if plan is None else planned_by(plan, month),
+    )
+    answers = {line.target_line_id: line for line in report.lines}
+    indicators: list[tuple[TargetLine, lights.LightResult]] = []
+    for target in approved:
+        answer = answers.get(target.id)
+        if answer is None or not answered(target, answer):
+            continue
+        indicators.append(
+            (
+                target,
+                lights.indicator_light(
+                    parameters.indicator_light,
+                    month=month,
+                    direction=target.direction,
+                    target_value=target.target_value,
+                    actual=answer.actual,
+                    qualitative_status=answer.qualitative_status,
+                ),
+            )
+        )
+    overall = lights.item_light(
+        [
+            ("execution", "预算执行", "budget execution", execution.light),
+            *((f"line:{t.id}", t.name, t.name, result.light) for t, result in indicators),
+        ]
+    )
+    return {
+        "preview": preview,
+        "month_basis": month,
+        "item": overall.document(),
+        "execution": execution.document(),
+        "indicators": [
+            {
+                **result.document(),
+                "target_line_id": target.id,
+                "name": target.name,
+                "direction": target.direction.value,
+            }
+            for target, result in indicators
+        ],
+    }

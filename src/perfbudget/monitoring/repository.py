@@ -1,0 +1,123 @@
+"""Monitoring report and rectification queries. Both are seen exactly by those who may see
+their budget item (``budget_items.repository.visible``)."""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import repository as item_repository
+from perfbudget.budget_items.models import BudgetItem
+from perfbudget.monitoring.models import (
+    MonitoringReport,
+    Rectification,
+    RectificationStatus,
+)
+from perfbudget.monitoring.schemas import RectificationFilter
+from perfbudget.pagination import fetch_page
+from perfbudget.payments.models import PaymentHold
+from perfbudget.targets.models import TargetLine
+
+
+def add(session: Session, row: MonitoringReport | Rectification) -> None:
+    session.add(row)
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def get_report(session: Session, item_id: int, month: int) -> MonitoringReport | None:
+    return session.scalars(
+        select(MonitoringReport).where(
+            MonitoringReport.item_id == item_id, MonitoringReport.month == month
+        )
+    ).first()
+
+
+def reports_of_item(session: Session, item_id: int) -> Sequence[MonitoringReport]:
+    return session.scalars(
+        select(MonitoringReport)
+        .where(MonitoringReport.item_id == item_id)
+        .order_by(MonitoringReport.month)
+    ).all()
+
+
+def target_lines_by_id(session: Session, line_ids: Sequence[int]) -> dict[int, TargetLine]:
+    """Lines a report answers, wherever they come from (an adjusted set keeps old answers)."""
+    if not line_ids:
+        return {}
+    rows = session.scalars(select(TargetLine).where(TargetLine.id.in_(line_ids)))
+    return {row.id: row for row in rows}
+
+
+def hold_of_report(session: Session, report_id: int) -> PaymentHold | None:
+    return session.scalars(
+        select(PaymentHold).where(PaymentHold.report_id == report_id).order_by(PaymentHold.id)
+    ).first()
+
+
+def rectification_of_report(session: Session, report_id: int) -> Rectification | None:
+    return session.scalars(
+        select(Rectification).where(Rectification.report_id == report_id).order_by(Rectification.id)
+    ).first()
+
+
+# --- rectifications ------------------------------------------------------------------------
+
+
+def _visible_rectifications(actor: Actor) -> Select[Any]:
+    return item_repository.visible(
+        select(Rectification).join(BudgetItem, BudgetItem.id == Rectification.item_id), actor
+    )
+
+
+def get_rectification(
+    session: Session, actor: Actor, rectification_id: int
+) -> Rectification | None:
+    return session.scalars(
+        _visible_rectifications(actor).where(Rectification.id == rectification_id)
+    ).first()
+
+
+def list_rectifications(
+    session: Session, actor: Actor, filters: RectificationFilter, today: date
+) -> tuple[list[Rectification], int]:
+    query = _visible_rectifications(actor)
+    for column, value in (
+        (Rectification.status, filters.status),
+        (Rectification.organisation_id, filters.organisation_id),
+        (Rectification.item_id, filters.item_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if filters.overdue is not None:
+        overdue = (Rectification.deadline < today) & (
+            Rectification.status != RectificationStatus.accepted
+        )
+        query = query.where(overdue if filters.overdue else ~overdue)
+    return fetch_page(
+        session,
+        query,
+        [Rectification.deadline, Rectification.id],
+        limit=filters.limit,
+        offset=filters.offset,
+    )
+
+
+def items_and_months(
+    session: Session, rectifications: Sequence[Rectification]
+) -> dict[int, tuple[BudgetItem, int]]:
+    """Each rectification's item and report month, in one statement."""
+    report_ids = {row.report_id for row in rectifications}
+    if not report_ids:
+        return {}
+    rows = session.execute(
+        select(MonitoringReport.id, MonitoringReport.month, BudgetItem)
+        .join(BudgetItem, BudgetItem.id == MonitoringReport.item_id)
+        .where(MonitoringReport.id.in_(report_ids))
+    )
+    by_report = {report_id: (item, month) for report_id, month, item in rows}
+    return {row.id: by_report[row.report_id] for row in rectifications}

@@ -1,0 +1,63 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from perfbudget.auth import policy
+from perfbudget.auth.deps import Allowed, CurrentActor, require
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.db import SessionDep
+from perfbudget.overview import service
+from perfbudget.overview.schemas import (
+    MonitoringCompliance,
+    MonitoringOverview,
+    MonthQuery,
+    QueueFilter,
+    QueueRow,
+)
+from perfbudget.pagination import Page
+
+router = APIRouter(tags=["monitoring-overview"])
+Reader = Annotated[Actor, Allowed(Permission.overview_read)]
+_overview_reader = require(Permission.overview_read)
+
+
+def queue_reader(session: SessionDep, actor: CurrentActor) -> Actor:
+    """Whoever reviews reports, or reads the overview, reads the queue."""
+    if policy.allows(actor.role, Permission.monitoring_review):
+        return actor
+    return _overview_reader(session, actor)
+
+
+queue_reader.required_permission = Permission.monitoring_review  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/api/v1/fiscal-years/{year}/monitoring-overview", operation_id="get_monitoring_overview"
+)
+def get_monitoring_overview(
+    session: SessionDep, actor: Reader, year: int, query: Annotated[MonthQuery, Query()]
+) -> MonitoringOverview:
+    """The month's monitoring by department and for the county: reports, lights, money, holds."""
+    return service.monitoring_overview(session, actor, year, query.month)
+
+
+@router.get(
+    "/api/v1/fiscal-years/{year}/monitoring-compliance",
+    operation_id="get_monitoring_compliance",
+)
+def get_monitoring_compliance(
+    session: SessionDep, actor: Reader, year: int, query: Annotated[MonthQuery, Query()]
+) -> MonitoringCompliance:
+    """The month's missing and late reports, listed per organisation (S2.3.1)."""
+    return service.monitoring_compliance(session, actor, year, query.month)
+
+
+@router.get("/api/v1/monitoring-reports", operation_id="list_monitoring_report_queue")
+def list_monitoring_report_queue(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(queue_reader)],
+    filters: Annotated[QueueFilter, Query()],
+) -> Page[QueueRow]:
+    """Monthly reports by status (default: awaiting finance review), oldest submission first."""
+    return service.report_queue(session, actor, filters)
