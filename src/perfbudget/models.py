@@ -1,15 +1,19 @@
 """Import every model so Base.metadata is complete (Alembic, tests)."""
 
+from perfbudget.accountability.models import Referral
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.attachments.models import Attachment
 from perfbudget.audit.models import AuditChainHead, AuditEvent
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.db import Base
+from perfbudget.disclosure.models import Publication
+from perfbudget.evaluations.models import EvaluationLine, SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
 from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportLine
 from perfbudget.orgs.models import Organisation
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
+from perfbudget.results.models import Circular, DepartmentAssessment, RectificationPlan
 from perfbudget.targets.models import TargetLine, TargetSet
 from perfbudget.users.models import User
 
@@ -21,7 +25,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BudgetItem",
+    "Circular",
+    "DepartmentAssessment",
     "Disbursement",
+    "EvaluationLine",
     "FiscalYear",
     "FrameworkIndicator",
     "ItemEvent",
@@ -29,8 +36,12 @@ __all__ = [
     "MonitoringReport",
     "Organisation",
     "PaymentHold",
+    "Publication",
     "Rectification",
+    "RectificationPlan",
+    "Referral",
     "ReportLine",
+    "SelfEvaluation",
     "SpendingPlanMonth",
     "TargetLine",
     "TargetSet",

@@ -38,6 +38,18 @@ class Permission(LabeledEnum):
         ),
         "payment:write": ("登记拨款", "Record disbursements"),
         "monitoring:overview": ("查看绩效监控总览", "Read the monitoring overview"),
+        "evaluation:write": ("填报绩效自评", "File self-evaluations"),
+        "evaluation:review": ("审核自评、评定等级", "Check self-evaluations and grade them"),
+        "evaluation:third_party": ("开展第三方评价", "Evaluate as a commissioned third party"),
+        "results:read": ("查看评价结果及应用", "Read results and their use"),
+        "results:write": (
+            "结果应用、部门考核与通报",
+            "Apply results, assess departments, circulate",
+        ),
+        "results:plan": ("报送整改计划", "File rectification plans for fair results"),
+        "accountability:read": ("查看问责移送", "Read referrals"),
+        "accountability:write": ("登记问责移送", "Record referrals"),
+        "disclosure:publish": ("公开绩效信息", "Publish targets and results"),
     }
     org_read = "org:read"
     org_write = "org:write"
@@ -62,6 +74,15 @@ class Permission(LabeledEnum):
     monitoring_review = "monitoring:review"
     payment_write = "payment:write"
     overview_read = "monitoring:overview"
+    evaluation_write = "evaluation:write"
+    evaluation_review = "evaluation:review"
+    evaluation_third_party = "evaluation:third_party"
+    results_read = "results:read"
+    results_write = "results:write"
+    results_plan = "results:plan"
+    accountability_read = "accountability:read"
+    accountability_write = "accountability:write"
+    disclosure_publish = "disclosure:publish"
 
 
 _READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
@@ -87,12 +108,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.monitoring_review,
             Permission.payment_write,
             Permission.overview_read,
+            Permission.evaluation_review,
+            Permission.results_read,
+            Permission.results_write,
+            Permission.accountability_read,
+            Permission.accountability_write,
+            Permission.disclosure_publish,
         }
     ),
     Role.department: frozenset(
         {
             *_WORKFLOW_READ,
             Permission.monitoring_write,
+            Permission.evaluation_write,
+            Permission.results_plan,
             Permission.item_write,
             Permission.item_department_review,
             Permission.assessment_file,
@@ -100,7 +129,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.expert: frozenset({*_WORKFLOW_READ, Permission.assessment_review}),
-    Role.third_party: frozenset({*_WORKFLOW_READ, Permission.assessment_review}),
+    Role.third_party: frozenset(
+        {*_WORKFLOW_READ, Permission.assessment_review, Permission.evaluation_third_party}
+    ),
     Role.investment: frozenset({*_WORKFLOW_READ, Permission.assessment_file}),
     # 人大 / 纪检: read everything, change nothing
     Role.oversight: frozenset(
@@ -110,6 +141,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.audit_read,
             Permission.congress_read,
             Permission.overview_read,
+            Permission.results_read,
+            Permission.accountability_read,
         }
     ),
 }

@@ -11,6 +11,7 @@ from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.budget_items.schemas import BudgetItemFilter
+from perfbudget.evaluations.models import SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import fetch_page
@@ -35,7 +36,14 @@ def visible(query: Query, actor: Actor) -> Query:
                 Assessment.item_id == BudgetItem.id, AssessmentReview.reviewer_id == actor.user_id
             )
         )
-        return query.where(assigned)
+        # a third party commissioned to evaluate an item sees that item and its history
+        commissioned = exists(
+            select(SelfEvaluation.id).where(
+                SelfEvaluation.item_id == BudgetItem.id,
+                SelfEvaluation.third_party_id == actor.user_id,
+            )
+        )
+        return query.where(or_(assigned, commissioned))
     if actor.role is Role.investment:
         return query.where(BudgetItem.capital_construction.is_(True))
     if actor.role in (Role.finance, Role.oversight):
