@@ -231,5 +231,5 @@ def test_listing_runs_a_fixed_number_of_statements(flow, count_queries):
 
 
 # the user with its organisation (token check), count, page, target sets, target lines,
-# assessments, assessment reviews, payment holds
-EXPECTED_STATEMENTS = 8
+# assessments, assessment reviews, payment holds, predecessors' graded results
+EXPECTED_STATEMENTS = 9

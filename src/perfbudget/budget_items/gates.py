@@ -3,9 +3,11 @@ the funding decision and GET …/gates call it, so the explanation cannot disagr
 the refusal."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from perfbudget.assessments.models import Assessment, AssessmentConclusion, AssessmentStatus
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
+from perfbudget.evaluations.models import Grade
 from perfbudget.i18n import pick
 from perfbudget.payments.models import HoldKind, PaymentHold
 
@@ -32,9 +34,21 @@ class GateContext:
     targets_approved: bool
     assessment: Assessment | None
     active_holds: tuple[PaymentHold, ...] = ()
+    # the graded result of the item this one continues (S2.5)
+    predecessor_grade: Grade | None = None
+    predecessor_approved: Decimal | None = None
+    rectification_plan_on_file: bool = False
 
 
-def evaluate(context: GateContext) -> list[Gate]:
+def evaluate(context: GateContext, proposed_amount: Decimal | None = None) -> list[Gate]:
+    """The gates on ``context.item``; ``proposed_amount`` is the amount about to be approved
+    (without one, the requested amount stands in)."""
+    gates = _gates(context)
+    gates.extend(_result_gates(context, proposed_amount))
+    return gates
+
+
+def _gates(context: GateContext) -> list[Gate]:
     item = context.item
     gates: list[Gate] = []
     if item.kind is not ItemKind.department_overall:
@@ -144,6 +158,50 @@ def _assessment_gates(item: BudgetItem, assessment: Assessment | None) -> list[G
         )
     )
     return gates
+
+
+def _result_gates(context: GateContext, proposed: Decimal | None) -> list[Gate]:
+    """S2.5: a poor predecessor means less money or none; a fair one, a plan on file."""
+    item = context.item
+    if item.status in (ItemStatus.funded, ItemStatus.rejected) or context.predecessor_grade is None:
+        return []
+    if context.predecessor_grade is Grade.poor and context.predecessor_approved is not None:
+        ceiling = context.predecessor_approved
+        amount = proposed if proposed is not None else item.requested_amount
+        ok = amount < ceiling
+        return [
+            Gate(
+                "POOR_RESULT_REQUIRES_REDUCTION",
+                "S2.5",
+                ok,
+                True,
+                f"上年评价为“差”，批复金额 {amount} 已低于上年 {ceiling}。"
+                if ok
+                else f"上年绩效评价为“差”，须调减（低于上年批复 {ceiling} 元）或取消（S2.5）。",
+                f"Last year's result was poor; {amount} is below last year's {ceiling}."
+                if ok
+                else f"Last year's result was poor: approve less than last year's {ceiling}, "
+                "or reject (S2.5).",
+            )
+        ]
+    if context.predecessor_grade is Grade.fair:
+        ok = context.rectification_plan_on_file
+        return [
+            Gate(
+                "RECTIFICATION_PLAN_EXPECTED",
+                "S2.5",
+                ok,
+                False,
+                "上年评价为“中”，整改计划已报送。"
+                if ok
+                else "上年绩效评价为“中”，安排预算前应报送整改计划（S2.5）。",
+                "Last year's result was fair; the rectification plan is on file."
+                if ok
+                else "Last year's result was fair: a rectification plan is expected before "
+                "funding (S2.5).",
+            )
+        ]
+    return []
 
 
 def blocking_failures(gates: list[Gate]) -> list[Gate]:

@@ -2,19 +2,21 @@
 view is indistinguishable from a missing one."""
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.budget_items.schemas import BudgetItemFilter
-from perfbudget.evaluations.models import SelfEvaluation
+from perfbudget.evaluations.models import EvaluationStatus, Grade, SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import fetch_page
+from perfbudget.results.models import RectificationPlan
 from perfbudget.users.models import Role
 
 Query = TypeVar("Query", bound=Select[Any])
@@ -110,3 +112,31 @@ def events(session: Session, item_id: int) -> Sequence[ItemEvent]:
     return session.scalars(
         select(ItemEvent).where(ItemEvent.item_id == item_id).order_by(ItemEvent.id)
     ).all()
+
+
+def predecessor_results(
+    session: Session, item_ids: Sequence[int]
+) -> dict[int, tuple[Grade, Decimal | None, bool]]:
+    """For items that continue a graded item: (its grade, its approved amount, whether a
+    rectification plan is on file for it), in one statement (S2.5)."""
+    if not item_ids:
+        return {}
+    predecessor = aliased(BudgetItem)
+    plan_on_file = exists(
+        select(RectificationPlan.id).where(RectificationPlan.item_id == predecessor.id)
+    )
+    rows = session.execute(
+        select(BudgetItem.id, SelfEvaluation.grade, predecessor.approved_amount, plan_on_file)
+        .join(predecessor, predecessor.id == BudgetItem.continues_item_id)
+        .join(SelfEvaluation, SelfEvaluation.item_id == predecessor.id)
+        .where(
+            BudgetItem.id.in_(item_ids),
+            SelfEvaluation.status == EvaluationStatus.graded,
+            SelfEvaluation.grade.is_not(None),
+        )
+    )
+    return {
+        item_id: (grade, approved, bool(plan))
+        for item_id, grade, approved, plan in rows
+        if grade is not None
+    }

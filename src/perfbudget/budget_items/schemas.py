@@ -4,6 +4,7 @@ from typing import Literal
 from pydantic import Field
 
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, ItemStatus
+from perfbudget.evaluations.models import Grade
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
 from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, VersionedUpdate
@@ -127,6 +128,11 @@ class BudgetItemRead(ResponseModel):
     updated_at: datetime
     targets: TargetSummary | None = None
     gates: GateSummary | None = None
+    predecessor_grade: Grade | None = Field(
+        default=None,
+        description="The graded result of the item this one continues — for a department's "
+        "overall budget, the department's overall grade (S2.5)",
+    )
 
 
 class ItemEventRead(ResponseModel):

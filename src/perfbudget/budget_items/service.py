@@ -43,6 +43,8 @@ TRANSITIONS = {
     I.rejected: frozenset[ItemStatus](),
 }
 EDITABLE = (I.draft, I.returned)
+# BudgetItemRead fields that are not columns of the item
+COMPUTED_FIELDS = ("fiscal_year", "organisation", "targets", "gates", "predecessor_grade")
 AUDITED_FIELDS = (
     "code",
     "name",
@@ -276,15 +278,19 @@ def _load(
     targets = target_service.summaries(session, ids)
     assessments = assessment_repository.for_items(session, ids)
     holds = payment_repository.active_holds(session, ids)
-    contexts = {
-        item.id: gates.GateContext(
+    results = repository.predecessor_results(session, ids)
+    contexts = {}
+    for item in items:
+        before = results.get(item.id)
+        contexts[item.id] = gates.GateContext(
             item=item,
             targets_approved=targets[item.id][1],
             assessment=assessments.get(item.id),
             active_holds=tuple(holds.get(item.id, ())),
+            predecessor_grade=before[0] if before else None,
+            predecessor_approved=before[1] if before else None,
+            rectification_plan_on_file=before[2] if before else False,
         )
-        for item in items
-    }
     return targets, contexts
 
 
@@ -327,7 +333,8 @@ def decide(
     else:
         check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.funded)
         _check_amount(item, data)
-        failures = gates.blocking_failures(gates.evaluate(gate_contexts(session, [item])[item.id]))
+        context = gate_contexts(session, [item])[item.id]
+        failures = gates.blocking_failures(gates.evaluate(context, data.approved_amount))
         if failures:
             first = failures[0]
             raise RuleViolation(
@@ -371,7 +378,10 @@ def _check_amount(item: BudgetItem, data: BudgetDecisionRequest) -> None:
 
 
 def to_read(
-    item: BudgetItem, targets: TargetSummary | None, gate_results: list[gates.Gate] | None
+    item: BudgetItem,
+    targets: TargetSummary | None,
+    gate_results: list[gates.Gate] | None,
+    context: gates.GateContext | None = None,
 ) -> BudgetItemRead:
     summary = None
     if gate_results is not None:
@@ -385,12 +395,14 @@ def to_read(
             **{
                 field: getattr(item, field)
                 for field in BudgetItemRead.model_fields
-                if field not in ("fiscal_year", "organisation", "targets", "gates")
+                if field
+                not in ("fiscal_year", "organisation", "targets", "gates", "predecessor_grade")
             },
             "fiscal_year": item.fiscal_year.year,
             "organisation": OrganisationRef.model_validate(item.organisation),
             "targets": targets,
             "gates": summary,
+            "predecessor_grade": context.predecessor_grade if context else None,
         }
     )
 
@@ -398,7 +410,8 @@ def to_read(
 def read_items(session: Session, items: list[BudgetItem]) -> list[BudgetItemRead]:
     summaries, contexts = _load(session, items)
     return [
-        to_read(item, summaries[item.id][0], gates.evaluate(contexts[item.id])) for item in items
+        to_read(item, summaries[item.id][0], gates.evaluate(contexts[item.id]), contexts[item.id])
+        for item in items
     ]
 
 
