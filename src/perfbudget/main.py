@@ -5,14 +5,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from perfbudget import __version__
+from perfbudget.accountability.router import router as accountability_router
 from perfbudget.assessments.router import router as assessments_router
 from perfbudget.audit.router import router as audit_router
 from perfbudget.auth.router import router as auth_router
 from perfbudget.budget_items.router import router as budget_items_router
 from perfbudget.config import Settings, get_settings
 from perfbudget.congress.router import router as congress_router
+from perfbudget.disclosure.router import public_router as disclosure_public_router
+from perfbudget.disclosure.router import router as disclosure_router
 from perfbudget.docs import install_docs
 from perfbudget.errors import install_error_handlers
+from perfbudget.evaluations.router import router as evaluations_router
 from perfbudget.fiscal_years.router import router as fiscal_years_router
 from perfbudget.health.router import router as health_router
 from perfbudget.indicators.router import router as indicators_router
@@ -23,6 +27,7 @@ from perfbudget.monitoring.router import router as monitoring_router
 from perfbudget.orgs.router import router as orgs_router
 from perfbudget.overview.router import router as overview_router
 from perfbudget.payments.router import router as payments_router
+from perfbudget.results.router import router as results_router
 from perfbudget.targets.router import router as targets_router
 from perfbudget.users.router import router as users_router
 
@@ -68,6 +73,25 @@ TAGS = [
         "name": "rectifications",
         "description": "Rectification orders and their verification (整改, S2.3.2)",
     },
+    {"name": "disclosure", "description": "Publishing targets and results (信息公开, S4.4)"},
+    {
+        "name": "public",
+        "description": "Anonymous read-only published targets, results, circulars (S4.4)",
+    },
+    {
+        "name": "evaluations",
+        "description": "Self-evaluation, finance's check and grading, third parties (绩效评价, "
+        "S2.4)",
+    },
+    {
+        "name": "results",
+        "description": "Use of results, department assessment, circular (结果运用、考核通报, "
+        "S2.5, S3)",
+    },
+    {
+        "name": "accountability",
+        "description": "Referrals and accountability requests (监督问责, S4.3)",
+    },
     {"name": "audit", "description": "Tamper-evident audit trail (安全审计)"},
     {"name": "meta", "description": "Enums and labels for front ends"},
     {"name": "health", "description": "Liveness and readiness"},
@@ -87,6 +111,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     payments_router,
     overview_router,
     monitoring_router,
+    disclosure_router,
+    disclosure_public_router,
+    evaluations_router,
+    results_router,
+    accountability_router,
     audit_router,
     meta_router,
     health_router,
@@ -102,6 +131,14 @@ PUBLIC_PATHS = frozenset(
         "/docs",
         "/docs/oauth2-redirect",
         "/redoc",
+        # the public's read-only disclosure (S4.4)
+        "/public/v1/organisations",
+        "/public/v1/fiscal-years/{year}/targets",
+        "/public/v1/fiscal-years/{year}/results",
+        "/public/v1/fiscal-years/{year}/circular",
+        "/public/v1/publications/{public_id}",
+        "/public/v1/open-data/{year}/{kind}.json",
+        "/public/v1/open-data/{year}/{kind}.csv",
     }
 )
 

@@ -1,5 +1,6 @@
 """The rule parameters of DOMAIN §3, per fiscal year, with the national defaults."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -123,3 +124,22 @@ class RuleParameters(RequestModel):
         pattern=r"^(0[7-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
         description="MM-DD by which the end-of-June overall report (S2.3.1) is due",
     )
+    # an unset window is left out of the stored document, which then reads as before
+    self_evaluation_opens: date | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="First day self-evaluations (S2.4) may be filed; none: once the year is "
+        "executing or closed",
+    )
+    self_evaluation_due: date | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Last day self-evaluations (S2.4) may be filed; none: no limit",
+    )
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> "RuleParameters":
+        opens, due = self.self_evaluation_opens, self.self_evaluation_due
+        if opens is not None and due is not None and opens > due:
+            raise ValueError("self_evaluation_opens must not be after self_evaluation_due")
+        return self

@@ -1,0 +1,79 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from perfbudget.accountability import service
+from perfbudget.accountability.schemas import (
+    ReferralAction,
+    ReferralClose,
+    ReferralCreate,
+    ReferralFilter,
+    ReferralRead,
+    ReferralUpdate,
+)
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.db import SessionDep
+from perfbudget.pagination import Page
+from perfbudget.versioning import IfMatch
+
+router = APIRouter(prefix="/api/v1/referrals", tags=["accountability"])
+Reader = Annotated[Actor, Allowed(Permission.accountability_read)]
+Writer = Annotated[Actor, Allowed(Permission.accountability_write)]
+
+
+@router.post("", operation_id="create_referral", status_code=status.HTTP_201_CREATED)
+def create_referral(session: SessionDep, actor: Writer, body: ReferralCreate) -> ReferralRead:
+    """Record a referral to discipline inspection or an accountability request (S4.3)."""
+    return service.create_referral(session, actor, body)
+
+
+@router.get("", operation_id="list_referrals")
+def list_referrals(
+    session: SessionDep, actor: Reader, filters: Annotated[ReferralFilter, Query()]
+) -> Page[ReferralRead]:
+    """Referrals and accountability requests, newest first (finance and oversight only)."""
+    return service.list_referrals(session, filters)
+
+
+@router.get("/{referral_id}", operation_id="get_referral")
+def get_referral(session: SessionDep, actor: Reader, referral_id: int) -> ReferralRead:
+    """Read one referral with its items and organisations."""
+    return service.get_referral(session, referral_id)
+
+
+@router.patch("/{referral_id}", operation_id="update_referral")
+def update_referral(
+    session: SessionDep,
+    actor: Writer,
+    referral_id: int,
+    body: ReferralUpdate,
+    if_match: IfMatch,
+) -> ReferralRead:
+    """Edit a draft referral."""
+    return service.update_referral(session, actor, referral_id, body, if_match)
+
+
+@router.post("/{referral_id}/refer", operation_id="refer_referral")
+def refer_referral(
+    session: SessionDep,
+    actor: Writer,
+    referral_id: int,
+    body: ReferralAction,
+    if_match: IfMatch,
+) -> ReferralRead:
+    """Send the referral: draft → referred."""
+    return service.refer(session, actor, referral_id, body, if_match)
+
+
+@router.post("/{referral_id}/close", operation_id="close_referral")
+def close_referral(
+    session: SessionDep,
+    actor: Writer,
+    referral_id: int,
+    body: ReferralClose,
+    if_match: IfMatch,
+) -> ReferralRead:
+    """Record the outcome: referred → closed."""
+    return service.close(session, actor, referral_id, body, if_match)

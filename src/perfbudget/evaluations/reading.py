@@ -1,0 +1,391 @@
+"""Reading a self-evaluation: its lines against the approved targets, the score (a preview
+while a draft), the completeness checklist, and the standard self-evaluation workbook."""
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.responses import FileResponse
+
+from perfbudget.attachments import service as attachment_service
+from perfbudget.attachments.schemas import AttachmentRead
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items.models import BudgetItem, ItemKind
+from perfbudget.errors import RuleViolation, not_found
+from perfbudget.evaluations import repository, scoring
+from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
+from perfbudget.evaluations.schemas import (
+    SECTIONS,
+    EvaluationLineRead,
+    EvaluationRead,
+    ScoringRead,
+)
+from perfbudget.exports import add_sheet, new_workbook, xlsx_response
+from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.fiscal_years.parameters import RuleParameters
+from perfbudget.monitoring import evaluation as monitoring_lines
+from perfbudget.monitoring import repository as monitoring_repository
+from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.targets.models import TargetLine
+
+ATTACHMENT_OWNER = "self_evaluation"
+EDITABLE = (EvaluationStatus.draft, EvaluationStatus.returned)
+EVALUATED_KINDS = (ItemKind.project, ItemKind.policy, ItemKind.department_overall)
+SECTION_LABELS = {
+    "overview": "项目概况",
+    "achievements": "绩效目标完成情况",
+    "problems": "存在的问题及原因",
+    "improvements": "改进措施",
+}
+
+
+def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
+    """The approved lines (a department's overall budget: its overall aspects, S2.2.3)."""
+    return monitoring_lines.target_lines(session, item)
+
+
+def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
+    lines = target_lines(session, item)
+    if lines is None:
+        raise RuleViolation(
+            "TARGETS_NOT_APPROVED",
+            "A self-evaluation measures the approved performance targets; there are none (S2.2.2).",
+            "绩效自评以批复的绩效目标为依据，该项目尚无批复的绩效目标（S2.2.2）。",
+        )
+    return lines
+
+
+def evaluation_of(session: Session, item: BudgetItem) -> SelfEvaluation:
+    evaluation = repository.of_item(session, item.id)
+    if evaluation is None:
+        raise not_found("Self-evaluation", "绩效自评")
+    return evaluation
+
+
+# --- answers and the score -----------------------------------------------------------------
+
+
+def _answer(target: TargetLine, line: EvaluationLine | None) -> scoring.LineAnswer:
+    return scoring.LineAnswer(
+        target_line_id=target.id,
+        name=target.name,
+        direction=target.direction,
+        weight=target.weight,
+        target_value=target.target_value,
+        final_actual=None if line is None else line.final_actual,
+        qualitative_status=None if line is None else line.qualitative_status,
+        qualitative_share=None if line is None else line.qualitative_share,
+    )
+
+
+def answers(evaluation: SelfEvaluation, approved: list[TargetLine]) -> list[scoring.LineAnswer]:
+    """Every approved line with the evaluator's answer, answered or not, in target order."""
+    by_id = {line.target_line_id: line for line in evaluation.lines}
+    return [_answer(target, by_id.get(target.id)) for target in approved]
+
+
+def unanswered(evaluation: SelfEvaluation, approved: list[TargetLine]) -> list[TargetLine]:
+    given = answers(evaluation, approved)
+    return [
+        target
+        for target, answer in zip(approved, given, strict=True)
+        if not scoring.answered(answer)
+    ]
+
+
+def scorecard(
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    lines: list[scoring.LineAnswer],
+    parameters: RuleParameters,
+) -> scoring.Scorecard:
+    """The score of the answered lines (raises ShareOutOfBand)."""
+    return scoring.score(
+        execution_weight=parameters.score_weights.budget_execution,
+        final_execution=evaluation.final_execution,
+        approved=item.approved_amount or scoring.ZERO,
+        lines=[line for line in lines if scoring.answered(line)],
+        bands=parameters.qualitative_bands,
+        grade_bands=parameters.grade_bands,
+        over_achievement_threshold=parameters.over_achievement_threshold,
+    )
+
+
+def line_weights(evaluation: SelfEvaluation) -> dict[int, Decimal]:
+    """The weights scored at submission, by target line."""
+    return {
+        int(line["target_line_id"]): Decimal(line["weight"])
+        for line in evaluation.scoring.get("lines", [])
+    }
+
+
+def adjusted_score(evaluation: SelfEvaluation) -> Decimal:
+    """Execution points plus each line's points, finance's where it adjusted them."""
+    execution = Decimal(evaluation.scoring.get("execution_points", "0"))
+    return execution + sum(
+        (
+            line.adjusted_points
+            if line.adjusted_points is not None
+            else (line.computed_points or scoring.ZERO)
+            for line in evaluation.lines
+        ),
+        scoring.ZERO,
+    )
+
+
+def _check(code: str, zh: str, en: str, ok: bool, **detail: Any) -> dict[str, Any]:
+    return {"code": code, "label": {"zh": zh, "en": en}, "ok": ok, "detail": detail}
+
+
+def completeness(
+    session: Session,
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    approved: list[TargetLine],
+    parameters: RuleParameters,
+    card: scoring.Scorecard | None = None,
+) -> list[dict[str, Any]]:
+    """The checklist finance reads before its finding (S2.4: completeness)."""
+    sections = evaluation.sections or {}
+    empty = [name for name in SECTIONS if not str(sections.get(name, "")).strip()]
+    given = answers(evaluation, approved)
+    missing = [line.target_line_id for line in given if not scoring.answered(line)]
+    if card is None:
+        lines = [line for line in given if _in_band(line, parameters)]
+        card = scorecard(item, evaluation, lines, parameters)
+    explanations = {line.target_line_id: line.explanation.strip() for line in evaluation.lines}
+    unexplained = [
+        line.target_line_id
+        for line in card.lines
+        if scoring.needs_explanation(line) and not explanations.get(line.target_line_id or 0)
+    ]
+    attachments = len(attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id))
+    return [
+        _check(
+            "SECTIONS_FILLED", "报告各部分已填写", "Report sections filled", not empty, empty=empty
+        ),
+        _check(
+            "LINES_ANSWERED",
+            "绩效指标已逐项自评",
+            "Every indicator answered",
+            not missing,
+            target_line_ids=missing,
+        ),
+        _check(
+            "EXPLANATIONS_PRESENT",
+            "偏差及超额完成已说明原因",
+            "Shortfalls and over-achievements explained",
+            not unexplained,
+            target_line_ids=unexplained,
+        ),
+        _check(
+            "ATTACHMENTS_PRESENT",
+            "已上传自评报告附件",
+            "Report attachments present",
+            attachments > 0,
+            count=attachments,
+        ),
+    ]
+
+
+# --- the read ----------------------------------------------------------------------------------
+
+
+def _line_read(line: EvaluationLine, target: TargetLine) -> EvaluationLineRead:
+    return EvaluationLineRead(
+        target_line_id=target.id,
+        position=target.position,
+        category=target.category,
+        name=target.name,
+        direction=target.direction,
+        target_value=target.target_value,
+        unit=target.unit,
+        qualitative_standard=target.qualitative_standard,
+        weight=target.weight,
+        final_actual=line.final_actual,
+        qualitative_status=line.qualitative_status,
+        qualitative_share=line.qualitative_share,
+        explanation=line.explanation,
+        computed_points=line.computed_points,
+        adjusted_points=line.adjusted_points,
+        adjustment_reason=line.adjustment_reason,
+    )
+
+
+def _scoring(
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    approved: list[TargetLine],
+    parameters: RuleParameters,
+) -> tuple[dict[str, Any] | None, scoring.Scorecard | None]:
+    if evaluation.status not in EDITABLE:
+        return ({**evaluation.scoring, "preview": False} if evaluation.scoring else None), None
+    # a draft shows what its answers so far would score, lines answered in band only
+    lines = [
+        line
+        for line in answers(evaluation, approved)
+        if scoring.answered(line) and _in_band(line, parameters)
+    ]
+    card = scorecard(item, evaluation, lines, parameters)
+    return {**card.document(), "preview": True}, card
+
+
+def _in_band(line: scoring.LineAnswer, parameters: RuleParameters) -> bool:
+    if line.qualitative_status is None or line.qualitative_share is None:
+        return True
+    band = scoring.qualitative_band(parameters.qualitative_bands, line.qualitative_status)
+    return band.low <= line.qualitative_share <= band.high
+
+
+def evaluation_read(
+    session: Session,
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    approved: list[TargetLine] | None = None,
+) -> EvaluationRead:
+    if approved is None:
+        approved = target_lines(session, item) or []
+    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    document, card = _scoring(item, evaluation, approved, parameters)
+    targets = monitoring_repository.target_lines_by_id(
+        session, [line.target_line_id for line in evaluation.lines]
+    )
+    attachments = attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id)
+    submitted = evaluation.status not in EDITABLE
+    computed = {
+        "item_name",
+        "kind",
+        "fiscal_year",
+        "organisation",
+        "approved_amount",
+        "sections",
+        "lines",
+        "scoring",
+        "completeness",
+        "adjusted_score",
+        "attachments",
+    }
+    return EvaluationRead.model_validate(
+        {
+            **{
+                name: getattr(evaluation, name)
+                for name in EvaluationRead.model_fields
+                if name not in computed
+            },
+            "item_name": item.name,
+            "kind": item.kind,
+            "fiscal_year": item.fiscal_year.year,
+            "organisation": OrganisationRef.model_validate(item.organisation),
+            "approved_amount": item.approved_amount or scoring.ZERO,
+            "sections": {name: str((evaluation.sections or {}).get(name, "")) for name in SECTIONS},
+            "lines": [_line_read(line, targets[line.target_line_id]) for line in evaluation.lines],
+            "scoring": None if document is None else ScoringRead.model_validate(document),
+            "completeness": evaluation.completeness
+            if evaluation.status is EvaluationStatus.graded
+            else completeness(session, item, evaluation, approved, parameters, card),
+            "adjusted_score": adjusted_score(evaluation) if submitted else None,
+            "attachments": [AttachmentRead.model_validate(a) for a in attachments],
+        }
+    )
+
+
+def get_evaluation(session: Session, actor: Actor, item_id: int) -> EvaluationRead:
+    item = item_service.get_item(session, actor, item_id)
+    return evaluation_read(session, item, evaluation_of(session, item))
+
+
+def list_attachments(session: Session, actor: Actor, item_id: int) -> list[AttachmentRead]:
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = evaluation_of(session, item)
+    return [
+        AttachmentRead.model_validate(a)
+        for a in attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id)
+    ]
+
+
+def download_attachment(
+    session: Session, actor: Actor, item_id: int, attachment_id: int
+) -> FileResponse:
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = evaluation_of(session, item)
+    return attachment_service.open_for_download(
+        session, ATTACHMENT_OWNER, evaluation.id, attachment_id
+    )
+
+
+# --- the standard self-evaluation table --------------------------------------------------------
+
+SUMMARY_HEADERS = ["项目", "内容"]
+LINE_HEADERS = [
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标方向",
+    "年度目标值",
+    "计量单位",
+    "实际完成值",
+    "达成等级",
+    "分值",
+    "自评得分",
+    "财政调整得分",
+    "偏差原因说明",
+]
+
+
+def workbook(session: Session, actor: Actor, item_id: int) -> Response:
+    """The standard self-evaluation table (绩效自评表) as an Excel workbook."""
+    read = get_evaluation(session, actor, item_id)
+    book = new_workbook()
+    card = read.scoring
+    add_sheet(
+        book,
+        "基本情况",
+        SUMMARY_HEADERS,
+        [
+            ["项目名称", read.item_name],
+            ["预算年度", read.fiscal_year],
+            ["主管部门（单位）", read.organisation.name_zh],
+            ["批复金额（元）", read.approved_amount],
+            ["执行数（元）", read.final_execution],
+            ["预算执行得分", None if card is None else card.execution_points],
+            ["指标得分", None if card is None else card.indicator_points],
+            ["自评总分", None if card is None else card.total],
+            ["自评等级", None if card is None else card.grade.label_zh],
+            ["最终得分", read.final_score],
+            ["评定等级", None if read.grade is None else read.grade.label_zh],
+            ["财政审核意见", read.finance_finding],
+            ["状态", read.status.label_zh],
+            ["计分规则", scoring.ROUNDING_RULE],
+        ],
+    )
+    add_sheet(
+        book,
+        "绩效指标自评",
+        LINE_HEADERS,
+        [
+            [
+                line.category.first_level.label_zh,
+                line.category.label_zh,
+                line.name,
+                line.direction.label_zh,
+                line.target_value if line.target_value is not None else line.qualitative_standard,
+                line.unit,
+                line.final_actual,
+                None if line.qualitative_status is None else line.qualitative_status.label_zh,
+                line.weight,
+                line.computed_points,
+                line.adjusted_points,
+                line.explanation,
+            ]
+            for line in read.lines
+        ],
+    )
+    add_sheet(
+        book,
+        "自评报告",
+        ["部分", "内容"],
+        [[SECTION_LABELS[name], read.sections.get(name, "")] for name in SECTIONS],
+    )
+    return xlsx_response(book, f"{read.fiscal_year}年度{read.item_name}绩效自评表.xlsx")

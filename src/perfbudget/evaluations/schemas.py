@@ -1,0 +1,190 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from perfbudget.attachments.schemas import AttachmentRead
+from perfbudget.budget_items.models import ItemKind
+from perfbudget.evaluations.models import EvaluationStatus, Grade
+from perfbudget.indicators.models import Direction, IndicatorCategory
+from perfbudget.monitoring.models import QualitativeStatus
+from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.schemas import Money, Points, Quantity, RequestModel, ResponseModel, VersionedUpdate
+
+Actual = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+Share = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+PointsIn = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Text = Annotated[str, Field(max_length=20000)]
+SECTIONS = ("overview", "achievements", "problems", "improvements")
+
+
+class Sections(RequestModel):
+    """The report's four parts (S2.4)."""
+
+    overview: Text = Field(default="", description="项目概况")
+    achievements: Text = Field(default="", description="绩效目标完成情况")
+    problems: Text = Field(default="", description="存在的问题及原因")
+    improvements: Text = Field(default="", description="改进措施")
+
+
+class EvaluationLineIn(RequestModel):
+    target_line_id: int = Field(description="A line of the item's approved targets")
+    final_actual: Actual | None = Field(
+        default=None, description="The year's final actual (quantitative lines)"
+    )
+    qualitative_status: QualitativeStatus | None = Field(
+        default=None, description="达成 / 部分达成 / 未达成 (qualitative lines)"
+    )
+    qualitative_share: Share | None = Field(
+        default=None,
+        description="Share of the weight given, % — within the level's band (qualitative lines)",
+    )
+    explanation: Text = Field(
+        default="", description="Required below target and from the over-achievement threshold"
+    )
+
+
+class EvaluationDraft(VersionedUpdate):
+    """The whole draft: what is sent replaces what was there (version needed once it exists)."""
+
+    final_execution: Money | None = Field(
+        default=None, ge=0, description="Spent in the year; defaults to the disbursed total"
+    )
+    sections: Sections = Field(default_factory=Sections)
+    lines: list[EvaluationLineIn] = Field(default_factory=list, max_length=100)
+
+
+class EvaluationAction(VersionedUpdate):
+    pass
+
+
+class DepartmentReview(VersionedUpdate):
+    decision: Literal["approve", "return"]
+    reason: str | None = Field(default=None, max_length=4000, description="Required to return")
+
+
+class LineAdjustment(VersionedUpdate):
+    points: PointsIn = Field(description="Points finance gives the line, 0 to its weight")
+    reason: str = Field(default="", max_length=4000, description="Required (audited)")
+
+
+class GradeDecision(VersionedUpdate):
+    decision: Literal["approve", "return"]
+    finding: str = Field(
+        default="", max_length=20000, description="Finance's truthfulness and completeness finding"
+    )
+    grade_override: Grade | None = Field(
+        default=None, description="A grade other than the final score's (needs override_reason)"
+    )
+    override_reason: str | None = Field(default=None, max_length=4000)
+
+
+class ThirdPartyCommission(VersionedUpdate):
+    third_party_id: int = Field(description="An active third_party user")
+
+
+class ThirdPartyEvaluation(VersionedUpdate):
+    score: PointsIn
+    report: Text = Field(min_length=1)
+
+
+class LocalText(ResponseModel):
+    zh: str
+    en: str
+
+
+class ScoreLineRead(ResponseModel):
+    target_line_id: int | None
+    name: str
+    weight: Points
+    formula: LocalText
+    inputs: dict[str, str]
+    points: Points
+    below_target: bool
+    over_achieved: bool
+
+
+class ScoringRead(ResponseModel):
+    preview: bool = Field(description="True while a draft: the lines answered so far")
+    rounding: str
+    execution: ScoreLineRead
+    lines: list[ScoreLineRead]
+    execution_points: Points
+    indicator_points: Points
+    total: Points
+    grade: Grade
+    grade_bands: dict[str, str]
+
+
+class CheckRead(ResponseModel):
+    code: str
+    label: LocalText
+    ok: bool
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class FlagRead(ResponseModel):
+    code: str
+    message: LocalText
+    inputs: dict[str, Any]
+
+
+class EvaluationLineRead(ResponseModel):
+    target_line_id: int
+    position: int
+    category: IndicatorCategory
+    name: str
+    direction: Direction
+    target_value: Quantity | None
+    unit: str | None
+    qualitative_standard: str | None
+    weight: Points
+    final_actual: Quantity | None
+    qualitative_status: QualitativeStatus | None
+    qualitative_share: Points | None
+    explanation: str
+    computed_points: Points | None
+    adjusted_points: Points | None
+    adjustment_reason: str | None
+
+
+class EvaluationRead(ResponseModel):
+    id: int
+    item_id: int
+    item_name: str
+    kind: ItemKind
+    fiscal_year: int
+    organisation: OrganisationRef
+    status: EvaluationStatus
+    approved_amount: Money
+    final_execution: Money
+    sections: dict[str, str]
+    lines: list[EvaluationLineRead]
+    scoring: ScoringRead | None
+    plausibility_flags: list[FlagRead]
+    completeness: list[CheckRead] = Field(description="Computed by the service on every read")
+    computed_score: Points | None
+    adjusted_score: Points | None = Field(
+        description="The computed score with finance's line adjustments"
+    )
+    final_score: Points | None
+    grade: Grade | None
+    grade_override_reason: str | None
+    finance_finding: str | None
+    third_party_id: int | None
+    third_party_score: Points | None
+    third_party_report: str | None
+    third_party_submitted_at: datetime | None
+    third_party_adopted: bool
+    return_reason: str | None
+    submitted_at: datetime | None
+    graded_at: datetime | None
+    attachments: list[AttachmentRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EvaluationQuery(RequestModel):
+    format: Literal["json", "xlsx"] = "json"

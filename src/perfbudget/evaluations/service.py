@@ -1,0 +1,654 @@
+"""Self-evaluation (自评, S2.4): the owner files the year's final actuals, execution and report;
+a unit's evaluation passes its parent department (S3); finance checks truthfulness and
+completeness, may adjust lines or adopt a third party's score, and determines the grade."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from perfbudget import clock
+from perfbudget.attachments import service as attachment_service
+from perfbudget.attachments.models import Attachment
+from perfbudget.audit import service as audit
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import rules
+from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items.models import BudgetItem, ItemStatus
+from perfbudget.errors import Forbidden, RuleViolation, Unprocessable, not_found
+from perfbudget.evaluations import reading, repository, scoring
+from perfbudget.evaluations.models import (
+    Consequence,
+    EvaluationLine,
+    EvaluationStatus,
+    Grade,
+    SelfEvaluation,
+)
+from perfbudget.evaluations.schemas import (
+    DepartmentReview,
+    EvaluationAction,
+    EvaluationDraft,
+    EvaluationLineIn,
+    EvaluationRead,
+    GradeDecision,
+    LineAdjustment,
+    ThirdPartyCommission,
+    ThirdPartyEvaluation,
+)
+from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.fiscal_years.parameters import RuleParameters
+from perfbudget.indicators.models import Direction
+from perfbudget.monitoring import schedule
+from perfbudget.payments import service as payment_service
+from perfbudget.targets.models import TargetLine
+from perfbudget.users.models import Role
+from perfbudget.versioning import check_version
+from perfbudget.workflow import check_transition
+
+E = EvaluationStatus
+TRANSITIONS = {
+    E.draft: frozenset({E.department_review, E.finance_review}),
+    E.returned: frozenset({E.department_review, E.finance_review}),
+    E.department_review: frozenset({E.finance_review, E.returned}),
+    E.finance_review: frozenset({E.graded, E.returned}),
+    E.graded: frozenset[EvaluationStatus](),
+}
+CONSEQUENCES = {
+    Grade.excellent: Consequence.support,
+    Grade.good: Consequence.support,
+    Grade.fair: Consequence.rectify,
+    Grade.poor: Consequence.reduce_or_cancel,
+}
+AUDITED_FIELDS = (
+    "status",
+    "final_execution",
+    "sections",
+    "computed_score",
+    "final_score",
+    "grade",
+    "grade_override_reason",
+    "finance_finding",
+    "third_party_id",
+    "third_party_score",
+    "third_party_adopted",
+    "return_reason",
+)
+ENTITY = "self_evaluation"
+EDITABLE_LINE_FIELDS = ("final_actual", "qualitative_status", "qualitative_share", "explanation")
+
+
+def consequence(grade: Grade) -> Consequence:
+    """S2.5: 优/良 supported, 中 rectified, 差 reduced or cancelled."""
+    return CONSEQUENCES[grade]
+
+
+# --- audit and transitions -------------------------------------------------------------------
+
+
+def _snapshot(evaluation: SelfEvaluation) -> dict[str, Any]:
+    return {
+        **audit.snapshot(evaluation, AUDITED_FIELDS),
+        "lines": [
+            {
+                "target_line_id": line.target_line_id,
+                "final_actual": None if line.final_actual is None else str(line.final_actual),
+                "qualitative_status": line.qualitative_status,
+                "qualitative_share": None
+                if line.qualitative_share is None
+                else str(line.qualitative_share),
+                "explanation": line.explanation,
+                "adjusted_points": None
+                if line.adjusted_points is None
+                else str(line.adjusted_points),
+            }
+            for line in evaluation.lines
+        ],
+    }
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    evaluation: SelfEvaluation,
+    before: dict[str, Any] | None,
+) -> None:
+    after = _snapshot(evaluation)
+    audit.record_change(
+        session,
+        actor,
+        f"{ENTITY}.{action}",
+        entity_type=ENTITY,
+        entity_id=evaluation.id,
+        before=before,
+        after=after if before is not None else {"item_id": evaluation.item_id, **after},
+    )
+
+
+def _move(
+    session: Session,
+    actor: Actor,
+    evaluation: SelfEvaluation,
+    target: EvaluationStatus,
+    action: str,
+    reason: str | None = None,
+) -> None:
+    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, target)
+    before = evaluation.status
+    evaluation.status = target
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{ENTITY}.{action}",
+        entity_type=ENTITY,
+        entity_id=evaluation.id,
+        changes={
+            "before": {"status": before.value},
+            "after": {
+                "status": target.value,
+                "computed_score": evaluation.computed_score,
+                "final_score": evaluation.final_score,
+                "grade": evaluation.grade,
+            },
+            "item_id": evaluation.item_id,
+            "reason": reason,
+        },
+    )
+
+
+# --- what may be filed, and when -------------------------------------------------------------
+
+
+def _check_applicable(item: BudgetItem) -> None:
+    if item.status is not ItemStatus.funded or item.kind not in reading.EVALUATED_KINDS:
+        raise RuleViolation(
+            "EVALUATION_NOT_APPLICABLE",
+            "Self-evaluations are filed for funded projects, policies and department overall "
+            "budgets (S2.4).",
+            "已安排预算的项目、政策和部门整体支出开展绩效自评（S2.4）。",
+            extra={"item_status": item.status.value, "kind": item.kind.value},
+        )
+
+
+def _check_open(item: BudgetItem, parameters: RuleParameters) -> None:
+    """S2.4: on the budget-preparation calendar, once the budget is executed."""
+    today = schedule.local_today()
+    opens, due = parameters.self_evaluation_opens, parameters.self_evaluation_due
+    if (
+        item.fiscal_year.status not in (FiscalYearStatus.executing, FiscalYearStatus.closed)
+        or (opens is not None and today < opens)
+        or (due is not None and today > due)
+    ):
+        raise RuleViolation(
+            "EVALUATION_NOT_OPEN",
+            "Self-evaluations are filed once the budget is executed, within the window the "
+            "fiscal year sets (S2.4).",
+            "绩效自评在预算执行后、按年度规定的时间窗口内开展（S2.4）。",
+            extra={
+                "fiscal_year_status": item.fiscal_year.status.value,
+                "opens_on": None if opens is None else opens.isoformat(),
+                "due_on": None if due is None else due.isoformat(),
+            },
+        )
+
+
+def _filable(session: Session, actor: Actor, item_id: int) -> tuple[BudgetItem, RuleParameters]:
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    _check_applicable(item)
+    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    _check_open(item, parameters)
+    return item, parameters
+
+
+def _check_editable(evaluation: SelfEvaluation) -> None:
+    if evaluation.status not in reading.EDITABLE:
+        raise RuleViolation(
+            "EVALUATION_NOT_EDITABLE",
+            "Only a draft or returned self-evaluation can be changed.",
+            "仅草稿或退回状态的绩效自评可以修改。",
+            extra={"evaluation_status": evaluation.status.value},
+        )
+
+
+# --- filing ------------------------------------------------------------------------------------
+
+
+def _share_out_of_band(line_id: int, error: scoring.ShareOutOfBand) -> Unprocessable:
+    return Unprocessable(
+        "QUALITATIVE_SHARE_OUT_OF_BAND",
+        f"The share {error.share}% lies outside the level's band {error.band.low}%–"
+        f"{error.band.high}% (§3).",
+        f"评价比例 {error.share}% 不在该达成等级的区间 {error.band.low}%—{error.band.high}% 内。",
+        extra={
+            "target_line_id": line_id,
+            "band": {"low": str(error.band.low), "high": str(error.band.high)},
+        },
+    )
+
+
+def _lines(
+    data: list[EvaluationLineIn], approved: list[TargetLine], parameters: RuleParameters
+) -> list[EvaluationLine]:
+    by_id = {line.id: line for line in approved}
+    ids = [entry.target_line_id for entry in data]
+    unknown = [line_id for line_id in ids if line_id not in by_id]
+    if unknown:
+        raise Unprocessable(
+            "TARGET_LINE_UNKNOWN",
+            "Evaluate the lines of the item's approved targets only.",
+            "须按该项目批复的绩效目标逐项自评。",
+            extra={"target_line_ids": unknown},
+        )
+    if len(set(ids)) != len(ids):
+        raise Unprocessable(
+            "TARGET_LINE_DUPLICATE",
+            "Each target line is answered once.",
+            "每项绩效指标只填报一次。",
+            extra={"target_line_ids": sorted({i for i in ids if ids.count(i) > 1})},
+        )
+    mismatched = []
+    for entry in data:
+        qualitative = by_id[entry.target_line_id].direction is Direction.qualitative
+        if qualitative:
+            wrong = entry.final_actual is not None or (
+                entry.qualitative_share is not None and entry.qualitative_status is None
+            )
+        else:
+            wrong = entry.qualitative_status is not None or entry.qualitative_share is not None
+        if wrong:
+            mismatched.append(entry.target_line_id)
+    if mismatched:
+        raise Unprocessable(
+            "LINE_VALUE_MISMATCH",
+            "Quantitative lines take a final actual, qualitative lines a level and a share.",
+            "定量指标填写实际完成值，定性指标填写达成等级和评价比例。",
+            extra={"target_line_ids": mismatched},
+        )
+    for entry in data:
+        if entry.qualitative_status is not None and entry.qualitative_share is not None:
+            try:
+                scoring.check_share(
+                    parameters.qualitative_bands, entry.qualitative_status, entry.qualitative_share
+                )
+            except scoring.ShareOutOfBand as error:
+                raise _share_out_of_band(entry.target_line_id, error) from None
+    return [EvaluationLine(**entry.model_dump()) for entry in data]
+
+
+def _replace_lines(evaluation: SelfEvaluation, lines: list[EvaluationLine]) -> None:
+    """Update answered lines in place: a line's row is unique per target line, and a
+    delete-then-insert of the same target line would collide before the delete is flushed."""
+    existing = {line.target_line_id: line for line in evaluation.lines}
+    kept = []
+    for line in lines:
+        row = existing.get(line.target_line_id)
+        if row is None:
+            kept.append(line)
+            continue
+        for name in EDITABLE_LINE_FIELDS:
+            setattr(row, name, getattr(line, name))
+        row.computed_points = row.adjusted_points = row.adjustment_reason = None
+        kept.append(row)
+    evaluation.lines = kept
+
+
+def save_draft(
+    session: Session, actor: Actor, item_id: int, data: EvaluationDraft, if_match: str | None
+) -> EvaluationRead:
+    """Create the self-evaluation, or replace its draft (the version read is then required)."""
+    item, parameters = _filable(session, actor, item_id)
+    approved = reading.approved_lines(session, item)
+    execution = data.final_execution
+    if execution is None:
+        execution = payment_service.disbursed_totals(session, [item.id]).get(item.id, scoring.ZERO)
+    if item.approved_amount is not None and execution > item.approved_amount:
+        raise Unprocessable(
+            "EXECUTION_EXCEEDS_APPROVED",
+            f"Final execution {execution} passes the approved {item.approved_amount}.",
+            f"执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
+        )
+    lines = _lines(data.lines, approved, parameters)
+    evaluation = repository.of_item(session, item.id)
+    if evaluation is None:
+        evaluation = SelfEvaluation(
+            item_id=item.id,
+            fiscal_year_id=item.fiscal_year_id,
+            organisation_id=item.organisation_id,
+            status=E.draft,
+            final_execution=execution,
+            sections=data.sections.model_dump(),
+            scoring={},
+            plausibility_flags=[],
+            completeness=[],
+            created_by_id=actor.user_id,
+            lines=lines,
+        )
+        repository.add(session, evaluation)
+        session.flush()
+        _record(session, actor, "created", evaluation, None)
+    else:
+        _check_editable(evaluation)
+        check_version(evaluation.version, data.version, if_match)
+        before = _snapshot(evaluation)
+        evaluation.final_execution = execution
+        evaluation.sections = data.sections.model_dump()
+        _replace_lines(evaluation, lines)
+        session.flush()
+        _record(session, actor, "updated", evaluation, before)
+    return reading.evaluation_read(session, item, evaluation, approved)
+
+
+def _check_complete(evaluation: SelfEvaluation, approved: list[TargetLine]) -> None:
+    missing = reading.unanswered(evaluation, approved)
+    if missing:
+        raise RuleViolation(
+            "EVALUATION_INCOMPLETE",
+            "Evaluate every approved indicator: a final actual, or a level and a share for "
+            f"qualitative ones (S2.4); missing: {', '.join(t.name for t in missing)}.",
+            f"须逐项自评批复的绩效指标（S2.4）；缺少：{'、'.join(t.name for t in missing)}。",
+            extra={"lines": [{"target_line_id": t.id, "name": t.name} for t in missing]},
+        )
+
+
+def _check_explained(card: scoring.Scorecard, evaluation: SelfEvaluation) -> None:
+    explanations = {line.target_line_id: line.explanation.strip() for line in evaluation.lines}
+    missing = [
+        line
+        for line in card.lines
+        if scoring.needs_explanation(line) and not explanations.get(line.target_line_id or 0)
+    ]
+    if missing:
+        raise RuleViolation(
+            "EXPLANATION_REQUIRED",
+            "Explain every indicator below its target and every over-achievement from the "
+            f"threshold (§3, S2.4): {', '.join(line.name for line in missing)}.",
+            f"未完成目标或超额完成达到阈值的指标须说明原因（§3、S2.4）："
+            f"{'、'.join(line.name for line in missing)}。",
+            extra={
+                "lines": [
+                    {
+                        "target_line_id": line.target_line_id,
+                        "name": line.name,
+                        "below_target": line.below_target,
+                        "over_achieved": line.over_achieved,
+                    }
+                    for line in missing
+                ]
+            },
+        )
+
+
+def submit(
+    session: Session, actor: Actor, item_id: int, data: EvaluationAction, if_match: str | None
+) -> EvaluationRead:
+    """Score the self-evaluation and send it on: to the parent department for a unit (S3),
+    else to finance."""
+    item, parameters = _filable(session, actor, item_id)
+    evaluation = reading.evaluation_of(session, item)
+    route = E.department_review if rules.needs_department_review(item) else E.finance_review
+    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, route)
+    check_version(evaluation.version, data.version, if_match)
+    approved = reading.approved_lines(session, item)
+    _check_complete(evaluation, approved)
+    current = {target.id for target in approved}
+    evaluation.lines = [line for line in evaluation.lines if line.target_line_id in current]
+    answers = reading.answers(evaluation, approved)
+    try:
+        card = reading.scorecard(item, evaluation, answers, parameters)
+    except scoring.ShareOutOfBand as error:  # the year's bands changed since the draft
+        raise _share_out_of_band(error.target_line_id or 0, error) from None
+    _check_explained(card, evaluation)
+    points = {line.target_line_id: line.points for line in card.lines}
+    for line in evaluation.lines:
+        line.computed_points = points[line.target_line_id]
+        line.adjusted_points = None
+        line.adjustment_reason = None
+    evaluation.scoring = card.document()
+    evaluation.computed_score = card.total
+    evaluation.final_score = card.total
+    evaluation.plausibility_flags = scoring.plausibility_flags(
+        card,
+        parameters=parameters.plausibility,
+        final_execution=evaluation.final_execution,
+        approved=item.approved_amount or scoring.ZERO,
+        answers=answers,
+        history=repository.monitoring_history(session, item.id),
+    )
+    evaluation.completeness = reading.completeness(
+        session, item, evaluation, approved, parameters, card
+    )
+    evaluation.third_party_adopted = False
+    evaluation.submitted_at = clock.utcnow()
+    evaluation.return_reason = None
+    _move(session, actor, evaluation, route, "submitted")
+    return reading.evaluation_read(session, item, evaluation, approved)
+
+
+def add_attachment(
+    session: Session, actor: Actor, item_id: int, upload: attachment_service.Source
+) -> Attachment:
+    """A report attachment (PDF, Word, Excel) while the self-evaluation can be changed."""
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_owner_side(actor, item)
+    evaluation = reading.evaluation_of(session, item)
+    _check_editable(evaluation)
+    return attachment_service.store(session, actor, reading.ATTACHMENT_OWNER, evaluation.id, upload)
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+def _required(text: str | None, code: str, en: str, zh: str) -> str:
+    if not (text or "").strip():
+        raise Unprocessable(code, en, zh)
+    return (text or "").strip()
+
+
+def department_review(
+    session: Session, actor: Actor, item_id: int, data: DepartmentReview, if_match: str | None
+) -> EvaluationRead:
+    """The parent department passes a unit's self-evaluation to finance, or returns it (S3)."""
+    item = item_service.get_item(session, actor, item_id)
+    rules.require_parent_reviewer(actor, item)
+    evaluation = reading.evaluation_of(session, item)
+    target = E.finance_review if data.decision == "approve" else E.returned
+    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, target)
+    check_version(evaluation.version, data.version, if_match)
+    if data.decision == "approve":
+        _move(session, actor, evaluation, target, "department_approved", data.reason)
+    else:
+        reason = _required(
+            data.reason, "REASON_REQUIRED", "Give the reasons for returning it.", "退回须说明理由。"
+        )
+        evaluation.return_reason = reason
+        _move(session, actor, evaluation, target, "department_returned", reason)
+    return reading.evaluation_read(session, item, evaluation)
+
+
+def _in_finance_review(evaluation: SelfEvaluation) -> None:
+    if evaluation.status is not E.finance_review:
+        raise RuleViolation(
+            "EVALUATION_NOT_IN_FINANCE_REVIEW",
+            "Finance adjusts and grades a self-evaluation while it is in finance review (S2.4).",
+            "财政部门在审核阶段调整自评得分、评定等级（S2.4）。",
+            extra={"evaluation_status": evaluation.status.value},
+        )
+
+
+def _not_graded(evaluation: SelfEvaluation) -> None:
+    if evaluation.status is E.graded:
+        raise RuleViolation(
+            "EVALUATION_GRADED",
+            "The self-evaluation is graded; its result stands.",
+            "该绩效自评已评定等级，不能再变更。",
+        )
+
+
+def adjust_line(
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    target_line_id: int,
+    data: LineAdjustment,
+    if_match: str | None,
+) -> EvaluationRead:
+    """Finance sets a line's points, with its reason (audited, S2.4)."""
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = reading.evaluation_of(session, item)
+    _in_finance_review(evaluation)
+    check_version(evaluation.version, data.version, if_match)
+    line = next((ln for ln in evaluation.lines if ln.target_line_id == target_line_id), None)
+    weights = reading.line_weights(evaluation)
+    if line is None or target_line_id not in weights:
+        raise not_found("Self-evaluation line", "自评指标")
+    weight = weights[target_line_id]
+    if data.points > weight:
+        raise Unprocessable(
+            "ADJUSTMENT_OUT_OF_RANGE",
+            f"A line's points lie between 0 and its weight {weight}.",
+            f"调整后得分须在 0 至该指标分值 {weight} 之间。",
+            extra={"weight": str(weight)},
+        )
+    reason = _required(
+        data.reason,
+        "REASON_REQUIRED",
+        "Give the reason for the adjustment.",
+        "调整得分须说明理由。",
+    )
+    before = _snapshot(evaluation)
+    line.adjusted_points = data.points
+    line.adjustment_reason = reason
+    if not evaluation.third_party_adopted:
+        evaluation.final_score = reading.adjusted_score(evaluation)
+    session.flush()
+    _record(session, actor, "line_adjusted", evaluation, before)
+    return reading.evaluation_read(session, item, evaluation)
+
+
+def grade(
+    session: Session, actor: Actor, item_id: int, data: GradeDecision, if_match: str | None
+) -> EvaluationRead:
+    """Finance's finding and grade: the grade follows the final score unless overridden with
+    a reason (S2.4); or the self-evaluation goes back with the finding."""
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = reading.evaluation_of(session, item)
+    target = E.graded if data.decision == "approve" else E.returned
+    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, target)
+    check_version(evaluation.version, data.version, if_match)
+    finding = _required(
+        data.finding,
+        "FINDING_REQUIRED",
+        "State the finding on truthfulness and completeness (S2.4).",
+        "须出具真实性、完整性审核意见（S2.4）。",
+    )
+    evaluation.finance_finding = finding
+    if target is E.returned:
+        evaluation.return_reason = finding
+        _move(session, actor, evaluation, target, "finance_returned", finding)
+        return reading.evaluation_read(session, item, evaluation)
+    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    final = (
+        evaluation.third_party_score
+        if evaluation.third_party_adopted and evaluation.third_party_score is not None
+        else reading.adjusted_score(evaluation)
+    )
+    implied = scoring.grade_of(final, parameters.grade_bands)
+    override_reason = None
+    if data.grade_override is not None and data.grade_override is not implied:
+        override_reason = _required(
+            data.override_reason,
+            "REASON_REQUIRED",
+            "A grade other than the final score's needs the reason.",
+            "评定等级与最终得分对应等级不一致的，须说明理由。",
+        )
+    approved = reading.target_lines(session, item) or []
+    evaluation.completeness = reading.completeness(session, item, evaluation, approved, parameters)
+    evaluation.final_score = final
+    evaluation.grade = data.grade_override or implied
+    evaluation.grade_override_reason = override_reason
+    evaluation.graded_at = clock.utcnow()
+    evaluation.graded_by_id = actor.user_id
+    _move(session, actor, evaluation, target, "graded", override_reason)
+    return reading.evaluation_read(session, item, evaluation)
+
+
+# --- third party -------------------------------------------------------------------------------
+
+
+def commission_third_party(
+    session: Session, actor: Actor, item_id: int, data: ThirdPartyCommission, if_match: str | None
+) -> EvaluationRead:
+    """Finance brings in a third party (S2.4); it then sees this item and its history."""
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = reading.evaluation_of(session, item)
+    _not_graded(evaluation)
+    check_version(evaluation.version, data.version, if_match)
+    user = repository.user(session, data.third_party_id)
+    if user is None or user.role is not Role.third_party or not user.is_active:
+        raise RuleViolation(
+            "NOT_A_THIRD_PARTY",
+            "Commission an active third-party agency account.",
+            "须委托在用的第三方机构账号。",
+            extra={"third_party_id": data.third_party_id},
+        )
+    before = _snapshot(evaluation)
+    if evaluation.third_party_id != user.id:
+        evaluation.third_party_id = user.id
+        evaluation.third_party_score = None
+        evaluation.third_party_report = None
+        evaluation.third_party_submitted_at = None
+        if evaluation.third_party_adopted:
+            evaluation.third_party_adopted = False
+            evaluation.final_score = reading.adjusted_score(evaluation)
+    session.flush()
+    _record(session, actor, "third_party_commissioned", evaluation, before)
+    return reading.evaluation_read(session, item, evaluation)
+
+
+def third_party_evaluation(
+    session: Session, actor: Actor, item_id: int, data: ThirdPartyEvaluation, if_match: str | None
+) -> EvaluationRead:
+    """The commissioned third party's score and report."""
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = reading.evaluation_of(session, item)
+    if evaluation.third_party_id is None or evaluation.third_party_id != actor.user_id:
+        raise Forbidden(
+            "NOT_COMMISSIONED",
+            "Only the third party commissioned for this item evaluates it.",
+            "仅受托的第三方机构可对该项目开展评价。",
+        )
+    _not_graded(evaluation)
+    check_version(evaluation.version, data.version, if_match)
+    before = _snapshot(evaluation)
+    evaluation.third_party_score = data.score
+    evaluation.third_party_report = data.report
+    evaluation.third_party_submitted_at = clock.utcnow()
+    if evaluation.third_party_adopted:
+        evaluation.final_score = data.score
+    session.flush()
+    _record(session, actor, "third_party_evaluated", evaluation, before)
+    return reading.evaluation_read(session, item, evaluation)
+
+
+def adopt_third_party(
+    session: Session, actor: Actor, item_id: int, data: EvaluationAction, if_match: str | None
+) -> EvaluationRead:
+    """Finance adopts the third party's score as the final score."""
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = reading.evaluation_of(session, item)
+    _in_finance_review(evaluation)
+    check_version(evaluation.version, data.version, if_match)
+    if evaluation.third_party_score is None:
+        raise RuleViolation(
+            "THIRD_PARTY_SCORE_MISSING",
+            "No third-party score has been submitted yet.",
+            "第三方机构尚未提交评价得分。",
+        )
+    before = _snapshot(evaluation)
+    evaluation.third_party_adopted = True
+    evaluation.final_score = evaluation.third_party_score
+    session.flush()
+    _record(session, actor, "third_party_adopted", evaluation, before)
+    return reading.evaluation_read(session, item, evaluation)
