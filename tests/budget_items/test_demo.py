@@ -78,3 +78,30 @@ def test_the_demo_year_in_execution_shows_lights_a_hold_and_a_rectification(clie
     assert refused.json()["code"] == "PAYMENT_HOLD"
     open_orders = client.get("/api/v1/rectifications?status=open", headers=finance).json()
     assert open_orders["total"] == 2  # one with the suspension, one on its own
+
+
+def test_the_demo_closed_year_shows_grades_a_circular_and_disclosures(client, auth, db):
+    from perfbudget.demo.closed_year import load_closed_year
+
+    load_front_gate(db)
+    load_closed_year(db)
+    db.commit()
+    ledger = client.get(
+        "/api/v1/fiscal-years/2025/results?limit=100", headers=auth("oversight")
+    ).json()
+    assert {row["grade"] for row in ledger["items"]} == {"excellent", "good", "fair", "poor"}
+    assert (
+        client.get("/api/v1/fiscal-years/2025", headers=auth("finance")).json()["status"]
+        == "closed"
+    )
+    circular = client.get("/public/v1/fiscal-years/2025/circular")
+    assert circular.status_code == 200
+    assert circular.json()["ranking"]
+    for kind in ("targets", "results"):
+        published = client.get(f"/public/v1/fiscal-years/2025/{kind}").json()
+        assert len(published["publications"]) == 4
+    held = client.get(
+        "/api/v1/budget-items?fiscal_year=2027&search=客运", headers=auth("finance")
+    ).json()["items"]
+    assert held[0]["gates"]["blocking"] == ["POOR_RESULT_REQUIRES_REDUCTION"]
+    assert held[0]["predecessor_grade"] == "poor"

@@ -84,7 +84,9 @@ ITEMS = [
 ]
 
 
-def _item(session: Session, who: str, org: str, name: str, amount: str) -> BudgetItem:
+def _item(
+    session: Session, who: str, org: str, name: str, amount: str, year: int = YEAR
+) -> BudgetItem:
     owner = org_repository.get_by_code(session, org)
     assert owner is not None
     actor, finance = _actor(session, who), _actor(session, "finance")
@@ -92,7 +94,7 @@ def _item(session: Session, who: str, org: str, name: str, amount: str) -> Budge
         session,
         actor,
         BudgetItemCreate(
-            fiscal_year=YEAR,
+            fiscal_year=year,
             organisation_id=owner.id,
             name=name,
             kind="project",

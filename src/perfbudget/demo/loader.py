@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
+from perfbudget.demo.closed_year import load_closed_year
 from perfbudget.demo.execution import load_execution
 from perfbudget.demo.front_gate import load_front_gate
 from perfbudget.fiscal_years import repository as fiscal_year_repository
@@ -137,4 +138,5 @@ def load_demo(session: Session, settings: Settings, *, workflow: bool = True) ->
     if workflow:
         load_front_gate(session)
         load_execution(session)
+        load_closed_year(session)
     return True
