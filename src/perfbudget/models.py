@@ -8,8 +8,11 @@ from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.db import Base
 from perfbudget.disclosure.models import Publication
 from perfbudget.evaluations.models import EvaluationLine, SelfEvaluation
+from perfbudget.events.models import Delivery, OutboxEvent, Subscription
 from perfbudget.fiscal_years.models import FiscalYear
+from perfbudget.imports.models import ImportRun
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
+from perfbudget.integration.models import IdempotencyRecord
 from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportLine
 from perfbudget.orgs.models import Organisation
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
@@ -26,15 +29,19 @@ __all__ = [
     "Base",
     "BudgetItem",
     "Circular",
+    "Delivery",
     "DepartmentAssessment",
     "Disbursement",
     "EvaluationLine",
     "FiscalYear",
     "FrameworkIndicator",
+    "IdempotencyRecord",
+    "ImportRun",
     "ItemEvent",
     "LibraryIndicator",
     "MonitoringReport",
     "Organisation",
+    "OutboxEvent",
     "PaymentHold",
     "Publication",
     "Rectification",
@@ -43,6 +50,7 @@ __all__ = [
     "ReportLine",
     "SelfEvaluation",
     "SpendingPlanMonth",
+    "Subscription",
     "TargetLine",
     "TargetSet",
     "User",

@@ -50,6 +50,7 @@ class Permission(LabeledEnum):
         "accountability:read": ("查看问责移送", "Read referrals"),
         "accountability:write": ("登记问责移送", "Record referrals"),
         "disclosure:publish": ("公开绩效信息", "Publish targets and results"),
+        "events:manage": ("管理事件订阅", "Manage event subscriptions and read deliveries"),
     }
     org_read = "org:read"
     org_write = "org:write"
@@ -83,6 +84,7 @@ class Permission(LabeledEnum):
     accountability_read = "accountability:read"
     accountability_write = "accountability:write"
     disclosure_publish = "disclosure:publish"
+    events_manage = "events:manage"
 
 
 _READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
@@ -92,7 +94,13 @@ _WORKFLOW_READ = {*_READ_COMMON, Permission.item_read, Permission.indicator_read
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # admin keeps users and organisations; no finance decisions
     Role.admin: frozenset(
-        {*_READ_COMMON, Permission.org_write, Permission.user_read, Permission.user_write}
+        {
+            *_READ_COMMON,
+            Permission.org_write,
+            Permission.user_read,
+            Permission.user_write,
+            Permission.events_manage,
+        }
     ),
     Role.finance: frozenset(
         {
