@@ -1,4 +1,4 @@
-"""The ``perfbudget`` command: serve, db, demo, users, openapi."""
+"""The ``perfbudget`` command: serve, db, demo, users, events, openapi."""
 
 import argparse
 import getpass
@@ -105,6 +105,30 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_events_deliver(args: argparse.Namespace) -> int:
+    import time
+
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.events.delivery import deliver_due, new_client
+
+    with new_client() as client:
+        try:
+            while True:
+                with get_sessionmaker().begin() as session:
+                    run = deliver_due(session, client, batch=args.batch)
+                if run.processed:
+                    print(
+                        f"delivered {run.delivered}, retrying {run.retrying}, failed {run.failed}",
+                        flush=True,
+                    )
+                if args.once:
+                    return 0
+                if run.processed < args.batch:  # caught up: wait for new events
+                    time.sleep(args.interval)
+        except KeyboardInterrupt:
+            return 0
+
+
 def openapi_document() -> str:
     from perfbudget.main import create_app
 
@@ -167,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-password-change", action="store_true", help="do not force a change at first login"
     )
     create.set_defaults(func=cmd_users_create)
+
+    events = commands.add_parser("events", help="events for other systems").add_subparsers(
+        dest="events_command", required=True
+    )
+    deliver = events.add_parser("deliver", help="post due events to their subscribers")
+    deliver.add_argument("--once", action="store_true", help="one batch, then exit")
+    deliver.add_argument("--batch", type=int, default=100, help="deliveries per transaction")
+    deliver.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+    deliver.set_defaults(func=cmd_events_deliver)
 
     openapi = commands.add_parser("openapi", help="the OpenAPI contract").add_subparsers(
         dest="openapi_command", required=True

@@ -1,5 +1,6 @@
 """Spreadsheet exports: Chinese headers, no formula injection, correct download headers."""
 
+import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -48,8 +50,23 @@ def xlsx_response(workbook: Workbook, filename: str) -> Response:
     return Response(
         content=buffer.getvalue(),
         media_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="export.xlsx"; '
-            f"filename*=UTF-8''{quote(filename)}"
-        },
+        headers={"Content-Disposition": _disposition(filename, "export.xlsx")},
+    )
+
+
+def _disposition(filename: str, fallback: str) -> str:
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
+    """UTF-8 with a BOM, so that Excel reads the Chinese right; cells pass through safe_cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if value is None else safe_cell(value) for value in row])
+    return Response(
+        content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        media_type=f"{CSV}; charset=utf-8",
+        headers={"Content-Disposition": _disposition(filename, "export.csv")},
     )

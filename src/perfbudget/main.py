@@ -17,9 +17,12 @@ from perfbudget.disclosure.router import router as disclosure_router
 from perfbudget.docs import install_docs
 from perfbudget.errors import install_error_handlers
 from perfbudget.evaluations.router import router as evaluations_router
+from perfbudget.events.router import router as events_router
 from perfbudget.fiscal_years.router import router as fiscal_years_router
 from perfbudget.health.router import router as health_router
+from perfbudget.imports.router import router as imports_router
 from perfbudget.indicators.router import router as indicators_router
+from perfbudget.integration.idempotency import IdempotencyMiddleware
 from perfbudget.logging_config import configure_logging
 from perfbudget.meta.router import router as meta_router
 from perfbudget.middleware import RequestContextMiddleware
@@ -35,7 +38,10 @@ DESCRIPTION = """
 Comprehensive budget performance management (全面实施预算绩效管理) for a county finance
 bureau: ex-ante assessment, performance targets, dual monitoring, evaluation and use of
 results. Errors are RFC 9457 `application/problem+json` with a stable `code`; `detail`
-follows `Accept-Language` (zh-CN by default, en).
+follows `Accept-Language` (zh-CN by default, en). Any authenticated POST may carry an
+`Idempotency-Key` (1–128 of `[A-Za-z0-9._:-]`, kept 24 hours): a retry with the same key and
+body replays the first answer (`Idempotent-Replay: true`), another body answers 422, and a
+retry while the first still runs answers 409.
 """
 
 TAGS = [
@@ -92,6 +98,15 @@ TAGS = [
         "name": "accountability",
         "description": "Referrals and accountability requests (监督问责, S4.3)",
     },
+    {
+        "name": "events",
+        "description": "Signed events for other county systems: subscriptions, outbox, "
+        "delivery log (事件推送)",
+    },
+    {
+        "name": "imports",
+        "description": "Batch uploads (CSV, XLSX, JSON) and their Excel templates (批量导入)",
+    },
     {"name": "audit", "description": "Tamper-evident audit trail (安全审计)"},
     {"name": "meta", "description": "Enums and labels for front ends"},
     {"name": "health", "description": "Liveness and readiness"},
@@ -116,6 +131,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluations_router,
     results_router,
     accountability_router,
+    events_router,
+    imports_router,
     audit_router,
     meta_router,
     health_router,
@@ -167,13 +184,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _summaries_from_docstrings(router)
         app.include_router(router)
     install_docs(app)
+    # innermost: request id, language and the body limit apply before a key is claimed
+    app.add_middleware(IdempotencyMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replay"],
         )
     app.add_middleware(
         RequestContextMiddleware,

@@ -15,6 +15,7 @@ from perfbudget.i18n import current_language, negotiate, pick
 
 access_log = logging.getLogger("perfbudget.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_UPLOAD_PREFIX = "/api/v1/imports/"
 _SMALL_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain")
 
 
@@ -44,13 +45,12 @@ class RequestContextMiddleware:
         status_holder = {"status": 500}
 
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        limit = (
-            self.max_json_bytes
-            if not content_type
-            or content_type in _SMALL_BODY_TYPES
-            or content_type.endswith("+json")
-            else self.max_upload_bytes
+        small = (
+            not content_type or content_type in _SMALL_BODY_TYPES or content_type.endswith("+json")
         )
+        # a batch upload may be a JSON array: the imports enforce their own 10 MB limit
+        upload = str(scope.get("path", "")).startswith(_UPLOAD_PREFIX)
+        limit = self.max_json_bytes if small and not upload else self.max_upload_bytes
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

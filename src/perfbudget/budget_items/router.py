@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
@@ -9,7 +10,6 @@ from perfbudget.budget_items import service
 from perfbudget.budget_items.schemas import (
     BudgetDecisionRequest,
     BudgetItemCreate,
-    BudgetItemFilter,
     BudgetItemRead,
     BudgetItemUpdate,
     GatesRead,
@@ -19,6 +19,7 @@ from perfbudget.budget_items.schemas import (
     ReviewDecision,
 )
 from perfbudget.db import SessionDep
+from perfbudget.integration import exports
 from perfbudget.pagination import Page
 from perfbudget.versioning import IfMatch
 
@@ -27,11 +28,20 @@ Reader = Annotated[Actor, Allowed(Permission.item_read)]
 Preparer = Annotated[Actor, Allowed(Permission.item_write)]
 
 
-@router.get("", operation_id="list_budget_items")
+@router.get(
+    "",
+    operation_id="list_budget_items",
+    response_model=Page[BudgetItemRead],
+    responses=exports.EXPORT_RESPONSES,
+)
 def list_budget_items(
-    session: SessionDep, actor: Reader, filters: Annotated[BudgetItemFilter, Query()]
-) -> Page[BudgetItemRead]:
+    session: SessionDep,
+    actor: Reader,
+    filters: Annotated[exports.BudgetItemExportQuery, Query()],
+) -> Page[BudgetItemRead] | Response:
     """List budget items with their target summary and gate state."""
+    if filters.format != "json":
+        return exports.budget_items(session, actor, filters, filters.format)
     return service.list_items(session, actor, filters)
 
 

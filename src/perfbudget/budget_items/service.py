@@ -22,6 +22,8 @@ from perfbudget.budget_items.schemas import (
     TargetSummary,
 )
 from perfbudget.errors import RuleViolation, Unprocessable, not_found
+from perfbudget.events import service as events
+from perfbudget.events.models import EventType
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
@@ -357,6 +359,19 @@ def decide(
         I.funded if data.decision == "fund" else I.rejected,
         "funded" if data.decision == "fund" else "rejected",
         data.reason,
+    )
+    events.emit(
+        session,
+        EventType.budget_decided,
+        {
+            "item_id": item.id,
+            "code": item.code,
+            "name": item.name,
+            "organisation_code": item.organisation.code,
+            "fiscal_year": item.fiscal_year.year,
+            "decision": data.decision,
+            "approved_amount": None if item.approved_amount is None else str(item.approved_amount),
+        },
     )
     return item
 

@@ -2,7 +2,7 @@
 every light, one item whose payments are suspended, and one open rectification order."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -130,6 +130,9 @@ def _item(
         ),
         None,
     )
+    # the story: the budget was approved with the draft budget in December of the year before
+    item.decided_at = datetime(year - 1, 12, 20, 2, 0, tzinfo=UTC)
+    session.flush()
     return item
 
 

@@ -37,6 +37,8 @@ from perfbudget.disclosure.schemas import (
 )
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.evaluations.models import Grade
+from perfbudget.events import service as events
+from perfbudget.events.models import EventType
 from perfbudget.exports import safe_cell
 from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
@@ -201,7 +203,7 @@ def publish(session: Session, actor: Actor, year: int, body: PublicationCreate) 
             mode="json"
         )
 
-    return _store(session, actor, fiscal_year, kind, department, build)
+    return _announced(session, _store(session, actor, fiscal_year, kind, department, build))
 
 
 def _ranking_entry(entry: Any, organisations: dict[int, Organisation]) -> PublicRankingEntry:
@@ -248,7 +250,23 @@ def publish_circular(session: Session, actor: Actor, year: int) -> PublicationRe
             ranking=ranking,
         ).model_dump(mode="json")
 
-    return _store(session, actor, fiscal_year, PublicationKind.circular, None, build)
+    publication = _store(session, actor, fiscal_year, PublicationKind.circular, None, build)
+    return _announced(session, publication)
+
+
+def _announced(session: Session, publication: PublicationRead) -> PublicationRead:
+    events.emit(
+        session,
+        EventType.disclosure_published,
+        {
+            "public_id": publication.public_id,
+            "kind": publication.kind.value,
+            "year": publication.year,
+            "organisation_id": publication.organisation_id,
+            "revision": publication.revision,
+        },
+    )
+    return publication
 
 
 def _read(publication: Publication, year: int) -> PublicationRead:

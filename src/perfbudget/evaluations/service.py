@@ -34,6 +34,8 @@ from perfbudget.evaluations.schemas import (
     ThirdPartyCommission,
     ThirdPartyEvaluation,
 )
+from perfbudget.events import service as events
+from perfbudget.events.models import EventType
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
@@ -571,6 +573,18 @@ def grade(
     evaluation.graded_at = clock.utcnow()
     evaluation.graded_by_id = actor.user_id
     _move(session, actor, evaluation, target, "graded", override_reason)
+    events.emit(
+        session,
+        EventType.evaluation_graded,
+        {
+            "item_id": item.id,
+            "item_code": item.code,
+            "organisation_code": item.organisation.code,
+            "fiscal_year": item.fiscal_year.year,
+            "final_score": str(final),
+            "grade": (data.grade_override or implied).value,
+        },
+    )
     return reading.evaluation_read(session, item, evaluation)
 
 

@@ -1,18 +1,19 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from perfbudget.auth import policy
 from perfbudget.auth.deps import Allowed, CurrentActor, require
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
+from perfbudget.integration import exports
 from perfbudget.overview import service
 from perfbudget.overview.schemas import (
     MonitoringCompliance,
     MonitoringOverview,
     MonthQuery,
-    QueueFilter,
     QueueRow,
 )
 from perfbudget.pagination import Page
@@ -53,11 +54,18 @@ def get_monitoring_compliance(
     return service.monitoring_compliance(session, actor, year, query.month)
 
 
-@router.get("/api/v1/monitoring-reports", operation_id="list_monitoring_report_queue")
+@router.get(
+    "/api/v1/monitoring-reports",
+    operation_id="list_monitoring_report_queue",
+    response_model=Page[QueueRow],
+    responses=exports.EXPORT_RESPONSES,
+)
 def list_monitoring_report_queue(
     session: SessionDep,
     actor: Annotated[Actor, Depends(queue_reader)],
-    filters: Annotated[QueueFilter, Query()],
-) -> Page[QueueRow]:
+    filters: Annotated[exports.QueueExportQuery, Query()],
+) -> Page[QueueRow] | Response:
     """Monthly reports by status (default: awaiting finance review), oldest submission first."""
+    if filters.format != "json":
+        return exports.report_queue(session, actor, filters, filters.format)
     return service.report_queue(session, actor, filters)

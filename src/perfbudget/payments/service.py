@@ -14,6 +14,8 @@ from perfbudget.budget_items import rules
 from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
+from perfbudget.events import service as events
+from perfbudget.events.models import EventType
 from perfbudget.payments import repository
 from perfbudget.payments.models import Disbursement, HoldKind, PaymentHold
 from perfbudget.payments.schemas import (
@@ -245,6 +247,19 @@ def place_hold(
             }
         },
     )
+    events.emit(
+        session,
+        EventType.payments_stopped if kind is HoldKind.stop else EventType.payment_hold_placed,
+        {
+            "hold_id": hold.id,
+            "item_id": item.id,
+            "item_code": item.code,
+            "organisation_code": item.organisation.code,
+            "kind": kind.value,
+            "reason": reason,
+            "unspent_balance": None if unspent is None else str(unspent),
+        },
+    )
     return hold
 
 
@@ -270,6 +285,11 @@ def lift_suspension(session: Session, actor: Actor, hold_id: int, reason: str) -
             entity_type="budget_item",
             entity_id=hold.item_id,
             changes={"after": {"hold_id": hold.id, "reason": reason}},
+        )
+        events.emit(
+            session,
+            EventType.payment_hold_lifted,
+            {"hold_id": hold.id, "item_id": hold.item_id, "reason": reason},
         )
     return hold
 

@@ -1,12 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.schemas import ItemAction
 from perfbudget.db import SessionDep
+from perfbudget.integration import exports
 from perfbudget.targets import service
 from perfbudget.targets.schemas import (
     FilingCheckReport,
@@ -44,9 +46,23 @@ def check_targets(session: SessionDep, actor: Reader, item_id: int) -> FilingChe
     return service.check_report(session, actor, item_id)
 
 
-@router.get("/{item_id}/targets/versions", operation_id="list_target_versions")
-def list_target_versions(session: SessionDep, actor: Reader, item_id: int) -> list[TargetSetRead]:
+@router.get(
+    "/{item_id}/targets/versions",
+    operation_id="list_target_versions",
+    response_model=list[TargetSetRead],
+    responses=exports.EXPORT_RESPONSES,
+)
+def list_target_versions(
+    session: SessionDep,
+    actor: Reader,
+    item_id: int,
+    format: Annotated[
+        exports.ExportFormat, Query(description="xlsx or csv: one row per line")
+    ] = "json",
+) -> list[TargetSetRead] | Response:
     """Every version of the targets, newest first (approved ones stay readable)."""
+    if format != "json":
+        return exports.target_versions(session, actor, item_id, format)
     return [TargetSetRead.model_validate(s) for s in service.list_versions(session, actor, item_id)]
 
 

@@ -1,0 +1,114 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from perfbudget.auth.deps import Allowed
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.db import SessionDep
+from perfbudget.events import service
+from perfbudget.events.schemas import (
+    DeliveryFilter,
+    DeliveryRead,
+    EventFilter,
+    EventRead,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionFilter,
+    SubscriptionRead,
+    SubscriptionUpdate,
+    SubscriptionVersion,
+)
+from perfbudget.pagination import Page
+from perfbudget.versioning import IfMatch
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+Manager = Annotated[Actor, Allowed(Permission.events_manage)]
+SUBSCRIPTIONS = "/event-subscriptions"
+
+
+@router.get(SUBSCRIPTIONS, operation_id="list_event_subscriptions")
+def list_event_subscriptions(
+    session: SessionDep, actor: Manager, filters: Annotated[SubscriptionFilter, Query()]
+) -> Page[SubscriptionRead]:
+    """List event subscriptions (secrets masked)."""
+    return service.list_subscriptions(session, filters)
+
+
+@router.post(
+    SUBSCRIPTIONS, status_code=status.HTTP_201_CREATED, operation_id="create_event_subscription"
+)
+def create_event_subscription(
+    session: SessionDep, actor: Manager, body: SubscriptionCreate
+) -> SubscriptionCreated:
+    """Subscribe a URL to event types; the answer shows the signing secret this once."""
+    return service.create_subscription(session, actor, body)
+
+
+@router.get(SUBSCRIPTIONS + "/{subscription_id}", operation_id="get_event_subscription")
+def get_event_subscription(
+    session: SessionDep, actor: Manager, subscription_id: int
+) -> SubscriptionRead:
+    """Read one subscription (secret masked)."""
+    return service.to_read(service.get_subscription(session, subscription_id))
+
+
+@router.patch(SUBSCRIPTIONS + "/{subscription_id}", operation_id="update_event_subscription")
+def update_event_subscription(
+    session: SessionDep,
+    actor: Manager,
+    subscription_id: int,
+    body: SubscriptionUpdate,
+    if_match: IfMatch,
+) -> SubscriptionRead:
+    """Change the name, URL or event types, or rotate the secret."""
+    subscription = service.update_subscription(session, actor, subscription_id, body, if_match)
+    return service.to_read(subscription)
+
+
+@router.post(
+    SUBSCRIPTIONS + "/{subscription_id}/deactivate", operation_id="deactivate_event_subscription"
+)
+def deactivate_event_subscription(
+    session: SessionDep,
+    actor: Manager,
+    subscription_id: int,
+    body: SubscriptionVersion,
+    if_match: IfMatch,
+) -> SubscriptionRead:
+    """Stop sending to this subscription; pending deliveries are not sent."""
+    subscription = service.set_active(
+        session, actor, subscription_id, False, body.version, if_match
+    )
+    return service.to_read(subscription)
+
+
+@router.post(
+    SUBSCRIPTIONS + "/{subscription_id}/activate", operation_id="activate_event_subscription"
+)
+def activate_event_subscription(
+    session: SessionDep,
+    actor: Manager,
+    subscription_id: int,
+    body: SubscriptionVersion,
+    if_match: IfMatch,
+) -> SubscriptionRead:
+    """Resume sending new events to a deactivated subscription."""
+    subscription = service.set_active(session, actor, subscription_id, True, body.version, if_match)
+    return service.to_read(subscription)
+
+
+@router.get("/event-deliveries", operation_id="list_event_deliveries")
+def list_event_deliveries(
+    session: SessionDep, actor: Manager, filters: Annotated[DeliveryFilter, Query()]
+) -> Page[DeliveryRead]:
+    """The delivery log: each attempt's outcome, newest first."""
+    return service.list_deliveries(session, filters)
+
+
+@router.get("/events", operation_id="list_events")
+def list_events(
+    session: SessionDep, actor: Manager, filters: Annotated[EventFilter, Query()]
+) -> Page[EventRead]:
+    """The outbox: every event emitted, newest first."""
+    return service.list_events(session, filters)

@@ -1,0 +1,244 @@
+"""Events for other county systems (issue 6): an outbox written in the caller's transaction,
+and the subscriptions that say where each kind of event goes."""
+
+import json
+import secrets
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from perfbudget import clock
+from perfbudget.audit import service as audit
+from perfbudget.auth.principal import Actor
+from perfbudget.errors import Unprocessable, not_found
+from perfbudget.events import repository
+from perfbudget.events.models import Delivery, EventType, OutboxEvent, Subscription
+from perfbudget.events.schemas import (
+    DeliveryFilter,
+    DeliveryRead,
+    EventFilter,
+    EventRead,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionFilter,
+    SubscriptionRead,
+    SubscriptionUpdate,
+)
+from perfbudget.pagination import Page
+from perfbudget.versioning import check_version
+
+AUDITED_FIELDS = ("name", "url", "event_types", "is_active")
+
+
+def emit(session: Session, event_type: EventType, payload: dict[str, Any]) -> OutboxEvent:
+    """Append the event and one pending delivery per active subscription to it, in the
+    caller's transaction: the event commits or rolls back with the change it reports."""
+    now = clock.utcnow()
+    event = OutboxEvent(
+        event_id=str(uuid.uuid4()),
+        event_type=event_type,
+        payload=json.loads(json.dumps(payload, default=str, ensure_ascii=False)),
+        occurred_at=now,
+    )
+    repository.add(session, event)
+    session.flush()
+    for subscription in repository.active_subscriptions(session):
+        if event_type.value in subscription.event_types:
+            repository.add(
+                session,
+                Delivery(event_id=event.id, subscription_id=subscription.id, next_attempt_at=now),
+            )
+    session.flush()
+    return event
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Unprocessable(
+            "SUBSCRIPTION_URL_INVALID",
+            "The subscription URL must be an absolute http(s) URL.",
+            "订阅地址须为完整的 http(s) 地址。",
+            extra={"url": url},
+        )
+    return url
+
+
+def _types(event_types: list[EventType]) -> list[str]:
+    return sorted({event_type.value for event_type in event_types})
+
+
+def _masked(secret: str) -> str:
+    return "****" + secret[-4:]
+
+
+def to_read(subscription: Subscription) -> SubscriptionRead:
+    return SubscriptionRead(
+        id=subscription.id,
+        name=subscription.name,
+        url=subscription.url,
+        event_types=[EventType(value) for value in subscription.event_types],
+        secret_hint=_masked(subscription.secret),
+        is_active=subscription.is_active,
+        version=subscription.version,
+        created_at=subscription.created_at,
+        updated_at=subscription.updated_at,
+    )
+
+
+def get_subscription(session: Session, subscription_id: int) -> Subscription:
+    subscription = repository.get_subscription(session, subscription_id)
+    if subscription is None:
+        raise not_found("Event subscription", "事件订阅")
+    return subscription
+
+
+def list_subscriptions(session: Session, filters: SubscriptionFilter) -> Page[SubscriptionRead]:
+    rows, total = repository.subscriptions_page(
+        session, filters.active, limit=filters.limit, offset=filters.offset
+    )
+    return Page[SubscriptionRead](
+        items=[to_read(row) for row in rows],
+        total=total,
+        limit=filters.limit,
+        offset=filters.offset,
+    )
+
+
+def create_subscription(
+    session: Session, actor: Actor, data: SubscriptionCreate
+) -> SubscriptionCreated:
+    secret = data.secret or secrets.token_urlsafe(32)
+    subscription = Subscription(
+        name=data.name,
+        url=_check_url(data.url),
+        secret=secret,
+        event_types=_types(data.event_types),
+        is_active=True,
+        created_by_id=actor.user_id,
+    )
+    repository.add(session, subscription)
+    session.flush()
+    audit.record_change(
+        session,
+        actor,
+        "event_subscription.created",
+        entity_type="event_subscription",
+        entity_id=subscription.id,
+        before=None,
+        after=audit.snapshot(subscription, AUDITED_FIELDS),
+    )
+    return SubscriptionCreated(**to_read(subscription).model_dump(), secret=secret)
+
+
+def update_subscription(
+    session: Session,
+    actor: Actor,
+    subscription_id: int,
+    data: SubscriptionUpdate,
+    if_match: str | None,
+) -> Subscription:
+    subscription = get_subscription(session, subscription_id)
+    check_version(subscription.version, data.version, if_match)
+    before = audit.snapshot(subscription, AUDITED_FIELDS)
+    if data.name is not None:
+        subscription.name = data.name
+    if data.url is not None:
+        subscription.url = _check_url(data.url)
+    if data.event_types is not None:
+        subscription.event_types = _types(data.event_types)
+    if data.secret is not None:
+        subscription.secret = data.secret
+    session.flush()
+    after = audit.snapshot(subscription, AUDITED_FIELDS)
+    if data.secret is not None:
+        # the trail says that the key changed, never what it is
+        before["signing_key_rotated"], after["signing_key_rotated"] = False, True
+    audit.record_change(
+        session,
+        actor,
+        "event_subscription.updated",
+        entity_type="event_subscription",
+        entity_id=subscription.id,
+        before=before,
+        after=after,
+    )
+    return subscription
+
+
+def set_active(
+    session: Session,
+    actor: Actor,
+    subscription_id: int,
+    active: bool,
+    version: int | None,
+    if_match: str | None,
+) -> Subscription:
+    """A deactivated subscription gets no new deliveries; its pending ones are not sent."""
+    subscription = get_subscription(session, subscription_id)
+    check_version(subscription.version, version, if_match)
+    if subscription.is_active == active:
+        return subscription
+    subscription.is_active = active
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "event_subscription.activated" if active else "event_subscription.deactivated",
+        entity_type="event_subscription",
+        entity_id=subscription.id,
+        changes={"before": {"is_active": not active}, "after": {"is_active": active}},
+    )
+    return subscription
+
+
+# --- the outbox and the delivery log ---------------------------------------------------------
+
+
+def list_events(session: Session, filters: EventFilter) -> Page[EventRead]:
+    rows, total = repository.events_page(
+        session, filters.event_type, limit=filters.limit, offset=filters.offset
+    )
+    items = [
+        EventRead(
+            id=row.id,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            data=row.payload,
+            occurred_at=row.occurred_at,
+        )
+        for row in rows
+    ]
+    return Page[EventRead](items=items, total=total, limit=filters.limit, offset=filters.offset)
+
+
+def list_deliveries(session: Session, filters: DeliveryFilter) -> Page[DeliveryRead]:
+    rows, total = repository.deliveries_page(
+        session,
+        subscription_id=filters.subscription_id,
+        status=filters.status,
+        event_type=filters.event_type,
+        limit=filters.limit,
+        offset=filters.offset,
+    )
+    items = [
+        DeliveryRead(
+            id=delivery.id,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            subscription_id=delivery.subscription_id,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at,
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            delivered_at=delivery.delivered_at,
+        )
+        for delivery, event in rows
+    ]
+    return Page[DeliveryRead](items=items, total=total, limit=filters.limit, offset=filters.offset)

@@ -1,0 +1,97 @@
+"""Self-evaluation uploads."""
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.evaluations import service as evaluation_service
+from perfbudget.evaluations.schemas import (
+    EvaluationAction,
+    EvaluationDraft,
+    EvaluationLineIn,
+    Sections,
+)
+from perfbudget.imports.kinds.base import Column, ImportKind, Kind, Options, one_call_per_group
+from perfbudget.monitoring.models import QualitativeStatus
+from perfbudget.schemas import Money
+
+# --- self-evaluation (S2.4): the year's final actuals, one row per target line ------------
+
+SECTION_FIELDS = tuple(Sections.model_fields)
+EVALUATION_FIELDS = ("final_execution", *SECTION_FIELDS, "version")
+
+
+class EvaluationRow(EvaluationLineIn):
+    item_id: int
+    final_execution: Money | None = Field(default=None, ge=0)
+    overview: str = Field(default="", max_length=20000)
+    achievements: str = Field(default="", max_length=20000)
+    problems: str = Field(default="", max_length=20000)
+    improvements: str = Field(default="", max_length=20000)
+    version: int | None = Field(default=None, ge=1)
+
+
+def _file_evaluation(
+    session: Session,
+    actor: Actor,
+    key: tuple[int, ...],
+    rows: list[EvaluationRow],
+    options: Options,
+) -> None:
+    first = rows[0]
+    data = EvaluationDraft(
+        version=first.version,
+        final_execution=first.final_execution,
+        sections=Sections.model_validate(first.model_dump(include=set(SECTION_FIELDS))),
+        lines=[
+            EvaluationLineIn.model_validate(
+                row.model_dump(include=set(EvaluationLineIn.model_fields))
+            )
+            for row in rows
+        ],
+    )
+    saved = evaluation_service.save_draft(session, actor, key[0], data, None)
+    if options.submit:
+        action = EvaluationAction(version=saved.version)
+        evaluation_service.submit(session, actor, key[0], action, None)
+
+
+SELF_EVALUATION_ACTUALS = Kind(
+    ImportKind.self_evaluation_actuals,
+    "绩效自评实际值",
+    Permission.evaluation_write,
+    EvaluationRow,
+    (
+        Column("item_id", "项目编号", 1, required=True),
+        Column("final_execution", "全年执行数（元）", "950000.00"),
+        Column("overview", "项目概况", "项目按计划实施"),
+        Column("achievements", "绩效目标完成情况", "完成培训任务"),
+        Column("problems", "存在的问题及原因", ""),
+        Column("improvements", "改进措施", ""),
+        Column("target_line_id", "绩效指标编号", 1, required=True),
+        Column("final_actual", "全年实际值", "500"),
+        Column("qualitative_status", "定性指标达成情况", "", choices=QualitativeStatus),
+        Column("qualitative_share", "定性指标得分比例（%）", ""),
+        Column("explanation", "偏差说明", ""),
+        Column("version", "自评版本号", ""),
+    ),
+    one_call_per_group(
+        lambda row: (row.item_id,),
+        EVALUATION_FIELDS,
+        _file_evaluation,
+        {
+            "NOT_FOUND": "item_id",
+            "EVALUATION_NOT_EDITABLE": "item_id",
+            "EXECUTION_EXCEEDS_APPROVED": "final_execution",
+            "EVALUATION_NOT_OPEN": "item_id",
+            "EVALUATION_NOT_APPLICABLE": "item_id",
+            "EXPLANATION_REQUIRED": "explanation",
+            "QUALITATIVE_SHARE_OUT_OF_BAND": "qualitative_share",
+            "TARGET_LINE_UNKNOWN": "target_line_id",
+            "TARGET_LINE_DUPLICATE": "target_line_id",
+            "LINE_VALUE_MISMATCH": "target_line_id",
+            "VERSION_CONFLICT": "version",
+        },
+    ),
+)

@@ -1,0 +1,116 @@
+"""Budget preparation uploads: items and their targets."""
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind
+from perfbudget.budget_items.schemas import BudgetItemCreate
+from perfbudget.imports.kinds.base import (
+    Column,
+    ImportKind,
+    Kind,
+    Options,
+    one_call_per_group,
+    one_call_per_row,
+)
+from perfbudget.indicators.models import Direction, IndicatorCategory
+from perfbudget.targets import service as target_service
+from perfbudget.targets.schemas import TargetLineIn, TargetSetWrite
+
+# --- budget items (S1.1) and, keyed by item, their target lines (S2.2.2) -----------------
+
+
+def _create_item(session: Session, actor: Actor, row: BudgetItemCreate) -> None:
+    item_service.create_item(session, actor, row)
+
+
+BUDGET_ITEMS = Kind(
+    ImportKind.budget_items,
+    "预算项目",
+    Permission.item_write,
+    BudgetItemCreate,
+    (
+        Column("fiscal_year", "预算年度", 2027, required=True),
+        Column("organisation_id", "机构编号", 1, required=True),
+        Column("code", "项目编码", "2027-JY-001"),
+        Column("name", "项目名称", "教师培训项目", required=True),
+        Column("kind", "项目类型", "项目支出", required=True, choices=ItemKind),
+        Column("budget_book", "预算类别", "", choices=BudgetBook),
+        Column("fund_category", "资金性质", "", choices=FundCategory),
+        Column("new_major", "新增重大政策或项目", "否", boolean=True),
+        Column("capital_construction", "基建投资", "否", boolean=True),
+        Column("mid_year_addition", "年中追加", "否", boolean=True),
+        Column("serves_public", "直接服务公众", "否", boolean=True),
+        Column("requested_amount", "申报金额（元）", "1000000.00", required=True),
+        Column("description", "项目概述", ""),
+        Column("continues_item_id", "延续上年项目编号", ""),
+    ),
+    one_call_per_row(
+        _create_item,
+        {
+            "NOT_FOUND": "organisation_id",
+            "FISCAL_YEAR_NOT_FOUND": "fiscal_year",
+            "MID_YEAR_ADDITION_NOT_OPEN": "mid_year_addition",
+        },
+    ),
+)
+
+
+class TargetLineRow(TargetLineIn):
+    item_id: int
+    overall_goal: str = Field(default="", max_length=4000)
+    version: int | None = Field(default=None, ge=1)
+
+
+def _write_targets(
+    session: Session,
+    actor: Actor,
+    key: tuple[int, ...],
+    rows: list[TargetLineRow],
+    options: Options,
+) -> None:
+    data = TargetSetWrite(
+        version=rows[0].version,
+        overall_goal=rows[0].overall_goal,
+        lines=[
+            TargetLineIn.model_validate(row.model_dump(include=set(TargetLineIn.model_fields)))
+            for row in rows
+        ],
+    )
+    target_service.write_targets(session, actor, key[0], data, None)
+
+
+TARGET_LINES = Kind(
+    ImportKind.target_lines,
+    "绩效目标",
+    Permission.item_write,
+    TargetLineRow,
+    (
+        Column("item_id", "项目编号", 1, required=True),
+        Column("overall_goal", "总体目标", "完成全县教师轮训"),
+        Column("category", "指标类别", "数量指标", required=True, choices=IndicatorCategory),
+        Column("name", "指标名称", "培训教师人数", required=True),
+        Column("direction", "指标方向", "≥（正向）", required=True, choices=Direction),
+        Column("target_value", "指标值", "500"),
+        Column("unit", "计量单位", "人次"),
+        Column("qualitative_standard", "定性标准", ""),
+        Column("weight", "权重（分）", "30", required=True),
+        Column("library_indicator_id", "指标库指标编号", ""),
+        Column("framework_indicator_id", "共性指标编号", ""),
+        Column("version", "目标版本号", ""),
+    ),
+    one_call_per_group(
+        lambda row: (row.item_id,),
+        ("overall_goal", "version"),
+        _write_targets,
+        {
+            "NOT_FOUND": "item_id",
+            "TARGETS_NOT_EDITABLE": "item_id",
+            "OVERALL_TARGETS_AFTER_DECISION": "item_id",
+            "VERSION_CONFLICT": "version",
+        },
+    ),
+)

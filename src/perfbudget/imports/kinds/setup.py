@@ -1,0 +1,137 @@
+"""Set-up uploads: a department's indicator library; organisations and users (admin)."""
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from perfbudget.auth.policy import Permission
+from perfbudget.auth.principal import Actor
+from perfbudget.errors import NotFound
+from perfbudget.imports.kinds.base import Column, ImportKind, Kind, one_call_per_row
+from perfbudget.indicators import service as indicator_service
+from perfbudget.indicators.models import Direction, IndicatorCategory
+from perfbudget.indicators.schemas import LibraryIndicatorCreate
+from perfbudget.orgs import repository as org_repository
+from perfbudget.orgs import service as org_service
+from perfbudget.orgs.models import OrganisationKind
+from perfbudget.orgs.schemas import OrganisationCreate
+from perfbudget.users import service as user_service
+from perfbudget.users.models import Role
+from perfbudget.users.schemas import UserCreate
+
+# --- a department's indicator library (S2.2.1) ------------------------------------------
+
+INDICATOR_LIBRARY = Kind(
+    ImportKind.indicator_library,
+    "部门绩效指标库",
+    Permission.library_write,
+    LibraryIndicatorCreate,
+    (
+        Column("organisation_id", "机构编号", 1, required=True),
+        Column("category", "指标类别", "数量指标", required=True, choices=IndicatorCategory),
+        Column("name", "指标名称", "培训教师人数", required=True),
+        Column("direction", "指标方向", "≥（正向）", required=True, choices=Direction),
+        Column("unit", "计量单位", "人次"),
+        Column("description", "指标说明", ""),
+        Column("sector", "行业领域", "教育"),
+    ),
+    one_call_per_row(
+        indicator_service.create_library_indicator,
+        {
+            "NOT_FOUND": "organisation_id",
+            "ORGANISATION_UNAVAILABLE": "organisation_id",
+            "INDICATOR_UNIT_REQUIRED": "unit",
+            "INDICATOR_CATEGORY_NOT_ALLOWED": "category",
+            "INDICATOR_NAME_TAKEN": "name",
+        },
+    ),
+)
+
+
+# --- organisations and users (admin): parents and bindings by code, so one file can hold
+# a department and its units, or the users of organisations created just before ----------
+
+
+def _organisation_by_code(session: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    organisation = org_repository.get_by_code(session, code)
+    if organisation is None:
+        raise NotFound(
+            "CODE_NOT_FOUND",
+            f"No organisation has the code {code}.",
+            f"未找到编码为 {code} 的机构。",
+        )
+    return organisation.id
+
+
+class OrganisationRow(OrganisationCreate):
+    parent_code: str | None = Field(default=None, max_length=32)
+
+
+def _create_organisation(session: Session, actor: Actor, row: OrganisationRow) -> None:
+    data = row.model_dump(exclude={"parent_code"})
+    if row.parent_code is not None:
+        data["parent_id"] = _organisation_by_code(session, row.parent_code)
+    org_service.create_organisation(session, actor, OrganisationCreate.model_validate(data))
+
+
+ORGANISATIONS = Kind(
+    ImportKind.organisations,
+    "组织机构",
+    Permission.org_write,
+    OrganisationRow,
+    (
+        Column("code", "机构编码", "201003", required=True),
+        Column("name_zh", "机构名称", "县教育局教研室", required=True),
+        Column("name_en", "英文名称", ""),
+        Column("kind", "机构类型", "所属单位", required=True, choices=OrganisationKind),
+        Column("parent_code", "上级机构编码", "201"),
+        Column("parent_id", "上级机构编号", ""),
+    ),
+    one_call_per_row(
+        _create_organisation,
+        {
+            "ORGANISATION_CODE_TAKEN": "code",
+            "ORGANISATION_PARENT_NOT_ALLOWED": "parent_code",
+            "ORGANISATION_PARENT_REQUIRED": "parent_code",
+            "ORGANISATION_PARENT_INACTIVE": "parent_code",
+            "CODE_NOT_FOUND": "parent_code",
+        },
+    ),
+)
+
+
+class UserRow(UserCreate):
+    organisation_code: str | None = Field(default=None, max_length=32)
+
+
+def _create_user(session: Session, actor: Actor, row: UserRow) -> None:
+    data = row.model_dump(exclude={"organisation_code"})
+    if row.organisation_code is not None:
+        data["organisation_id"] = _organisation_by_code(session, row.organisation_code)
+    user_service.create_user(session, actor, UserCreate.model_validate(data))
+
+
+USERS = Kind(
+    ImportKind.users,
+    "用户",
+    Permission.user_write,
+    UserRow,
+    (
+        Column("username", "用户名", "jyj_zhang", required=True),
+        Column("display_name", "姓名", "张老师", required=True),
+        Column("role", "角色", "部门单位", required=True, choices=Role),
+        Column("organisation_code", "机构编码", "201"),
+        Column("organisation_id", "机构编号", ""),
+        Column("initial_password", "初始密码", "Change#Me2027", required=True),
+    ),
+    one_call_per_row(
+        _create_user,
+        {
+            "USERNAME_TAKEN": "username",
+            "ORGANISATION_UNAVAILABLE": "organisation_code",
+            "ORGANISATION_REQUIRED": "organisation_code",
+            "CODE_NOT_FOUND": "organisation_code",
+        },
+    ),
+)

@@ -1,0 +1,80 @@
+"""Queries on idempotency records; the caller owns the (short, separate) transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from perfbudget.integration.models import IdempotencyRecord
+
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+
+
+def insert_in_progress(
+    session: Session,
+    *,
+    user_id: int,
+    key: str,
+    method: str,
+    path: str,
+    request_hash: str,
+    now: datetime,
+) -> int:
+    """Raises IntegrityError when (user_id, key) is taken: the unique constraint decides races."""
+    record = IdempotencyRecord(
+        user_id=user_id,
+        key=key,
+        method=method,
+        path=path[:500],
+        request_hash=request_hash,
+        state=IN_PROGRESS,
+        response_headers={},
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def find(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:
+    return session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def delete_if_older(session: Session, record_id: int, before: datetime) -> None:
+    session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.id == record_id, IdempotencyRecord.created_at < before
+        )
+    )
+
+
+def complete(
+    session: Session,
+    record_id: int,
+    *,
+    status: int,
+    headers: dict[str, Any],
+    body: bytes,
+    now: datetime,
+) -> None:
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(
+            state=COMPLETED,
+            response_status=status,
+            response_headers=headers,
+            response_body=body,
+            completed_at=now,
+        )
+    )
+
+
+def discard(session: Session, record_id: int) -> None:
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))

@@ -1,0 +1,35 @@
+from uuid import uuid4
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from perfbudget.integration import idempotency
+from perfbudget.integration.models import IdempotencyRecord
+from tests.workflow import ITEMS
+
+
+def test_records_commit_in_their_own_transaction(
+    app: FastAPI, demo_tokens: dict[str, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside the test transaction: the real sessionmaker, a real commit (a 422 writes nothing)."""
+    monkeypatch.setattr(idempotency, "new_session", idempotency.get_sessionmaker())
+    key = f"real-{uuid4().hex}"
+    headers = {"Authorization": f"Bearer {demo_tokens['department']}", "Idempotency-Key": key}
+    try:
+        with TestClient(app) as client:
+            first = client.post(ITEMS, json={"fiscal_year": 2027}, headers=headers)
+            again = client.post(ITEMS, json={"fiscal_year": 2027}, headers=headers)
+        assert first.status_code == again.status_code == 422
+        assert again.headers["Idempotent-Replay"] == "true"
+        with Session(engine) as session:
+            record = session.scalars(
+                select(IdempotencyRecord).where(IdempotencyRecord.key == key)
+            ).one()
+            assert (record.state, record.response_status) == ("completed", 422)
+            assert record.response_body == first.content
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key))
