@@ -179,3 +179,15 @@ def test_statement_counts_do_not_grow_with_the_rows(flow, county, db, count_quer
     assert get_json(flow, RESULTS)["total"] == 21
     assert large == small
     assert small[0] <= 8, count_queries.statements
+
+
+def test_the_ledger_exports_as_csv_for_excel(client, auth, db):
+    """The evaluations list exports with the list's filters, as UTF-8 CSV with a BOM."""
+    response = client.get(
+        "/api/v1/fiscal-years/2027/results?format=csv&grade=poor", headers=auth("finance")
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert "等级" in header or "评价等级" in header

@@ -8,7 +8,7 @@ from perfbudget.auth.deps import Allowed, CurrentActor, require
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.exports import XLSX
+from perfbudget.exports import CSV, XLSX
 from perfbudget.pagination import Page
 from perfbudget.results import assessment, service
 from perfbudget.results.schemas import (
@@ -36,7 +36,7 @@ Reader = Annotated[Actor, Allowed(Permission.results_read)]
 Writer = Annotated[Actor, Allowed(Permission.results_write)]
 _results_reader = require(Permission.results_read)
 WORKBOOK: dict[int | str, dict[str, Any]] = {
-    200: {"content": {XLSX: {}}, "description": "JSON, or a workbook with ?format=xlsx"}
+    200: {"content": {XLSX: {}, CSV: {}}, "description": "JSON, or ?format=xlsx / csv"}
 }
 
 
@@ -60,8 +60,8 @@ def list_results(
     session: SessionDep, actor: Reader, year: int, filters: Annotated[ResultsFilter, Query()]
 ) -> Page[ResultRow] | Response:
     """The results ledger: every graded item with its grade and consequence (S2.5)."""
-    if filters.format == "xlsx":
-        return service.results_workbook(session, year, filters)
+    if filters.format in ("xlsx", "csv"):
+        return service.results_export(session, year, filters)
     return service.results_ledger(session, year, filters)
 
 

@@ -12,11 +12,11 @@ from perfbudget.pagination import ListQuery
 from perfbudget.results.models import AssessmentStatus
 from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, VersionedUpdate
 
-ExportFormat = Literal["json", "xlsx"]
+ExportFormat = Literal["json", "xlsx", "csv"]
 
 
 class ExportQuery(RequestModel):
-    format: ExportFormat = "json"
+    format: Literal["json", "xlsx"] = "json"
 
 
 class ResultsFilter(ListQuery):
@@ -27,7 +27,8 @@ class ResultsFilter(ListQuery):
     consequence: Consequence | None = None
     kind: ItemKind | None = None
     format: ExportFormat = Field(
-        default="json", description="xlsx: every matching row as a workbook (no paging)"
+        default="json",
+        description="xlsx or csv: every matching row as a workbook or UTF-8 CSV (no paging)",
     )
 
 

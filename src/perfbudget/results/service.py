@@ -16,7 +16,7 @@ from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import rules
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.evaluations.models import Consequence, Grade
-from perfbudget.exports import add_sheet, new_workbook, xlsx_response
+from perfbudget.exports import add_sheet, csv_response, new_workbook, xlsx_response
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationRef
@@ -134,29 +134,28 @@ LEDGER_HEADERS = [
 ]
 
 
-def results_workbook(session: Session, year: int, filters: ResultsFilter) -> Response:
+def results_export(session: Session, year: int, filters: ResultsFilter) -> Response:
+    """The whole filtered ledger as a workbook or a CSV (UTF-8 with BOM)."""
     rows, _ = _ledger(session, year, filters, everything=True)
-    workbook = new_workbook()
-    add_sheet(
-        workbook,
-        "评价结果",
-        LEDGER_HEADERS,
+    lines = [
         (
-            (
-                row.organisation.code,
-                row.organisation.name_zh,
-                row.item.code or "",
-                row.item.name,
-                row.kind.label_zh,
-                row.approved_amount,
-                row.final_score,
-                row.grade_label_zh,
-                row.consequence_label_zh,
-                "已报送" if row.rectification_plan_on_file else "",
-            )
-            for row in rows
-        ),
-    )
+            row.organisation.code,
+            row.organisation.name_zh,
+            row.item.code or "",
+            row.item.name,
+            row.kind.label_zh,
+            row.approved_amount,
+            row.final_score,
+            row.grade_label_zh,
+            row.consequence_label_zh,
+            "已报送" if row.rectification_plan_on_file else "",
+        )
+        for row in rows
+    ]
+    if filters.format == "csv":
+        return csv_response(LEDGER_HEADERS, lines, f"{year}年度绩效评价结果.csv")
+    workbook = new_workbook()
+    add_sheet(workbook, "评价结果", LEDGER_HEADERS, lines)
     return xlsx_response(workbook, f"{year}年度绩效评价结果.xlsx")
 
 
