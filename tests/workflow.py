@@ -56,6 +56,50 @@ def valid_lines(**overrides: Any) -> list[dict[str, Any]]:
     return lines
 
 
+# A department's overall targets over five of the six aspects of S2.2.3 (90 points).
+OVERALL_ASPECTS = [
+    {
+        "category": "running_cost",
+        "name": "公用经费控制率",
+        "direction": "lte",
+        "target_value": "100",
+        "unit": "%",
+        "weight": "15",
+    },
+    {
+        "category": "management_efficiency",
+        "name": "预算执行率",
+        "direction": "gte",
+        "target_value": "95",
+        "unit": "%",
+        "weight": "15",
+    },
+    {
+        "category": "duty_performance",
+        "name": "重点工作完成率",
+        "direction": "gte",
+        "target_value": "100",
+        "unit": "%",
+        "weight": "20",
+    },
+    {
+        "category": "social_impact",
+        "name": "义务教育巩固率",
+        "direction": "gte",
+        "target_value": "99",
+        "unit": "%",
+        "weight": "20",
+    },
+    {
+        "category": "beneficiary_satisfaction",
+        "name": "家长满意度",
+        "direction": "qualitative",
+        "qualitative_standard": "家长评价良好",
+        "weight": "20",
+    },
+]
+
+
 class Workflow:
     def __init__(self, client: TestClient, auth: Callable[[str], dict[str, str]], db: Session):
         self.client = client

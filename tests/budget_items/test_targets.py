@@ -4,6 +4,7 @@ import pytest
 
 from tests.budget_items.conftest import ITEMS, valid_lines
 from tests.problems import assert_problem
+from tests.workflow import OVERALL_ASPECTS
 
 
 def _checks(flow, item_id):
@@ -277,48 +278,7 @@ def test_department_overall_targets_follow_the_budget(flow):
     assert submitted.json()["status"] == "finance_review"
     assert "TARGETS_NOT_APPROVED" not in flow.gates(item["id"])
     assert flow.decide(item["id"], "1200000.00").json()["status"] == "funded"
-    aspects = [
-        {
-            "category": "running_cost",
-            "name": "公用经费控制率",
-            "direction": "lte",
-            "target_value": "100",
-            "unit": "%",
-            "weight": "15",
-        },
-        {
-            "category": "management_efficiency",
-            "name": "预算执行率",
-            "direction": "gte",
-            "target_value": "95",
-            "unit": "%",
-            "weight": "15",
-        },
-        {
-            "category": "duty_performance",
-            "name": "重点工作完成率",
-            "direction": "gte",
-            "target_value": "100",
-            "unit": "%",
-            "weight": "20",
-        },
-        {
-            "category": "social_impact",
-            "name": "义务教育巩固率",
-            "direction": "gte",
-            "target_value": "99",
-            "unit": "%",
-            "weight": "20",
-        },
-        {
-            "category": "beneficiary_satisfaction",
-            "name": "家长满意度",
-            "direction": "gte",
-            "target_value": "90",
-            "unit": "%",
-            "weight": "20",
-        },
-    ]
+    aspects = OVERALL_ASPECTS
     assert flow.save_targets(item["id"], lines=aspects, goal="履行教育职责").status_code == 200
     report = _checks(flow, item["id"])
     assert report["passed"] is True

@@ -10,7 +10,7 @@ import pytest
 
 from perfbudget import clock
 from perfbudget.config import get_settings
-from tests.workflow import Workflow
+from tests.workflow import OVERALL_ASPECTS, Workflow
 
 YEAR = "/api/v1/fiscal-years/2027"
 RECTIFICATIONS = "/api/v1/rectifications"
@@ -39,49 +39,6 @@ def attachments_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "attachments"
     monkeypatch.setattr(get_settings(), "attachments_dir", directory)
     return directory
-
-
-OVERALL_ASPECTS = [
-    {
-        "category": "running_cost",
-        "name": "公用经费控制率",
-        "direction": "lte",
-        "target_value": "100",
-        "unit": "%",
-        "weight": "15",
-    },
-    {
-        "category": "management_efficiency",
-        "name": "预算执行率",
-        "direction": "gte",
-        "target_value": "95",
-        "unit": "%",
-        "weight": "15",
-    },
-    {
-        "category": "duty_performance",
-        "name": "重点工作完成率",
-        "direction": "gte",
-        "target_value": "100",
-        "unit": "%",
-        "weight": "20",
-    },
-    {
-        "category": "social_impact",
-        "name": "义务教育巩固率",
-        "direction": "gte",
-        "target_value": "99",
-        "unit": "%",
-        "weight": "20",
-    },
-    {
-        "category": "beneficiary_satisfaction",
-        "name": "家长满意度",
-        "direction": "qualitative",
-        "qualitative_standard": "家长评价良好",
-        "weight": "20",
-    },
-]
 
 
 def url(item_id: int, month: int | None = None, action: str = "") -> str:
