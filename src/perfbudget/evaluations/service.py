@@ -42,6 +42,7 @@ from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring import schedule
 from perfbudget.payments import service as payment_service
+from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.users.models import Role
 from perfbudget.versioning import check_version
@@ -233,23 +234,7 @@ def _share_out_of_band(line_id: int, error: scoring.ShareOutOfBand) -> Unprocess
 def _lines(
     data: list[EvaluationLineIn], approved: list[TargetLine], parameters: RuleParameters
 ) -> list[EvaluationLine]:
-    by_id = {line.id: line for line in approved}
-    ids = [entry.target_line_id for entry in data]
-    unknown = [line_id for line_id in ids if line_id not in by_id]
-    if unknown:
-        raise Unprocessable(
-            "TARGET_LINE_UNKNOWN",
-            "Evaluate the lines of the item's approved targets only.",
-            "须按该项目批复的绩效目标逐项自评。",
-            extra={"target_line_ids": unknown},
-        )
-    if len(set(ids)) != len(ids):
-        raise Unprocessable(
-            "TARGET_LINE_DUPLICATE",
-            "Each target line is answered once.",
-            "每项绩效指标只填报一次。",
-            extra={"target_line_ids": sorted({i for i in ids if ids.count(i) > 1})},
-        )
+    by_id = target_service.answered_lines(approved, [entry.target_line_id for entry in data])
     mismatched = []
     for entry in data:
         qualitative = by_id[entry.target_line_id].direction is Direction.qualitative

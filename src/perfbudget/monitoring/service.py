@@ -30,6 +30,7 @@ from perfbudget.monitoring.schemas import (
 )
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.models import HoldKind
+from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
@@ -194,23 +195,7 @@ def _check_editable(report: MonitoringReport) -> None:
 
 
 def _lines(data: list[ReportLineIn], approved: list[TargetLine]) -> list[ReportLine]:
-    by_id = {line.id: line for line in approved}
-    ids = [entry.target_line_id for entry in data]
-    unknown = [line_id for line_id in ids if line_id not in by_id]
-    if unknown:
-        raise Unprocessable(
-            "TARGET_LINE_UNKNOWN",
-            "Report on the lines of the item's approved targets only.",
-            "须按该项目批复的绩效目标逐项填报。",
-            extra={"target_line_ids": unknown},
-        )
-    if len(set(ids)) != len(ids):
-        raise Unprocessable(
-            "TARGET_LINE_DUPLICATE",
-            "Each target line is answered once.",
-            "每项绩效指标只填报一次。",
-            extra={"target_line_ids": sorted({i for i in ids if ids.count(i) > 1})},
-        )
+    by_id = target_service.answered_lines(approved, [entry.target_line_id for entry in data])
     mismatched = [
         entry.target_line_id
         for entry in data

@@ -442,3 +442,27 @@ def summaries(
             approved is not None,
         )
     return result
+
+
+def answered_lines(approved: list[TargetLine], answered_ids: list[int]) -> dict[int, TargetLine]:
+    """The approved lines by id, after checking that a report or an evaluation answers only
+    them, each once (monitoring S2.3.1, self-evaluation S2.4)."""
+    by_id = {line.id: line for line in approved}
+    unknown = [line_id for line_id in answered_ids if line_id not in by_id]
+    if unknown:
+        raise Unprocessable(
+            "TARGET_LINE_UNKNOWN",
+            "Answer the lines of the item's approved targets only.",
+            "须按该项目批复的绩效目标逐项填报。",
+            extra={"target_line_ids": unknown},
+        )
+    if len(set(answered_ids)) != len(answered_ids):
+        raise Unprocessable(
+            "TARGET_LINE_DUPLICATE",
+            "Each target line is answered once.",
+            "每项绩效指标只填报一次。",
+            extra={
+                "target_line_ids": sorted({i for i in answered_ids if answered_ids.count(i) > 1})
+            },
+        )
+    return by_id
