@@ -1,8 +1,6 @@
 """Performance targets (S2.2.2): filed with the request, reviewed up the chain (S3),
 amend-only once approved."""
 
-from decimal import Decimal
-
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
@@ -423,21 +421,21 @@ def summaries(
 ) -> dict[int, tuple[TargetSummary | None, bool]]:
     """Per item: the current set's summary, and whether an approved version is in force."""
     result: dict[int, tuple[TargetSummary | None, bool]] = {}
-    grouped = repository.sets_for_items(session, item_ids)
+    grouped = repository.set_figures(session, item_ids)
     for item_id in item_ids:
-        sets = grouped.get(item_id, [])
-        approved = next((s for s in sets if s.status is S.approved), None)
-        if not sets:
+        versions = grouped.get(item_id, [])
+        if not versions:
             result[item_id] = (None, False)
             continue
-        current = sets[0]
+        approved = next((v for v in versions if v[1] is S.approved), None)
+        number, status, line_count, total_weight = versions[0]
         result[item_id] = (
             TargetSummary(
-                number=current.number,
-                status=current.status.value,
-                line_count=len(current.lines),
-                total_weight=sum((line.weight for line in current.lines), Decimal(0)),
-                approved_number=approved.number if approved else None,
+                number=number,
+                status=status.value,
+                line_count=line_count,
+                total_weight=total_weight,
+                approved_number=approved[0] if approved else None,
             ),
             approved is not None,
         )
