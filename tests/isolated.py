@@ -5,10 +5,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import make_url, text
+from alembic import command
+from fastapi import Request
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from perfbudget.db import make_engine
-from tests.conftest import TEST_DATABASE_URL
+from perfbudget.config import get_settings
+from perfbudget.db import get_session, make_engine, request_session
+from perfbudget.demo.loader import load_demo
+from perfbudget.main import create_app
+from tests.conftest import TEST_DATABASE_URL, alembic_config
 
 
 @contextmanager
@@ -28,3 +35,26 @@ def fresh_database_url(tmp_path: Path, suffix: str) -> Iterator[str]:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def served_county(tmp_path: Path, suffix: str) -> Iterator[tuple[TestClient, Engine]]:
+    """The application with its real request sessions (each request commits) on a fresh
+    database holding the demo county without its workflow, and that database's engine."""
+    with fresh_database_url(tmp_path, suffix) as url:
+        command.upgrade(alembic_config(url), "head")
+        engine = make_engine(url)
+        with Session(engine) as session, session.begin():
+            load_demo(session, get_settings(), workflow=False)
+        sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+        def session_for(request: Request) -> Iterator[Session]:
+            yield from request_session(request, sessions)
+
+        app = create_app()
+        app.dependency_overrides[get_session] = session_for
+        try:
+            with TestClient(app, raise_server_exceptions=False) as client:
+                yield client, engine
+        finally:
+            engine.dispose()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -58,12 +58,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A connection option: begin a deferred (reading) transaction on SQLite. See get_session.
+SQLITE_READING = "perfbudget_sqlite_reading"
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that read first and
     # then writes fails outright (SQLITE_BUSY_SNAPSHOT) when another writer got in between.
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    # Requests that only read begin deferred, so that they do not queue behind each other.
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if options.get(SQLITE_READING) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -85,18 +92,40 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
+    yield from request_session(request, get_sessionmaker())
+
+
+def request_session(request: Request, sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent.
 
     A refusal that must leave a trace (a failed login, a permission denial) raises an
     error with ``persist=True``: what the request wrote so far — bookkeeping and audit
     events only — is committed before the error reaches the client.
+
+    On SQLite every transaction takes the write lock when it begins, except a GET's: it
+    reads from its own snapshot alongside the others, until ``prepare_to_write``.
     """
-    session = get_sessionmaker()()
+    session = sessions()
+    if request.method in READING_METHODS and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_READING: True})
     try:
         yield from transaction_scope(session)
     finally:
         session.close()
+
+
+def prepare_to_write(session: Session) -> None:
+    """Before a request that began reading writes (an audited refusal of a GET): end its
+    SQLite read transaction, which has written nothing, so that the write begins a
+    transaction holding the lock instead of upgrading a snapshot another writer may have
+    overtaken. Elsewhere, and on PostgreSQL, nothing to do."""
+    if (
+        session.in_transaction()
+        and session.connection().get_execution_options().get(SQLITE_READING)
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        session.rollback()
 
 
 def transaction_scope(session: Session) -> Iterator[Session]:

@@ -1,5 +1,10 @@
 """The application factory."""
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
@@ -167,6 +172,21 @@ def _summaries_from_docstrings(router: APIRouter) -> None:
             route.summary = route.description.strip().splitlines()[0]
 
 
+@cache  # once per process: each uvicorn worker runs its own lifespan; tests start many apps
+def _freeze_start_up_objects() -> None:
+    # Routes, schemas and mappers live as long as the process; frozen, they are no longer walked
+    # by every generation-2 collection, which made the compliance listing's p95 tail
+    # (bench/RESULTS.md: ≈ 160 ms against a ≈ 50 ms median).
+    gc.collect()
+    gc.freeze()
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    _freeze_start_up_objects()
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -178,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     install_error_handlers(app)
     for router in ROUTERS:

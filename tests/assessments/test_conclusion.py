@@ -2,7 +2,6 @@
 
 import pytest
 
-from perfbudget.assessments import repository
 from tests.assessments.conftest import assessment_url
 from tests.problems import assert_problem, invalid_fields
 
@@ -89,25 +88,3 @@ def test_only_finance_concludes_and_assigns(flow, client, auth, db, username):
         assessment_url(item_id, "/reviewers"), json={"reviewer_id": 1}, headers=auth(username)
     )
     assert_problem(assign, 403, "PERMISSION_DENIED")
-
-
-def test_for_items_loads_many_assessments_in_two_statements(flow, db, count_queries):
-    """The budget decision gates read assessments in bulk: one statement, reviews by selectin."""
-    concluded = flow.concluded("not_supported")
-    submitted = flow.submitted()
-    drafted = flow.item()
-    flow.draft(drafted)
-    without = flow.item()
-    db.expunge_all()
-
-    def selects():
-        return [s for s in count_queries.statements if s.lstrip().upper().startswith("SELECT")]
-
-    before = len(selects())
-    found = repository.for_items(db, [concluded, submitted, drafted, without])
-    assert set(found) == {concluded, submitted, drafted}
-    assert found[concluded].final_conclusion == "not_supported"
-    assert [review.status for review in found[concluded].reviews] == ["submitted"]
-    assert found[submitted].reviews == [] and found[drafted].status == "draft"
-    assert repository.for_items(db, []) == {}
-    assert len(selects()) - before == 2

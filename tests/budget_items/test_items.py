@@ -230,6 +230,6 @@ def test_listing_runs_a_fixed_number_of_statements(flow, count_queries):
     assert small == large == EXPECTED_STATEMENTS
 
 
-# the user with its organisation (token check), count, page, target set figures (one
-# aggregate), assessments, assessment reviews, payment holds, predecessors' graded results
-EXPECTED_STATEMENTS = 8
+# the user with its organisation (token check); the page with its target figures, assessment,
+# payment holds and predecessor's graded result; the count
+EXPECTED_STATEMENTS = 3

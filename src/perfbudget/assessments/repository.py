@@ -35,14 +35,6 @@ def get_by_item(session: Session, item_id: int) -> Assessment | None:
     return session.scalars(select(Assessment).where(Assessment.item_id == item_id)).first()
 
 
-def for_items(session: Session, item_ids: Sequence[int]) -> dict[int, Assessment]:
-    """The assessments of many items in one statement (their reviews follow by selectin)."""
-    if not item_ids:
-        return {}
-    rows = session.scalars(select(Assessment).where(Assessment.item_id.in_(item_ids)))
-    return {row.item_id: row for row in rows}
-
-
 def visible_reviews(query: Query, actor: Actor) -> Query:
     if actor.role in (Role.expert, Role.third_party):
         return query.where(AssessmentReview.reviewer_id == actor.user_id)

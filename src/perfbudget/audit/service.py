@@ -13,6 +13,7 @@ from perfbudget.audit.models import AuditEvent
 from perfbudget.audit.schemas import AuditEventFilter, AuditEventRead
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
+from perfbudget.db import prepare_to_write
 from perfbudget.pagination import Page, page_of
 
 _SECRET_MARKERS = ("password", "token", "secret", "hash")
@@ -76,6 +77,7 @@ def record(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
+    prepare_to_write(session)
     head = repository.lock_head(session)
     event = AuditEvent(
         seq=head.last_seq + 1,

@@ -1,7 +1,7 @@
 """Sign-in, lockout and password change (等保 level 3, OWASP ASVS V2)."""
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -43,22 +43,32 @@ def _issue(settings: Settings, user: User) -> TokenResponse:
     return TokenResponse(access_token=token, expires_in=lifetime)
 
 
-def login(
-    session: Session, settings: Settings, username: str, password: str, meta: RequestMeta
-) -> TokenResponse:
-    now = clock.utcnow()
-    user = user_repository.get_by_username(session, username.strip())
-    anonymous = Actor.anonymous(meta, username=username[:64])
+def _refuse_if_locked(session: Session, anonymous: Actor, user: User | None, now: datetime) -> None:
     if user is not None and user.locked_until is not None and user.locked_until > now:
         audit.record(
             session, anonymous, "auth.login_refused_locked", entity_type="user", entity_id=user.id
         )
         raise _locked(math.ceil((user.locked_until - now).total_seconds()))
 
+
+def login(
+    session: Session, settings: Settings, username: str, password: str, meta: RequestMeta
+) -> TokenResponse:
+    now = clock.utcnow()
+    user = user_repository.get_by_username(session, username.strip())
+    anonymous = Actor.anonymous(meta, username=username[:64])
+    _refuse_if_locked(session, anonymous, user, now)
+
     # always verify (against a dummy hash for unknown users): same cost either way
     password_ok = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.is_active:
         reason = "unknown_user" if user is None else "disabled" if password_ok else "bad_password"
+        if user is not None and reason == "bad_password":
+            # simultaneous wrong passwords count one by one: each waits for the row and reads
+            # what the previous one wrote, perhaps a lock (the row before the audit chain's
+            # head, the order in which every other writer of a user takes them)
+            user = user_repository.lock(session, user.id)
+            _refuse_if_locked(session, anonymous, user, now)
         audit.record(
             session,
             anonymous,

@@ -4,12 +4,44 @@ the refusal."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
-from perfbudget.assessments.models import Assessment, AssessmentConclusion, AssessmentStatus
-from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
+from perfbudget.assessments.models import AssessmentConclusion, AssessmentStatus
+from perfbudget.budget_items.models import ItemKind, ItemStatus
 from perfbudget.evaluations.models import Grade
 from perfbudget.i18n import pick
-from perfbudget.payments.models import HoldKind, PaymentHold
+from perfbudget.payments.models import HoldKind
+
+
+class GatedItem(Protocol):
+    """What the gates read of an item: a ``BudgetItem`` or a list page's row."""
+
+    @property
+    def kind(self) -> ItemKind: ...
+    @property
+    def status(self) -> ItemStatus: ...
+    @property
+    def new_major(self) -> bool: ...
+    @property
+    def capital_construction(self) -> bool: ...
+    @property
+    def requested_amount(self) -> Decimal: ...
+
+
+class GatedAssessment(Protocol):
+    @property
+    def status(self) -> AssessmentStatus: ...
+    @property
+    def assessor_role(self) -> str: ...
+    @property
+    def final_conclusion(self) -> AssessmentConclusion | None: ...
+
+
+class GatedHold(Protocol):
+    @property
+    def kind(self) -> HoldKind: ...
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -30,10 +62,10 @@ class Gate:
 class GateContext:
     """What the gates read about one item, loaded in bulk for lists."""
 
-    item: BudgetItem
+    item: GatedItem
     targets_approved: bool
-    assessment: Assessment | None
-    active_holds: tuple[PaymentHold, ...] = ()
+    assessment: GatedAssessment | None
+    active_holds: tuple[GatedHold, ...] = ()
     # the graded result of the item this one continues (S2.5)
     predecessor_grade: Grade | None = None
     predecessor_approved: Decimal | None = None
@@ -74,7 +106,7 @@ def _gates(context: GateContext) -> list[Gate]:
     return gates
 
 
-def _payment_gates(holds: tuple[PaymentHold, ...]) -> list[Gate]:
+def _payment_gates(holds: tuple[GatedHold, ...]) -> list[Gate]:
     """Once funded, the money flows unless finance has held it (S2.3.2)."""
     stop = next((hold for hold in holds if hold.kind is HoldKind.stop), None)
     suspension = next((hold for hold in holds if hold.kind is HoldKind.suspend), None)
@@ -102,7 +134,7 @@ def _payment_gates(holds: tuple[PaymentHold, ...]) -> list[Gate]:
     ]
 
 
-def _assessment_gates(item: BudgetItem, assessment: Assessment | None) -> list[Gate]:
+def _assessment_gates(item: GatedItem, assessment: GatedAssessment | None) -> list[Gate]:
     concluded = assessment is not None and assessment.status is AssessmentStatus.concluded
     gates: list[Gate] = []
     if item.capital_construction:

@@ -2,21 +2,22 @@
 view is indistinguishable from a missing one."""
 
 from collections.abc import Sequence
-from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import BigInteger, Row, Select, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.budget_items.schemas import BudgetItemFilter
-from perfbudget.evaluations.models import EvaluationStatus, Grade, SelfEvaluation
+from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
-from perfbudget.pagination import fetch_page
+from perfbudget.payments.models import HoldKind, PaymentHold
 from perfbudget.results.models import RectificationPlan
+from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 from perfbudget.users.models import Role
 
 Query = TypeVar("Query", bound=Select[Any])
@@ -71,10 +72,8 @@ def get_unscoped(session: Session, item_id: int) -> BudgetItem | None:
     return session.get(BudgetItem, item_id)
 
 
-def list_page(
-    session: Session, actor: Actor, filters: BudgetItemFilter
-) -> tuple[list[BudgetItem], int]:
-    query = visible(select(BudgetItem), actor)
+def _filtered(query: Query, actor: Actor, filters: BudgetItemFilter) -> Query:
+    query = visible(query, actor)
     if filters.fiscal_year is not None:
         query = query.where(
             BudgetItem.fiscal_year_id.in_(
@@ -101,7 +100,135 @@ def list_page(
                 BudgetItem.code.contains(search, autoescape=True),
             )
         )
-    return fetch_page(session, query, [BudgetItem.id], limit=filters.limit, offset=filters.offset)
+    return query
+
+
+# An item as its representation and its gates read it, in one statement for a whole page:
+# its own columns, its fiscal year's number and its organisation's reference; the current
+# target set's figures (the newest version, its line count and total weight, and the number
+# of the version in force); where its assessment stands; the reasons of active payment holds;
+# and the graded result of the item it continues (S2.5). Plain rows: a page builds no ORM
+# objects and does not decode the fiscal year's parameters a hundred times.
+# Correlated sub-queries rather than outer joins: each is an index lookup done for the
+# page's rows only, and PostgreSQL plans them in a fraction of the time a seven-way outer
+# join takes.
+_PREDECESSOR = aliased(BudgetItem, name="predecessor")
+_NEWEST = aliased(TargetSet, name="newest")
+
+
+def _scalar(query: Select[Any]) -> Any:
+    return query.limit(1).correlate(BudgetItem).scalar_subquery()
+
+
+def _held(kind: HoldKind) -> Any:
+    return _scalar(
+        select(PaymentHold.reason)
+        .where(
+            PaymentHold.item_id == BudgetItem.id,
+            PaymentHold.lifted_at.is_(None),
+            PaymentHold.kind == kind,
+        )
+        .order_by(PaymentHold.id)
+    )
+
+
+@cache
+def _readable() -> Select[Any]:
+    """Built once: a page costs no statement construction."""
+    current = _scalar(
+        select(_NEWEST.id).where(_NEWEST.item_id == BudgetItem.id).order_by(_NEWEST.number.desc())
+    )
+    in_current = TargetLine.target_set_id == current
+    # weights summed in hundredths: exact on SQLite, which keeps NUMERIC as REAL
+    hundredths = cast(func.round(TargetLine.weight * 100), BigInteger)
+    assessment = select(Assessment).where(Assessment.item_id == BudgetItem.id)
+    return (
+        select(
+            *(
+                column
+                for column in BudgetItem.__table__.columns
+                if column.key not in ("fiscal_year_id", "decided_by_id", "created_by_id")
+            ),
+            FiscalYear.year.label("fiscal_year"),
+            Organisation.code.label("organisation_code"),
+            Organisation.name_zh.label("organisation_name_zh"),
+            _scalar(select(TargetSet.number).where(TargetSet.id == current)).label(
+                "targets_number"
+            ),
+            _scalar(select(TargetSet.status).where(TargetSet.id == current)).label(
+                "targets_status"
+            ),
+            select(func.count(TargetLine.id))
+            .where(in_current)
+            .scalar_subquery()
+            .label("targets_lines"),
+            select(func.coalesce(func.sum(hundredths), 0))
+            .where(in_current)
+            .scalar_subquery()
+            .label("targets_weight_hundredths"),
+            select(func.max(TargetSet.number))
+            .where(TargetSet.item_id == BudgetItem.id, TargetSet.status == TargetSetStatus.approved)
+            .scalar_subquery()
+            .label("targets_in_force"),
+            _scalar(assessment.with_only_columns(Assessment.status)).label("assessment_status"),
+            _scalar(assessment.with_only_columns(Assessment.assessor_role)).label(
+                "assessment_assessor_role"
+            ),
+            _scalar(assessment.with_only_columns(Assessment.final_conclusion)).label(
+                "assessment_final_conclusion"
+            ),
+            _held(HoldKind.suspend).label("suspension_reason"),
+            _held(HoldKind.stop).label("stop_reason"),
+            _scalar(
+                select(SelfEvaluation.grade).where(
+                    SelfEvaluation.item_id == BudgetItem.continues_item_id,
+                    SelfEvaluation.status == EvaluationStatus.graded,
+                )
+            ).label("predecessor_grade"),
+            _scalar(
+                select(_PREDECESSOR.approved_amount).where(
+                    _PREDECESSOR.id == BudgetItem.continues_item_id
+                )
+            ).label("predecessor_approved"),
+            exists(
+                select(RectificationPlan.id).where(
+                    RectificationPlan.item_id == BudgetItem.continues_item_id
+                )
+            ).label("predecessor_plan_on_file"),
+        )
+        .join(FiscalYear, FiscalYear.id == BudgetItem.fiscal_year_id)
+        .join(Organisation, Organisation.id == BudgetItem.organisation_id)
+    )
+
+
+def list_page(
+    session: Session, actor: Actor, filters: BudgetItemFilter
+) -> tuple[list[Row[Any]], int]:
+    """A page of items as rows (see ``rows``) and the total: two statements."""
+    page = session.execute(
+        _filtered(_readable(), actor, filters)
+        .order_by(BudgetItem.id)
+        .limit(filters.limit)
+        .offset(filters.offset)
+    ).all()
+    return list(page), count(session, actor, filters)
+
+
+def count(session: Session, actor: Actor, filters: BudgetItemFilter) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(
+                _filtered(select(BudgetItem.id), actor, filters).subquery()
+            )
+        )
+        or 0
+    )
+
+
+def rows(session: Session, item_ids: Sequence[int]) -> list[Row[Any]]:
+    """The items as rows, in the order given; the caller has already checked visibility."""
+    by_id = {row.id: row for row in session.execute(_readable().where(BudgetItem.id.in_(item_ids)))}
+    return [by_id[item_id] for item_id in item_ids]
 
 
 def add_event(session: Session, event: ItemEvent) -> None:
@@ -112,31 +239,3 @@ def events(session: Session, item_id: int) -> Sequence[ItemEvent]:
     return session.scalars(
         select(ItemEvent).where(ItemEvent.item_id == item_id).order_by(ItemEvent.id)
     ).all()
-
-
-def predecessor_results(
-    session: Session, item_ids: Sequence[int]
-) -> dict[int, tuple[Grade, Decimal | None, bool]]:
-    """For items that continue a graded item: (its grade, its approved amount, whether a
-    rectification plan is on file for it), in one statement (S2.5)."""
-    if not item_ids:
-        return {}
-    predecessor = aliased(BudgetItem)
-    plan_on_file = exists(
-        select(RectificationPlan.id).where(RectificationPlan.item_id == predecessor.id)
-    )
-    rows = session.execute(
-        select(BudgetItem.id, SelfEvaluation.grade, predecessor.approved_amount, plan_on_file)
-        .join(predecessor, predecessor.id == BudgetItem.continues_item_id)
-        .join(SelfEvaluation, SelfEvaluation.item_id == predecessor.id)
-        .where(
-            BudgetItem.id.in_(item_ids),
-            SelfEvaluation.status == EvaluationStatus.graded,
-            SelfEvaluation.grade.is_not(None),
-        )
-    )
-    return {
-        item_id: (grade, approved, bool(plan))
-        for item_id, grade, approved, plan in rows
-        if grade is not None
-    }

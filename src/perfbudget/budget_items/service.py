@@ -1,9 +1,15 @@
 """Budget items (S1.1, S1.3): preparation, the review chain (S3) and the funding decision."""
 
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from pydantic import TypeAdapter
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.assessments import repository as assessment_repository
+from perfbudget.assessments.models import AssessmentConclusion, AssessmentStatus
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import gates, repository, rules
@@ -16,10 +22,8 @@ from perfbudget.budget_items.schemas import (
     BudgetItemUpdate,
     GateRead,
     GatesRead,
-    GateSummary,
     ReturnRequest,
     ReviewDecision,
-    TargetSummary,
 )
 from perfbudget.errors import RuleViolation, Unprocessable, not_found
 from perfbudget.events import service as events
@@ -27,9 +31,8 @@ from perfbudget.events.models import EventType
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
-from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import Page
-from perfbudget.payments import repository as payment_repository
+from perfbudget.payments.models import HoldKind
 from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
@@ -45,8 +48,6 @@ TRANSITIONS = {
     I.rejected: frozenset[ItemStatus](),
 }
 EDITABLE = (I.draft, I.returned)
-# BudgetItemRead fields that are not columns of the item
-COMPUTED_FIELDS = ("fiscal_year", "organisation", "targets", "gates", "predecessor_grade")
 AUDITED_FIELDS = (
     "code",
     "name",
@@ -271,38 +272,49 @@ def _return(
 # --- the decision and its gates --------------------------------------------------------
 
 
-def _load(
-    session: Session, items: list[BudgetItem]
-) -> tuple[dict[int, tuple[TargetSummary | None, bool]], dict[int, gates.GateContext]]:
-    """Everything the gates and the summaries read, for a whole page of items, in a fixed
-    number of statements whatever the page size."""
-    ids = [item.id for item in items]
-    targets = target_service.summaries(session, ids)
-    assessments = assessment_repository.for_items(session, ids)
-    holds = payment_repository.active_holds(session, ids)
-    results = repository.predecessor_results(session, ids)
-    contexts = {}
-    for item in items:
-        before = results.get(item.id)
-        contexts[item.id] = gates.GateContext(
-            item=item,
-            targets_approved=targets[item.id][1],
-            assessment=assessments.get(item.id),
-            active_holds=tuple(holds.get(item.id, ())),
-            predecessor_grade=before[0] if before else None,
-            predecessor_approved=before[1] if before else None,
-            rectification_plan_on_file=before[2] if before else False,
-        )
-    return targets, contexts
+class _Hold(NamedTuple):
+    kind: HoldKind
+    reason: str
 
 
-def gate_contexts(session: Session, items: list[BudgetItem]) -> dict[int, gates.GateContext]:
-    return _load(session, items)[1]
+class _Standing(NamedTuple):
+    status: AssessmentStatus
+    assessor_role: str
+    final_conclusion: AssessmentConclusion | None
+
+
+def _context(row: Row[Any]) -> gates.GateContext:
+    """What the gates read, from a row of ``repository.rows``/``list_page``."""
+    graded = row.predecessor_grade is not None
+    return gates.GateContext(
+        item=row,
+        targets_approved=row.targets_in_force is not None,
+        assessment=None
+        if row.assessment_status is None
+        else _Standing(
+            row.assessment_status, row.assessment_assessor_role, row.assessment_final_conclusion
+        ),
+        active_holds=tuple(
+            _Hold(kind, reason)
+            for kind, reason in (
+                (HoldKind.suspend, row.suspension_reason),
+                (HoldKind.stop, row.stop_reason),
+            )
+            if reason is not None
+        ),
+        predecessor_grade=row.predecessor_grade,
+        predecessor_approved=row.predecessor_approved if graded else None,
+        rectification_plan_on_file=bool(row.predecessor_plan_on_file) if graded else False,
+    )
+
+
+def gate_context(session: Session, item: BudgetItem) -> gates.GateContext:
+    return _context(repository.rows(session, [item.id])[0])
 
 
 def item_gates(session: Session, actor: Actor, item_id: int) -> GatesRead:
     item = get_item(session, actor, item_id)
-    results = gates.evaluate(gate_contexts(session, [item])[item.id])
+    results = gates.evaluate(gate_context(session, item))
     return GatesRead(
         item_id=item.id,
         passed=not gates.blocking_failures(results),
@@ -335,7 +347,7 @@ def decide(
     else:
         check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.funded)
         _check_amount(item, data)
-        context = gate_contexts(session, [item])[item.id]
+        context = gate_context(session, item)
         failures = gates.blocking_failures(gates.evaluate(context, data.approved_amount))
         if failures:
             first = failures[0]
@@ -392,42 +404,50 @@ def _check_amount(item: BudgetItem, data: BudgetDecisionRequest) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
-def to_read(
-    item: BudgetItem,
-    targets: TargetSummary | None,
-    gate_results: list[gates.Gate] | None,
-    context: gates.GateContext | None = None,
-) -> BudgetItemRead:
-    summary = None
-    if gate_results is not None:
-        summary = GateSummary(
-            passed=not gates.blocking_failures(gate_results),
-            blocking=[g.code for g in gate_results if g.blocking and not g.satisfied],
-            warnings=[g.code for g in gate_results if not g.blocking and not g.satisfied],
-        )
-    return BudgetItemRead.model_validate(
-        {
-            **{
-                field: getattr(item, field)
-                for field in BudgetItemRead.model_fields
-                if field
-                not in ("fiscal_year", "organisation", "targets", "gates", "predecessor_grade")
-            },
-            "fiscal_year": item.fiscal_year.year,
-            "organisation": OrganisationRef.model_validate(item.organisation),
-            "targets": targets,
-            "gates": summary,
-            "predecessor_grade": context.predecessor_grade if context else None,
+def _targets(row: Row[Any]) -> dict[str, Any] | None:
+    """``TargetSummary`` as plain data: the current version of the item's targets."""
+    if row.targets_number is None:
+        return None
+    return {
+        "number": row.targets_number,
+        "status": row.targets_status,
+        "line_count": row.targets_lines,
+        "total_weight": Decimal(row.targets_weight_hundredths).scaleb(-2),
+        "approved_number": row.targets_in_force,
+    }
+
+
+def _representations(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """``BudgetItemRead`` as plain data, from rows of ``repository.rows``/``list_page``: one
+    validation for a whole page instead of a model per item and per nested reference."""
+    representations = []
+    for row in rows:
+        context = _context(row)
+        results = gates.evaluate(context)
+        data = dict(zip(row._fields, row, strict=True))
+        data["organisation"] = {
+            "id": row.organisation_id,
+            "code": row.organisation_code,
+            "name_zh": row.organisation_name_zh,
         }
-    )
+        data["targets"] = _targets(row)
+        data["gates"] = {
+            "passed": not gates.blocking_failures(results),
+            "blocking": [g.code for g in results if g.blocking and not g.satisfied],
+            "warnings": [g.code for g in results if not g.blocking and not g.satisfied],
+        }
+        data["predecessor_grade"] = context.predecessor_grade
+        representations.append(data)
+    return representations
 
 
-def read_items(session: Session, items: list[BudgetItem]) -> list[BudgetItemRead]:
-    summaries, contexts = _load(session, items)
-    return [
-        to_read(item, summaries[item.id][0], gates.evaluate(contexts[item.id]), contexts[item.id])
-        for item in items
-    ]
+_ITEMS = TypeAdapter(list[BudgetItemRead])
+
+
+def read_items(session: Session, items: Sequence[BudgetItem]) -> list[BudgetItemRead]:
+    """The representation of items the caller already holds (as written, after a flush)."""
+    rows = repository.rows(session, [item.id for item in items])
+    return _ITEMS.validate_python(_representations(rows))
 
 
 def read_item(session: Session, actor: Actor, item_id: int) -> BudgetItemRead:
@@ -436,8 +456,13 @@ def read_item(session: Session, actor: Actor, item_id: int) -> BudgetItemRead:
 
 def list_items(session: Session, actor: Actor, filters: BudgetItemFilter) -> Page[BudgetItemRead]:
     rows, total = repository.list_page(session, actor, filters)
-    return Page[BudgetItemRead](
-        items=read_items(session, rows), total=total, limit=filters.limit, offset=filters.offset
+    return Page[BudgetItemRead].model_validate(
+        {
+            "items": _representations(rows),
+            "total": total,
+            "limit": filters.limit,
+            "offset": filters.offset,
+        }
     )
 
 

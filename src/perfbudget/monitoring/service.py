@@ -233,6 +233,19 @@ def save_draft(
     if_match: str | None,
 ) -> ReportRead:
     """Create the month's report, or replace its draft (the version read is then required)."""
+    item, report, approved = write_draft(session, actor, item_id, month, data, if_match)
+    return reading.report_read(session, item, report, approved)
+
+
+def write_draft(
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    month: int,
+    data: ReportDraft,
+    if_match: str | None,
+) -> tuple[BudgetItem, MonitoringReport, list[TargetLine]]:
+    """``save_draft`` without the representation (a batch upload does not answer with it)."""
     item = _filable_item(session, actor, item_id, month)
     approved = evaluation.approved_lines(session, item)
     execution = data.cumulative_execution
@@ -278,7 +291,7 @@ def save_draft(
         report.lines = lines
         session.flush()
         _record(session, actor, "updated", report, before)
-    return reading.report_read(session, item, report, approved)
+    return item, report, approved
 
 
 def submit_report(
@@ -291,6 +304,19 @@ def submit_report(
 ) -> ReportRead:
     """Compute the lights and send the report on: to the parent department for a unit (S3),
     else to finance."""
+    item, report, approved = submit(session, actor, item_id, month, data, if_match)
+    return reading.report_read(session, item, report, approved)
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    month: int,
+    data: ReportAction,
+    if_match: str | None,
+) -> tuple[BudgetItem, MonitoringReport, list[TargetLine]]:
+    """``submit_report`` without the representation."""
     item = _filable_item(session, actor, item_id, month)
     report = reading.report_of(session, item, month)
     route = R.department_review if rules.needs_department_review(item) else R.finance_review
@@ -311,7 +337,7 @@ def submit_report(
         report.late = schedule.local_today() > report.due_on
     report.return_reason = None
     _move(session, actor, report, route, "submitted")
-    return reading.report_read(session, item, report, approved)
+    return item, report, approved
 
 
 def _check_complete(report: MonitoringReport, approved: list[TargetLine]) -> None:

@@ -39,7 +39,7 @@ class Disbursement(Base):
     __tablename__ = "disbursements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     paid_on: Mapped[date] = mapped_column(Date)
     purpose: Mapped[str] = mapped_column(String(500))
@@ -47,6 +47,10 @@ class Disbursement(Base):
     external_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Every read sums an item's payments up to a date: the covering index answers it from
+    # the index alone (the overview's disbursement aggregate, bench/RESULTS.md "Indexes").
+    __table_args__ = (Index("ix_disbursements_item_paid_amount", "item_id", "paid_on", "amount"),)
 
 
 class HoldKind(LabeledEnum):

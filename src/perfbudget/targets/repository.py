@@ -1,11 +1,10 @@
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
+from perfbudget.targets.models import TargetSet, TargetSetStatus
 
 
 def sets_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, list[TargetSet]]:
@@ -46,29 +45,3 @@ def approved(session: Session, item_id: int) -> TargetSet | None:
 
 def add(session: Session, target_set: TargetSet) -> None:
     session.add(target_set)
-
-
-def set_figures(
-    session: Session, item_ids: Sequence[int]
-) -> dict[int, list[tuple[int, TargetSetStatus, int, Decimal]]]:
-    """Every version of every item's targets as (number, status, line count, total weight),
-    newest first, in one aggregate statement: a list page needs no line objects."""
-    grouped: dict[int, list[tuple[int, TargetSetStatus, int, Decimal]]] = defaultdict(list)
-    if not item_ids:
-        return grouped
-    rows = session.execute(
-        select(
-            TargetSet.item_id,
-            TargetSet.number,
-            TargetSet.status,
-            func.count(TargetLine.id),
-            func.coalesce(func.sum(TargetLine.weight), 0),
-        )
-        .outerjoin(TargetLine, TargetLine.target_set_id == TargetSet.id)
-        .where(TargetSet.item_id.in_(item_ids))
-        .group_by(TargetSet.id, TargetSet.item_id, TargetSet.number, TargetSet.status)
-        .order_by(TargetSet.item_id, TargetSet.number.desc())
-    )
-    for item_id, number, status, count, weight in rows:
-        grouped[item_id].append((number, status, count, Decimal(weight)))
-    return grouped

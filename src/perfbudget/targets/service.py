@@ -9,7 +9,6 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
-from perfbudget.budget_items.schemas import TargetSummary
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.indicators import service as indicator_service
@@ -414,32 +413,6 @@ def adjust(
         changes={"number": adjusted.number, "reason": data.reason},
     )
     return adjusted
-
-
-def summaries(
-    session: Session, item_ids: list[int]
-) -> dict[int, tuple[TargetSummary | None, bool]]:
-    """Per item: the current set's summary, and whether an approved version is in force."""
-    result: dict[int, tuple[TargetSummary | None, bool]] = {}
-    grouped = repository.set_figures(session, item_ids)
-    for item_id in item_ids:
-        versions = grouped.get(item_id, [])
-        if not versions:
-            result[item_id] = (None, False)
-            continue
-        approved = next((v for v in versions if v[1] is S.approved), None)
-        number, status, line_count, total_weight = versions[0]
-        result[item_id] = (
-            TargetSummary(
-                number=number,
-                status=status.value,
-                line_count=line_count,
-                total_weight=total_weight,
-                approved_number=approved[0] if approved else None,
-            ),
-            approved is not None,
-        )
-    return result
 
 
 def answered_lines(approved: list[TargetLine], answered_ids: list[int]) -> dict[int, TargetLine]:

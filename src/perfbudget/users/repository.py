@@ -12,6 +12,17 @@ def get(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def lock(session: Session, user_id: int) -> User:
+    """The user's current row, locked until the transaction ends (PostgreSQL; SQLite's
+    writers are serialised already): concurrent updates of a counter wait for each other."""
+    return session.scalars(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def get_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username.lower())).first()
 

@@ -98,10 +98,10 @@ def _file_report(
         ],
         **{name: getattr(rows[0], name) for name in REPORT_FIELDS},
     )
-    saved = monitoring_service.save_draft(session, actor, item_id, month, draft, None)
+    _, report, _ = monitoring_service.write_draft(session, actor, item_id, month, draft, None)
     if options.submit:
-        action = ReportAction(version=saved.version)
-        monitoring_service.submit_report(session, actor, item_id, month, action, None)
+        action = ReportAction(version=report.version)
+        monitoring_service.submit(session, actor, item_id, month, action, None)
 
 
 MONITORING_REPORTS = Kind(
