@@ -247,7 +247,7 @@ def evaluation_read(
 ) -> EvaluationRead:
     if approved is None:
         approved = target_lines(session, item) or []
-    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     document, card = _scoring(item, evaluation, approved, parameters)
     targets = monitoring_repository.target_lines_by_id(
         session, [line.target_line_id for line in evaluation.lines]

@@ -200,7 +200,7 @@ def _filable(session: Session, actor: Actor, item_id: int) -> tuple[BudgetItem, 
     item = item_service.get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     _check_applicable(item)
-    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     _check_open(item, parameters)
     return item, parameters
 
@@ -535,7 +535,7 @@ def grade(
         evaluation.return_reason = finding
         _move(session, actor, evaluation, target, "finance_returned", finding)
         return reading.evaluation_read(session, item, evaluation)
-    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     final = (
         evaluation.third_party_score
         if evaluation.third_party_adopted and evaluation.third_party_score is not None

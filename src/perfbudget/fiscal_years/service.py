@@ -27,9 +27,10 @@ def get_fiscal_year(session: Session, year: int) -> FiscalYear:
     return fiscal_year
 
 
-def rule_parameters(session: Session, year: int) -> RuleParameters:
-    """What later stages call: the validated parameters in force for ``year``."""
-    return RuleParameters.model_validate(get_fiscal_year(session, year).parameters)
+def rule_parameters(fiscal_year: FiscalYear) -> RuleParameters:
+    """What later stages call: the validated parameters in force for the year (an item's
+    fiscal year is loaded with it, so this reads no row)."""
+    return RuleParameters.model_validate(fiscal_year.parameters)
 
 
 def list_fiscal_years(session: Session, filters: FiscalYearFilter) -> Page[FiscalYearRead]:

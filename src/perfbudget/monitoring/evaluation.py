@@ -22,12 +22,13 @@ ZERO = Decimal("0.00")
 def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
     """The lines a report answers: the approved targets (a department's overall report,
     its overall aspects, S2.2.3); None while no targets are approved."""
-    target_set = target_repository.approved(session, item.id)
-    if target_set is None:
+    # an approved version has lines (filing refuses a set without them): none, none approved
+    lines = target_repository.approved_lines(session, item.id)
+    if not lines:
         return None
     if item.kind is ItemKind.department_overall:
-        return [line for line in target_set.lines if line.category.is_overall_aspect]
-    return list(target_set.lines)
+        return [line for line in lines if line.category.is_overall_aspect]
+    return lines
 
 
 def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
@@ -63,7 +64,7 @@ def evaluate(
     preview: bool,
 ) -> dict[str, Any]:
     """Every light of the report with its formula, inputs and the year's parameters (§3)."""
-    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     month = report.month
     plan = payment_service.plans_for(session, [item.id]).get(item.id)
     execution = lights.execution_light(

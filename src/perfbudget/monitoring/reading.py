@@ -112,7 +112,7 @@ def calendar(session: Session, actor: Actor, item_id: int) -> MonitoringCalendar
     lines = (evaluation.target_lines(session, item) if monitored else None) or []
     months = []
     if monitored:
-        parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+        parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
         reports = {report.month: report for report in repository.reports_of_item(session, item.id)}
         today = schedule.local_today()
         year = item.fiscal_year.year

@@ -266,7 +266,7 @@ def write_draft(
     }
     report = repository.get_report(session, item.id, month)
     if report is None:
-        parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+        parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
         report = MonitoringReport(
             item_id=item.id,
             fiscal_year_id=item.fiscal_year_id,

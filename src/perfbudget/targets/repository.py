@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from perfbudget.targets.models import TargetSet, TargetSetStatus
+from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 
 
 def sets_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, list[TargetSet]]:
@@ -41,6 +41,19 @@ def approved(session: Session, item_id: int) -> TargetSet | None:
             TargetSet.item_id == item_id, TargetSet.status == TargetSetStatus.approved
         )
     ).first()
+
+
+def approved_lines(session: Session, item_id: int) -> list[TargetLine]:
+    """The lines of the version in force, in order, in one statement (without the set, whose
+    ``selectin`` loading would read them again for every report of a batch)."""
+    return list(
+        session.scalars(
+            select(TargetLine)
+            .join(TargetSet, TargetSet.id == TargetLine.target_set_id)
+            .where(TargetSet.item_id == item_id, TargetSet.status == TargetSetStatus.approved)
+            .order_by(TargetLine.position)
+        )
+    )
 
 
 def add(session: Session, target_set: TargetSet) -> None:

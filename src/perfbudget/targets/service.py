@@ -171,7 +171,7 @@ def _snapshot(target_set: TargetSet) -> dict[str, object]:
 
 
 def checks_for(session: Session, item: BudgetItem, target_set: TargetSet) -> list[FilingCheck]:
-    parameters = fiscal_year_service.rule_parameters(session, item.fiscal_year.year)
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     previous: list[TargetLine] = []
     if target_set.number > 1:
         approved = repository.approved(session, item.id)
