@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import ItemKind
 from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import schedule
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationRef
@@ -45,7 +44,7 @@ def _month(session: Session, year: int, month: int) -> tuple[MonthScope, dict[It
     """Which items owe a report for ``month`` (S2.3.1: overall budgets in June only), when
     each kind falls due, and which of those dates have passed."""
     fiscal_year = fiscal_year_service.get_fiscal_year(session, year)
-    parameters = RuleParameters.model_validate(fiscal_year.parameters)
+    parameters = fiscal_year_service.rule_parameters(fiscal_year)
     due = {
         kind: schedule.due_date(parameters, year, month, kind)
         for kind in ItemKind

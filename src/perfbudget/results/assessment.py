@@ -31,7 +31,6 @@ from perfbudget.budget_items.models import ItemKind
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYear
-from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import schedule
 from perfbudget.monitoring.models import RectificationStatus
 from perfbudget.orgs.models import Organisation
@@ -82,7 +81,7 @@ def _year_start(year: int) -> datetime:
 
 def _months_due(fiscal_year: FiscalYear, today: date) -> dict[ItemKind, int]:
     """How many reports each funded item of a kind owes by ``today`` (S2.3.1)."""
-    parameters = RuleParameters.model_validate(fiscal_year.parameters)
+    parameters = fiscal_year_service.rule_parameters(fiscal_year)
     return {
         kind: sum(
             1
