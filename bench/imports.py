@@ -73,6 +73,7 @@ def build_county(engine: Engine, items: int, organisations: int, year: int) -> N
             year=year,
             next_ids=_next_ids(connection, tables),
             password_hash=hash_password(BENCH_PASSWORD),
+            years=1,  # one executing year: the upload's reports are for its items
         )
         for name in TABLES:
             if name in SKIPPED:

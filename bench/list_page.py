@@ -6,9 +6,10 @@ Runs ``bench.generate`` first when the database holds no organisations. Then sta
 uvicorn servers on 127.0.0.1 (free ports, one worker each, log level warning):
 
 - the real application (``perfbudget.main:create_app``), loaded with
-  ``GET /api/v1/budget-items?limit=100`` signed in as the generator's finance user;
+  ``GET /api/v1/budget-items?fiscal_year=Y&limit=100`` (Y the executing year) signed in as
+  the generator's finance user;
 - a bare FastAPI app defined here, whose one endpoint returns the same JSON shape for the
-  first 100 items with ONE hand-written SQLAlchemy Core statement (see ``bare_app``).
+  year's first 100 items with ONE hand-written SQLAlchemy Core statement (see ``bare_app``).
 
 A client in this process (httpx, a few threads, loopback only) loads them in turn for
 ``--seconds`` in all (three alternating rounds each), and prints the median requests/s of
@@ -40,23 +41,29 @@ MAX_REQUESTS = 100_000  # per round and server: the load stops by itself whateve
 def bare_app() -> Any:
     """The ceiling: FastAPI, one Core statement, dicts straight into a JSONResponse.
 
-    Per item it computes what the real list shows except what needs other tables' rules:
-    the organisation and fiscal year; the current target set (highest number) with its line
-    count and total weight; the approved version's number; and the blocking gates that need
-    no other rules: targets approved (unless a department's overall budget), the ex-ante
+    Per item of the year (BENCH_BARE_FISCAL_YEAR) it computes what the real list shows: the
+    organisation and fiscal year; the current target set (highest number) with its line
+    count and total weight; the approved version's number; the graded result of the item it
+    continues, with that item's approved amount and whether a rectification plan is on file;
+    and the gates: targets approved (unless a department's overall budget), the ex-ante
     assessment of a new major project or policy (concluded, by the investment authority for
-    capital construction, not 'not supported'), and active payment holds on a funded item.
-    Not computed: authentication, the predecessor grade and its S2.5 result gates.
+    capital construction, not 'not supported'), active payment holds on a funded item, and
+    before the decision the S2.5 result gates (a poor predecessor: less than its approval; a
+    fair one: a rectification plan, a warning). Not computed: authentication.
     """
+    from decimal import Decimal
+
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
-    from sqlalchemy import String, and_, cast, create_engine, func, literal, select
+    from sqlalchemy import String, and_, cast, create_engine, exists, func, literal, select
 
     from perfbudget.assessments.models import Assessment
     from perfbudget.budget_items.models import BudgetItem
+    from perfbudget.evaluations.models import SelfEvaluation
     from perfbudget.fiscal_years.models import FiscalYear
     from perfbudget.orgs.models import Organisation
     from perfbudget.payments.models import PaymentHold
+    from perfbudget.results.models import RectificationPlan
     from perfbudget.targets.models import TargetLine, TargetSet
 
     items = BudgetItem.__table__.alias("i")
@@ -66,12 +73,18 @@ def bare_app() -> Any:
     lines = TargetLine.__table__
     holds = PaymentHold.__table__
     assessments = Assessment.__table__.alias("a")
+    predecessors = BudgetItem.__table__.alias("prev")
+    results = SelfEvaluation.__table__.alias("prev_eval")
+    plans = RectificationPlan.__table__
 
     url = os.environ["BENCH_BARE_DATABASE_URL"]
+    year = int(os.environ["BENCH_BARE_FISCAL_YEAR"])
     engine = create_engine(url, pool_pre_ping=False)
 
+    of_year = select(years.c.id).where(years.c.year == year)
     page = (
         select(items)
+        .where(items.c.fiscal_year_id.in_(of_year))
         .order_by(items.c.id)
         .limit(literal(PAGE, literal_execute=True))
         .offset(literal(0, literal_execute=True))
@@ -98,7 +111,14 @@ def bare_app() -> Any:
             .scalar_subquery()
         )
 
-    total = select(func.count()).select_from(BudgetItem.__table__).scalar_subquery()
+    everything = BudgetItem.__table__
+    total = (
+        select(func.count())
+        .select_from(everything)
+        .where(everything.c.fiscal_year_id.in_(of_year))
+        .scalar_subquery()
+    )
+    plan_on_file = exists(select(plans.c.id).where(plans.c.item_id == predecessors.c.id))
     statement = (
         select(
             page,
@@ -115,12 +135,25 @@ def bare_app() -> Any:
             assessments.c.status.label("assessment_status"),
             assessments.c.assessor_role.label("assessor_role"),
             assessments.c.final_conclusion.label("final_conclusion"),
+            results.c.grade.label("predecessor_grade"),
+            predecessors.c.approved_amount.label("predecessor_approved"),
+            plan_on_file.label("plan_on_file"),
             total.label("total"),
         )
         .join(orgs, orgs.c.id == page.c.organisation_id)
         .join(years, years.c.id == page.c.fiscal_year_id)
         .outerjoin(current, and_(current.c.item_id == page.c.id, current.c.number == newest))
         .outerjoin(assessments, assessments.c.item_id == page.c.id)
+        # the graded result of the item this one continues (S2.5)
+        .outerjoin(predecessors, predecessors.c.id == page.c.continues_item_id)
+        .outerjoin(
+            results,
+            and_(
+                results.c.item_id == predecessors.c.id,
+                results.c.status == "graded",
+                results.c.grade.is_not(None),
+            ),
+        )
         .order_by(page.c.id)
     )
 
@@ -156,6 +189,13 @@ def bare_app() -> Any:
                 blocking.append("PAYMENT_HOLD")
             if row.stopped:
                 blocking.append("ITEM_STOPPED")
+        warnings = []
+        deciding = row.status not in ("funded", "rejected")
+        if deciding and row.predecessor_grade == "poor" and row.predecessor_approved is not None:
+            if Decimal(str(row.requested_amount)) >= Decimal(str(row.predecessor_approved)):
+                blocking.append("POOR_RESULT_REQUIRES_REDUCTION")
+        elif deciding and row.predecessor_grade == "fair" and not row.plan_on_file:
+            warnings.append("RECTIFICATION_PLAN_EXPECTED")
         return {
             "id": row.id,
             "fiscal_year": row.fy_year,
@@ -186,8 +226,8 @@ def bare_app() -> Any:
             "created_at": when(row.created_at),
             "updated_at": when(row.updated_at),
             "targets": targets,
-            "gates": {"passed": not blocking, "blocking": blocking, "warnings": []},
-            "predecessor_grade": None,
+            "gates": {"passed": not blocking, "blocking": blocking, "warnings": warnings},
+            "predecessor_grade": row.predecessor_grade,
         }
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
@@ -346,6 +386,23 @@ def warm(url: str, headers: dict[str, str], count: int = 20) -> Any:
     return body
 
 
+def executing_year(database_url: str) -> int:
+    """The year being executed (the latest, if several): the page the benchmark lists."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            year = connection.execute(
+                text("select max(year) from fiscal_years where status = 'executing'")
+            ).scalar()
+    finally:
+        engine.dispose()
+    if year is None:
+        raise SystemExit("no executing fiscal year: regenerate with bench.generate")
+    return int(year)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.list_page", description=__doc__)
     parser.add_argument("--database-url", required=True)
@@ -356,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep the load bounded: --seconds at most 15")
 
     ensure_county(args.database_url)
-    env = app_env(args.database_url)
-    real_path = f"/api/v1/budget-items?limit={PAGE}"
+    year = executing_year(args.database_url)
+    env = {**app_env(args.database_url), "BENCH_BARE_FISCAL_YEAR": str(year)}
+    real_path = f"/api/v1/budget-items?fiscal_year={year}&limit={PAGE}"
     with (
         uvicorn_server("perfbudget.main:create_app", env) as real,
         uvicorn_server("bench.list_page:bare_app", env) as bare,
@@ -367,7 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         bare_body = warm(bare + "/bare/budget-items", {})
         same = "identical" if real_body == bare_body else "DIFFERENT"
         print(
-            f"{args.database_url.split(':')[0]}: {real_body['total']} items, page of {PAGE}, "
+            f"{args.database_url.split(':')[0]}: fiscal year {year}, {real_body['total']} items, "
+            f"{sum(i['predecessor_grade'] is not None for i in real_body['items'])} of the "
+            f"page continue a graded item, page of {PAGE}, "
             f"{args.threads} client threads, {ROUNDS} rounds of "
             f"{args.seconds / ROUNDS / 2:.1f} s each; JSON of the two: {same}"
         )

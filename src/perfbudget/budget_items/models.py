@@ -85,7 +85,7 @@ class BudgetItem(Timestamps, Base):
     __tablename__ = "budget_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("fiscal_years.id"), index=True)
+    fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("fiscal_years.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     code: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
@@ -113,7 +113,20 @@ class BudgetItem(Timestamps, Base):
     fiscal_year: Mapped[FiscalYear] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_budget_items_year_status", "fiscal_year_id", "status"),)
+    __table_args__ = (
+        Index("ix_budget_items_year_status", "fiscal_year_id", "status"),
+        # the overview's aggregates read one year's items by owner from the index alone: on
+        # SQLite, walking every year's items and their rows is what grew with closed years
+        Index(
+            "ix_budget_items_year_owner",
+            "fiscal_year_id",
+            "organisation_id",
+            "status",
+            "kind",
+            "decided_at",
+            "approved_amount",
+        ),
+    )
 
 
 class ItemEvent(Base):

@@ -104,6 +104,17 @@ class MonitoringReport(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("item_id", "month"),
         Index("ix_monitoring_reports_year_month", "fiscal_year_id", "month", "status"),
+        # an item's report for a month as the overview counts it, without reading the (wide)
+        # report row: filed, late, light
+        Index(
+            "ix_monitoring_reports_item_month_state",
+            "item_id",
+            "month",
+            "fiscal_year_id",
+            "status",
+            "item_light",
+            "late",
+        ),
         Index("ix_monitoring_reports_org", "organisation_id"),
     )
 
