@@ -58,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# A connection option: begin a deferred (reading) transaction on SQLite. See get_session.
+# A connection option: begin a deferred (reading) transaction on SQLite. See request_session.
 SQLITE_READING = "perfbudget_sqlite_reading"
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
