@@ -1,9 +1,10 @@
 """Engine, declarative base, session per request."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
@@ -48,14 +49,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not pysqlite, issue BEGIN: SAVEPOINT and transactional DDL then work.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+# How long a writer waits for SQLite's one write lock before the request answers 503
+# (errors.py): writes hold it for milliseconds, a batch upload's write for about a second.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, issue BEGIN: SAVEPOINT and transactional DDL work.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return pragmas
 
 
 # A connection option: begin a deferred (reading) transaction on SQLite. See request_session.
@@ -73,10 +82,10 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if options.get(SQLITE_READING) else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -103,16 +112,65 @@ def request_session(request: Request, sessions: sessionmaker[Session]) -> Iterat
     error with ``persist=True``: what the request wrote so far — bookkeeping and audit
     events only — is committed before the error reaches the client.
 
-    On SQLite every transaction takes the write lock when it begins, except a GET's: it
-    reads from its own snapshot alongside the others, until ``prepare_to_write``.
+    On SQLite every transaction takes the write lock when it begins, except a GET's (and a
+    route marked ``reads_first``): it reads from its own snapshot alongside the others,
+    until ``prepare_to_write`` or ``writing``.
     """
     session = sessions()
-    if request.method in READING_METHODS and session.get_bind().dialect.name == "sqlite":
+    if _begins_reading(request) and session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={SQLITE_READING: True})
     try:
         yield from transaction_scope(session)
     finally:
         session.close()
+
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_READS_FIRST = "perfbudget_reads_first"
+
+
+def reads_first(endpoint: Endpoint) -> Endpoint:
+    """Mark a writing route that checks at length before it writes (a batch upload): its
+    request begins reading, and it writes in a short ``writing`` transaction of its own."""
+    setattr(endpoint, _READS_FIRST, True)
+    return endpoint
+
+
+def _begins_reading(request: Request) -> bool:
+    return request.method in READING_METHODS or getattr(
+        request.scope.get("endpoint"), _READS_FIRST, False
+    )
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """Work that only reads, in a transaction of its own that ends with it: on SQLite a
+    deferred one, which takes no write lock and waits for no writer. What came before in
+    the session is committed first."""
+    if session.in_transaction():
+        session.commit()
+    if session.get_bind().dialect.name == "sqlite" and isinstance(session.bind, Engine):
+        # (a session joined to a test's outer transaction cannot change how it began)
+        session.connection(execution_options={SQLITE_READING: True})
+    try:
+        yield session
+    finally:
+        session.rollback()
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[Session]:
+    """A short transaction that writes, committed at its end (rolled back on an error): on
+    SQLite it takes the write lock as it begins, so what it reads is the latest state. What
+    came before in the session is committed first."""
+    if session.in_transaction():
+        session.commit()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def prepare_to_write(session: Session) -> None:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +28,7 @@ _TITLES_ZH = {
     415: "不支持的媒体类型",
     422: "数据校验失败",
     428: "缺少前置条件",
+    429: "请求过多",
     500: "服务器内部错误",
     503: "服务不可用",
 }
@@ -92,6 +93,10 @@ class PayloadTooLarge(DomainError):
 
 class PreconditionRequired(DomainError):
     status_code = 428
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
 
 
 def not_found(entity_en: str, entity_zh: str) -> NotFound:
@@ -205,6 +210,39 @@ def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLite: the write lock was not had within the busy timeout (SQLITE_BUSY, and its extended
+# codes such as BUSY_SNAPSHOT; SQLITE_LOCKED). PostgreSQL: lock_timeout, a deadlock or a
+# serialisation failure. Each passes if the client tries again in a moment.
+_CONTENTION_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+_CONTENTION_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+RETRY_AFTER_SECONDS = 2
+
+
+def is_contention(exc: OperationalError) -> bool:
+    name = str(getattr(exc.orig, "sqlite_errorname", ""))
+    return name.startswith(_CONTENTION_SQLITE) or (
+        getattr(exc.orig, "sqlstate", None) in _CONTENTION_SQLSTATES
+    )
+
+
+def _operational_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OperationalError)
+    if not is_contention(exc):
+        return _unhandled(request, exc)
+    logger.warning("database busy: %s", exc.orig)
+    return problem_response(
+        request,
+        503,
+        "DATABASE_BUSY",
+        pick(
+            "数据库正忙（其他写入尚未完成），请稍后重试。",
+            "The database is busy with other writes; try again in a moment.",
+        ),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        extra={"retry_after": RETRY_AFTER_SECONDS},
+    )
+
+
 def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(
@@ -224,4 +262,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -3,7 +3,7 @@
 from perfbudget.accountability.models import Referral
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.attachments.models import Attachment
-from perfbudget.audit.models import AuditChainHead, AuditEvent
+from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.db import Base
 from perfbudget.disclosure.models import Publication
@@ -26,6 +26,7 @@ __all__ = [
     "Attachment",
     "AuditChainHead",
     "AuditEvent",
+    "AuditSubject",
     "Base",
     "BudgetItem",
     "Circular",

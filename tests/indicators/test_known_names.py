@@ -51,11 +51,11 @@ def test_rows_by_id_whatever_their_state(client, db, finance, add_framework, add
     )
     library = add_library("升学率", demo_org(db, "201001").id, username="unit")
 
-    found = service.get_framework_indicator(db, framework["id"])
+    found = service.framework_by_id(db, [framework["id"]]).get(framework["id"])
     assert found is not None
     assert (found.name, found.is_active) == ("培训人次", False)
-    found_library = service.get_library_indicator(db, library["id"])
+    found_library = service.library_by_id(db, [library["id"]]).get(library["id"])
     assert found_library is not None
     assert found_library.organisation_id == demo_org(db, "201001").id
-    assert service.get_framework_indicator(db, 987654) is None
-    assert service.get_library_indicator(db, 987654) is None
+    assert service.framework_by_id(db, [987654]) == {}
+    assert service.library_by_id(db, [987654]) == {}

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from perfbudget.db import Base, UTCDateTime
@@ -30,8 +30,24 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
 
+class AuditSubject(Base):
+    """Another object an event is about, beyond its own entity: a batch upload is one event
+    about every object it wrote. An index for reading an object's trail; the ids themselves
+    are in the event's hashed ``changes``."""
+
+    __tablename__ = "audit_event_subjects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("audit_events.seq"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_event_subjects_entity", "entity_type", "entity_id"),)
+
+
 class AuditChainHead(Base):
-    """A single row naming the chain's last link; locking it serialises appends."""
+    """A single row naming the chain's last link; locked only while a transaction that
+    recorded events appends them, just before it commits."""
 
     __tablename__ = "audit_chain_head"
 

@@ -1,10 +1,10 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
-from perfbudget.audit.models import AuditChainHead, AuditEvent
+from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject
 from perfbudget.pagination import fetch_page
 
 HEAD_ID = 1
@@ -12,7 +12,8 @@ GENESIS_HASH = "0" * 64
 
 
 def lock_head(session: Session) -> AuditChainHead:
-    """Read the chain head under a row lock (PostgreSQL); SQLite serialises writers itself."""
+    """Read the chain head under a row lock (PostgreSQL), held until the commit that follows
+    at once; SQLite serialises writers itself."""
     head = session.execute(
         select(AuditChainHead)
         .where(AuditChainHead.id == HEAD_ID)
@@ -29,8 +30,15 @@ def get_head(session: Session) -> AuditChainHead | None:
     return session.get(AuditChainHead, HEAD_ID)
 
 
-def add(session: Session, event: AuditEvent) -> None:
-    session.add(event)
+def add_all(session: Session, events: list[AuditEvent]) -> None:
+    session.add_all(events)
+
+
+def add_subjects(session: Session, subjects: list[tuple[int, str, str]]) -> None:
+    session.execute(
+        insert(AuditSubject),
+        [{"event_seq": seq, "entity_type": kind, "entity_id": key} for seq, kind, key in subjects],
+    )
 
 
 def iterate_in_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
@@ -52,10 +60,16 @@ def list_events(
     offset: int,
 ) -> tuple[list[AuditEvent], int]:
     query = select(AuditEvent)
-    if entity_type is not None:
-        query = query.where(AuditEvent.entity_type == entity_type)
-    if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
+    if entity_type is not None or entity_id is not None:
+        # the object's own events, and those naming it among their subjects (an upload)
+        own = [AuditEvent.entity_type == entity_type] if entity_type is not None else []
+        named = [AuditSubject.entity_type == entity_type] if entity_type is not None else []
+        if entity_id is not None:
+            own.append(AuditEvent.entity_id == entity_id)
+            named.append(AuditSubject.entity_id == entity_id)
+        query = query.where(
+            or_(and_(*own), AuditEvent.seq.in_(select(AuditSubject.event_seq).where(*named)))
+        )
     if user_id is not None:
         query = query.where(AuditEvent.user_id == user_id)
     if action is not None:

@@ -1,12 +1,20 @@
-"""The audit trail (S4.3; 等保 安全审计): an append-only SHA-256 hash chain."""
+"""The audit trail (S4.3; 等保 安全审计): an append-only SHA-256 hash chain.
+
+A transaction's events are collected as it works and chained in one step just before it
+commits: the chain head is locked only for that instant, so writers do not queue behind
+whichever transaction recorded first. Sequence numbers follow the order of commits; an
+event recorded in a transaction (or savepoint) that rolls back is never chained.
+"""
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy.orm import Session
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Session, SessionTransaction
 
 from perfbudget.audit import repository
 from perfbudget.audit.models import AuditEvent
@@ -75,12 +83,13 @@ def record(
     entity_type: str | None = None,
     entity_id: int | str | None = None,
     changes: dict[str, Any] | None = None,
+    subjects: Sequence[tuple[str, int | str]] = (),
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction."""
+    """Collect one event in the caller's transaction; it is chained when that commits.
+    ``subjects`` name further objects the event is about (what a batch upload wrote): the
+    event shows in each one's trail (``GET /audit-events?entity_type=…&entity_id=…``)."""
     prepare_to_write(session)
-    head = repository.lock_head(session)
     event = AuditEvent(
-        seq=head.last_seq + 1,
         occurred_at=utcnow(),
         user_id=actor.user_id,
         username=actor.username,
@@ -92,14 +101,74 @@ def record(
         changes=_normalise(_redact(changes or {})),
         request_id=actor.meta.request_id,
         client_address=actor.meta.client_address,
-        prev_hash=head.last_hash,
     )
-    event.hash = compute_hash(head.last_hash, event)
-    repository.add(session, event)
-    head.last_seq = event.seq
-    head.last_hash = event.hash
-    session.flush()
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    _pending(session).append(
+        _Pending(transaction, event, [(kind, str(key)) for kind, key in subjects])
+    )
     return event
+
+
+# --- chaining at commit ------------------------------------------------------------------
+
+_PENDING = "perfbudget.audit.pending"
+
+
+class _Pending(NamedTuple):
+    transaction: SessionTransaction
+    event: AuditEvent
+    subjects: list[tuple[str, str]]
+
+
+def _pending(session: Session) -> list[_Pending]:
+    pending: list[_Pending] = session.info.setdefault(_PENDING, [])
+    return pending
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    """Append the transaction's events to the chain: the head is locked from here to the
+    commit only. (A savepoint's release chains too: what is chained then rolls back with
+    the outer transaction if that fails.)"""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    session.info[_PENDING] = []
+    head = repository.lock_head(session)
+    for entry in pending:
+        event = entry.event
+        event.seq = head.last_seq + 1
+        event.prev_hash = head.last_hash
+        event.hash = compute_hash(head.last_hash, event)
+        head.last_seq, head.last_hash = event.seq, event.hash
+    repository.add_all(session, [entry.event for entry in pending])
+    subjects = [(entry.event.seq, kind, key) for entry in pending for kind, key in entry.subjects]
+    if subjects:
+        session.flush()  # the events first: subjects refer to them
+        repository.add_subjects(session, subjects)
+
+
+@listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            entry for entry in pending if not _within(entry.transaction, previous_transaction)
+        ]
+
+
+@listens_for(Session, "after_transaction_end")
+def _forget_unchained(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and session.info.get(_PENDING):
+        session.info[_PENDING] = []
 
 
 def record_change(

@@ -142,3 +142,5 @@ class ItemEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the batch upload that created the item (its one audit event names the item too)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))

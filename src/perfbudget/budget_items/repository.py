@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Row, Select, cast, exists, func, or_, select
+from sqlalchemy import BigInteger, Row, Select, cast, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.assessments.models import Assessment, AssessmentReview
@@ -66,6 +66,21 @@ def get_for_update(session: Session, actor: Actor, item_id: int) -> BudgetItem |
     return session.scalars(
         query.with_for_update(of=BudgetItem).execution_options(populate_existing=True)
     ).first()
+
+
+def visible_by_id(
+    session: Session, actor: Actor, item_ids: Sequence[int], *, lock: bool = False
+) -> dict[int, BudgetItem]:
+    """The items among ``item_ids`` the actor may see, in one statement; with ``lock`` their
+    rows stay locked until the commit (PostgreSQL; in id order, so that two batches over the
+    same items cannot deadlock)."""
+    if not item_ids:
+        return {}
+    query = visible(select(BudgetItem), actor).where(BudgetItem.id.in_(item_ids))
+    if lock:
+        query = query.order_by(BudgetItem.id).with_for_update(of=BudgetItem)
+        query = query.execution_options(populate_existing=True)
+    return {item.id: item for item in session.scalars(query)}
 
 
 def get_unscoped(session: Session, item_id: int) -> BudgetItem | None:
@@ -233,6 +248,19 @@ def rows(session: Session, item_ids: Sequence[int]) -> list[Row[Any]]:
 
 def add_event(session: Session, event: ItemEvent) -> None:
     session.add(event)
+
+
+def insert_items(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """New items by one bulk statement; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(BudgetItem).returning(BudgetItem.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(ItemEvent), rows)
 
 
 def events(session: Session, item_id: int) -> Sequence[ItemEvent]:

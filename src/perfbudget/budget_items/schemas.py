@@ -143,6 +143,9 @@ class ItemEventRead(ResponseModel):
     reason: str | None
     user_id: int | None
     occurred_at: datetime
+    import_run_id: int | None = Field(
+        default=None, description="The batch upload that created the item (GET /imports/runs)"
+    )
 
 
 class GatesRead(ResponseModel):

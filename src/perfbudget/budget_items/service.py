@@ -25,12 +25,13 @@ from perfbudget.budget_items.schemas import (
     ReturnRequest,
     ReviewDecision,
 )
-from perfbudget.errors import RuleViolation, Unprocessable, not_found
+from perfbudget.errors import NotFound, RuleViolation, Unprocessable, not_found
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
-from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.fiscal_years import repository as fiscal_year_repository
+from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
+from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import Page
 from perfbudget.payments.models import HoldKind
 from perfbudget.targets import service as target_service
@@ -66,11 +67,15 @@ AUDITED_FIELDS = (
 )
 
 
+def item_not_found() -> NotFound:
+    return not_found("Budget item", "预算项目")
+
+
 def get_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
     """The item if the actor may see it; 404 otherwise, exactly as for a missing one."""
     item = repository.get(session, actor, item_id)
     if item is None:
-        raise not_found("Budget item", "预算项目")
+        raise item_not_found()
     return item
 
 
@@ -123,16 +128,20 @@ def _move(
 
 
 def create_item(session: Session, actor: Actor, data: BudgetItemCreate) -> BudgetItem:
-    fiscal_year = fiscal_year_service.get_fiscal_year(session, data.fiscal_year)
-    organisation = org_repository.get(session, actor, data.organisation_id)
-    if organisation is None or not organisation.is_active:
-        raise not_found("Organisation", "组织机构")
-    _check_year_open(fiscal_year.status, data.mid_year_addition)
+    fiscal_year = fiscal_year_repository.get_by_year(session, data.fiscal_year)
+    continued = None
     if data.continues_item_id is not None:
-        _check_continuation(session, actor, data.continues_item_id, fiscal_year.year)
+        continued = repository.get(session, actor, data.continues_item_id)
+    check_creation(
+        data,
+        fiscal_year,
+        org_repository.get(session, actor, data.organisation_id),
+        continued,
+    )
+    assert fiscal_year is not None
     item = BudgetItem(
         fiscal_year_id=fiscal_year.id,
-        organisation_id=organisation.id,
+        organisation_id=data.organisation_id,
         status=ItemStatus.draft,
         created_by_id=actor.user_id,
         **data.model_dump(exclude={"fiscal_year", "organisation_id"}),
@@ -152,6 +161,24 @@ def create_item(session: Session, actor: Actor, data: BudgetItemCreate) -> Budge
     return item
 
 
+def check_creation(
+    data: BudgetItemCreate,
+    fiscal_year: FiscalYear | None,
+    organisation: Organisation | None,
+    continued: BudgetItem | None,
+) -> None:
+    """Every rule of filing a request, over loaded facts: the year exists and takes this
+    kind of request, the owner is visible and active, a continued item is an earlier one.
+    ``organisation`` and ``continued`` as the actor sees them (None when it cannot)."""
+    if fiscal_year is None:
+        raise not_found("Fiscal year", "预算年度")
+    if organisation is None or not organisation.is_active:
+        raise not_found("Organisation", "组织机构")
+    _check_year_open(fiscal_year.status, data.mid_year_addition)
+    if data.continues_item_id is not None:
+        _check_continuation(continued, fiscal_year.year)
+
+
 def _check_year_open(status: FiscalYearStatus, mid_year_addition: bool) -> None:
     if mid_year_addition and status is not FiscalYearStatus.executing:
         raise RuleViolation(
@@ -168,8 +195,7 @@ def _check_year_open(status: FiscalYearStatus, mid_year_addition: bool) -> None:
         )
 
 
-def _check_continuation(session: Session, actor: Actor, item_id: int, year: int) -> None:
-    previous = repository.get(session, actor, item_id)
+def _check_continuation(previous: BudgetItem | None, year: int) -> None:
     if previous is None or previous.fiscal_year.year >= year:
         raise Unprocessable(
             "CONTINUED_ITEM_INVALID",
@@ -194,7 +220,8 @@ def update_item(
     before = audit.snapshot(item, AUDITED_FIELDS)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "continues_item_id" in changes and changes["continues_item_id"] is not None:
-        _check_continuation(session, actor, changes["continues_item_id"], item.fiscal_year.year)
+        previous = repository.get(session, actor, changes["continues_item_id"])
+        _check_continuation(previous, item.fiscal_year.year)
     for field, value in changes.items():
         if value is None and field not in ("code", "continues_item_id"):
             continue

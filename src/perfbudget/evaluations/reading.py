@@ -1,6 +1,7 @@
 """Reading a self-evaluation: its lines against the approved targets, the score (a preview
 while a draft), the completeness checklist, and the standard self-evaluation workbook."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,8 +47,7 @@ def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
     return monitoring_lines.target_lines(session, item)
 
 
-def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
-    lines = target_lines(session, item)
+def require_approved(lines: Sequence[TargetLine] | None) -> Sequence[TargetLine]:
     if lines is None:
         raise RuleViolation(
             "TARGETS_NOT_APPROVED",
@@ -55,6 +55,10 @@ def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
             "绩效自评以批复的绩效目标为依据，该项目尚无批复的绩效目标（S2.2.2）。",
         )
     return lines
+
+
+def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
+    return list(require_approved(target_lines(session, item)))
 
 
 def evaluation_of(session: Session, item: BudgetItem) -> SelfEvaluation:
@@ -148,6 +152,20 @@ def completeness(
     card: scoring.Scorecard | None = None,
 ) -> list[dict[str, Any]]:
     """The checklist finance reads before its finding (S2.4: completeness)."""
+    attachments = len(attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id))
+    return completeness_of(item, evaluation, approved, parameters, card, attachments=attachments)
+
+
+def completeness_of(
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    approved: list[TargetLine],
+    parameters: RuleParameters,
+    card: scoring.Scorecard | None,
+    *,
+    attachments: int,
+) -> list[dict[str, Any]]:
+    """``completeness`` over loaded facts: the number of report attachments."""
     sections = evaluation.sections or {}
     empty = [name for name in SECTIONS if not str(sections.get(name, "")).strip()]
     given = answers(evaluation, approved)
@@ -161,7 +179,6 @@ def completeness(
         for line in card.lines
         if scoring.needs_explanation(line) and not explanations.get(line.target_line_id or 0)
     ]
-    attachments = len(attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id))
     return [
         _check(
             "SECTIONS_FILLED", "报告各部分已填写", "Report sections filled", not empty, empty=empty

@@ -3,11 +3,12 @@ exactly by those who may see the item (``budget_items.repository.visible``)."""
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
+from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
 from perfbudget.monitoring.models import MonitoringReport, ReportLine
 from perfbudget.users.models import User
 
@@ -39,21 +40,79 @@ def graded_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, Sel
 def monitoring_history(session: Session, item_id: int) -> dict[int, list[tuple[int, Decimal]]]:
     """Cumulative actuals the item's submitted monthly reports gave, by target line and
     month (for the plausibility check)."""
+    return monitoring_histories(session, [item_id]).get(item_id, {})
+
+
+def monitoring_histories(
+    session: Session, item_ids: Sequence[int]
+) -> dict[int, dict[int, list[tuple[int, Decimal]]]]:
+    """``monitoring_history`` of many items, by item, in one statement."""
+    histories: dict[int, dict[int, list[tuple[int, Decimal]]]] = {}
+    if not item_ids:
+        return histories
     rows = session.execute(
-        select(ReportLine.target_line_id, MonitoringReport.month, ReportLine.actual)
+        select(
+            MonitoringReport.item_id,
+            ReportLine.target_line_id,
+            MonitoringReport.month,
+            ReportLine.actual,
+        )
         .join(MonitoringReport, MonitoringReport.id == ReportLine.report_id)
         .where(
-            MonitoringReport.item_id == item_id,
+            MonitoringReport.item_id.in_(item_ids),
             MonitoringReport.submitted_at.is_not(None),
             ReportLine.actual.is_not(None),
         )
-        .order_by(MonitoringReport.month)
+        .order_by(MonitoringReport.item_id, MonitoringReport.month)
     )
-    history: dict[int, list[tuple[int, Decimal]]] = {}
-    for line_id, month, actual in rows:
+    for item_id, line_id, month, actual in rows:
         if actual is not None:
-            history.setdefault(line_id, []).append((month, actual))
-    return history
+            histories.setdefault(item_id, {}).setdefault(line_id, []).append((month, actual))
+    return histories
+
+
+def of_items(
+    session: Session, item_ids: Sequence[int], *, lock: bool = False
+) -> dict[int, SelfEvaluation]:
+    """The self-evaluations of these items, without their lines, in one statement; with
+    ``lock`` they stay locked until the commit (PostgreSQL)."""
+    if not item_ids:
+        return {}
+    query = (
+        select(SelfEvaluation)
+        .options(lazyload(SelfEvaluation.lines))
+        .where(SelfEvaluation.item_id.in_(item_ids))
+        .order_by(SelfEvaluation.id)
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {row.item_id: row for row in session.scalars(query)}
+
+
+def insert_evaluations(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """New self-evaluations by one bulk statement; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(SelfEvaluation).returning(SelfEvaluation.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def update_evaluations(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Stored self-evaluations changed by primary key (each row names ``id`` and ``version``)."""
+    if rows:
+        session.execute(update(SelfEvaluation), rows)
+
+
+def replace_lines(
+    session: Session, evaluation_ids: Sequence[int], rows: list[dict[str, Any]]
+) -> None:
+    """The evaluations' lines are ``rows`` (each naming its ``evaluation_id``) and no others."""
+    if evaluation_ids:
+        session.execute(
+            delete(EvaluationLine).where(EvaluationLine.evaluation_id.in_(evaluation_ids))
+        )
+    if rows:
+        session.execute(insert(EvaluationLine), rows)
 
 
 def user(session: Session, user_id: int) -> User | None:

@@ -13,9 +13,9 @@ from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items import service as item_service
-from perfbudget.budget_items.models import BudgetItem, ItemStatus
+from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import Forbidden, RuleViolation, Unprocessable, not_found
-from perfbudget.evaluations import reading, repository, scoring
+from perfbudget.evaluations import filing, reading, repository, scoring
 from perfbudget.evaluations.models import (
     Consequence,
     EvaluationLine,
@@ -27,7 +27,6 @@ from perfbudget.evaluations.schemas import (
     DepartmentReview,
     EvaluationAction,
     EvaluationDraft,
-    EvaluationLineIn,
     EvaluationRead,
     GradeDecision,
     LineAdjustment,
@@ -37,25 +36,13 @@ from perfbudget.evaluations.schemas import (
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
 from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
-from perfbudget.indicators.models import Direction
 from perfbudget.monitoring import schedule
 from perfbudget.payments import service as payment_service
-from perfbudget.targets import service as target_service
-from perfbudget.targets.models import TargetLine
 from perfbudget.users.models import Role
 from perfbudget.versioning import check_version
-from perfbudget.workflow import check_transition
 
 E = EvaluationStatus
-TRANSITIONS = {
-    E.draft: frozenset({E.department_review, E.finance_review}),
-    E.returned: frozenset({E.department_review, E.finance_review}),
-    E.department_review: frozenset({E.finance_review, E.returned}),
-    E.finance_review: frozenset({E.graded, E.returned}),
-    E.graded: frozenset[EvaluationStatus](),
-}
 CONSEQUENCES = {
     Grade.excellent: Consequence.support,
     Grade.good: Consequence.support,
@@ -136,7 +123,7 @@ def _move(
     action: str,
     reason: str | None = None,
 ) -> None:
-    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, target)
+    filing.check_transition_to(evaluation.status, target)
     before = evaluation.status
     evaluation.status = target
     session.flush()
@@ -160,108 +147,14 @@ def _move(
     )
 
 
-# --- what may be filed, and when -------------------------------------------------------------
-
-
-def _check_applicable(item: BudgetItem) -> None:
-    if item.status is not ItemStatus.funded or item.kind not in reading.EVALUATED_KINDS:
-        raise RuleViolation(
-            "EVALUATION_NOT_APPLICABLE",
-            "Self-evaluations are filed for funded projects, policies and department overall "
-            "budgets (S2.4).",
-            "已安排预算的项目、政策和部门整体支出开展绩效自评（S2.4）。",
-            extra={"item_status": item.status.value, "kind": item.kind.value},
-        )
-
-
-def _check_open(item: BudgetItem, parameters: RuleParameters) -> None:
-    """S2.4: on the budget-preparation calendar, once the budget is executed."""
-    today = schedule.local_today()
-    opens, due = parameters.self_evaluation_opens, parameters.self_evaluation_due
-    if (
-        item.fiscal_year.status not in (FiscalYearStatus.executing, FiscalYearStatus.closed)
-        or (opens is not None and today < opens)
-        or (due is not None and today > due)
-    ):
-        raise RuleViolation(
-            "EVALUATION_NOT_OPEN",
-            "Self-evaluations are filed once the budget is executed, within the window the "
-            "fiscal year sets (S2.4).",
-            "绩效自评在预算执行后、按年度规定的时间窗口内开展（S2.4）。",
-            extra={
-                "fiscal_year_status": item.fiscal_year.status.value,
-                "opens_on": None if opens is None else opens.isoformat(),
-                "due_on": None if due is None else due.isoformat(),
-            },
-        )
+# --- filing ------------------------------------------------------------------------------------
 
 
 def _filable(session: Session, actor: Actor, item_id: int) -> tuple[BudgetItem, RuleParameters]:
     item = item_service.get_item(session, actor, item_id)
-    rules.require_owner_side(actor, item)
-    _check_applicable(item)
     parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
-    _check_open(item, parameters)
+    filing.check_filer(actor, item, parameters, schedule.local_today())
     return item, parameters
-
-
-def _check_editable(evaluation: SelfEvaluation) -> None:
-    if evaluation.status not in reading.EDITABLE:
-        raise RuleViolation(
-            "EVALUATION_NOT_EDITABLE",
-            "Only a draft or returned self-evaluation can be changed.",
-            "仅草稿或退回状态的绩效自评可以修改。",
-            extra={"evaluation_status": evaluation.status.value},
-        )
-
-
-# --- filing ------------------------------------------------------------------------------------
-
-
-def _share_out_of_band(line_id: int, error: scoring.ShareOutOfBand) -> Unprocessable:
-    return Unprocessable(
-        "QUALITATIVE_SHARE_OUT_OF_BAND",
-        f"The share {error.share}% lies outside the level's band {error.band.low}%–"
-        f"{error.band.high}% (§3).",
-        f"评价比例 {error.share}% 不在该达成等级的区间 {error.band.low}%—{error.band.high}% 内。",
-        extra={
-            "target_line_id": line_id,
-            "band": {"low": str(error.band.low), "high": str(error.band.high)},
-        },
-    )
-
-
-def _lines(
-    data: list[EvaluationLineIn], approved: list[TargetLine], parameters: RuleParameters
-) -> list[EvaluationLine]:
-    by_id = target_service.answered_lines(approved, [entry.target_line_id for entry in data])
-    mismatched = []
-    for entry in data:
-        qualitative = by_id[entry.target_line_id].direction is Direction.qualitative
-        if qualitative:
-            wrong = entry.final_actual is not None or (
-                entry.qualitative_share is not None and entry.qualitative_status is None
-            )
-        else:
-            wrong = entry.qualitative_status is not None or entry.qualitative_share is not None
-        if wrong:
-            mismatched.append(entry.target_line_id)
-    if mismatched:
-        raise Unprocessable(
-            "LINE_VALUE_MISMATCH",
-            "Quantitative lines take a final actual, qualitative lines a level and a share.",
-            "定量指标填写实际完成值，定性指标填写达成等级和评价比例。",
-            extra={"target_line_ids": mismatched},
-        )
-    for entry in data:
-        if entry.qualitative_status is not None and entry.qualitative_share is not None:
-            try:
-                scoring.check_share(
-                    parameters.qualitative_bands, entry.qualitative_status, entry.qualitative_share
-                )
-            except scoring.ShareOutOfBand as error:
-                raise _share_out_of_band(entry.target_line_id, error) from None
-    return [EvaluationLine(**entry.model_dump()) for entry in data]
 
 
 def _replace_lines(evaluation: SelfEvaluation, lines: list[EvaluationLine]) -> None:
@@ -285,27 +178,29 @@ def save_draft(
     session: Session, actor: Actor, item_id: int, data: EvaluationDraft, if_match: str | None
 ) -> EvaluationRead:
     """Create the self-evaluation, or replace its draft (the version read is then required)."""
-    item, parameters = _filable(session, actor, item_id)
-    approved = reading.approved_lines(session, item)
-    execution = data.final_execution
-    if execution is None:
-        execution = payment_service.disbursed_totals(session, [item.id]).get(item.id, scoring.ZERO)
-    if item.approved_amount is not None and execution > item.approved_amount:
-        raise Unprocessable(
-            "EXECUTION_EXCEEDS_APPROVED",
-            f"Final execution {execution} passes the approved {item.approved_amount}.",
-            f"执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
-        )
-    lines = _lines(data.lines, approved, parameters)
+    item = item_service.get_item(session, actor, item_id)
+    approved = reading.target_lines(session, item)
     evaluation = repository.of_item(session, item.id)
+    checked = filing.draft(
+        actor,
+        item,
+        data,
+        approved=approved,
+        stored=evaluation,
+        disbursed=payment_service.disbursed_totals(session, [item.id]).get(item.id, scoring.ZERO),
+        parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
+        today=schedule.local_today(),
+        if_match=if_match,
+    )
+    lines = [filing.new_line(entry) for entry in checked.lines]
     if evaluation is None:
         evaluation = SelfEvaluation(
             item_id=item.id,
             fiscal_year_id=item.fiscal_year_id,
             organisation_id=item.organisation_id,
             status=E.draft,
-            final_execution=execution,
-            sections=data.sections.model_dump(),
+            final_execution=checked.final_execution,
+            sections=checked.sections,
             scoring={},
             plausibility_flags=[],
             completeness=[],
@@ -316,55 +211,13 @@ def save_draft(
         session.flush()
         _record(session, actor, "created", evaluation, None)
     else:
-        _check_editable(evaluation)
-        check_version(evaluation.version, data.version, if_match)
         before = _snapshot(evaluation)
-        evaluation.final_execution = execution
-        evaluation.sections = data.sections.model_dump()
+        evaluation.final_execution = checked.final_execution
+        evaluation.sections = checked.sections
         _replace_lines(evaluation, lines)
         session.flush()
         _record(session, actor, "updated", evaluation, before)
-    return reading.evaluation_read(session, item, evaluation, approved)
-
-
-def _check_complete(evaluation: SelfEvaluation, approved: list[TargetLine]) -> None:
-    missing = reading.unanswered(evaluation, approved)
-    if missing:
-        raise RuleViolation(
-            "EVALUATION_INCOMPLETE",
-            "Evaluate every approved indicator: a final actual, or a level and a share for "
-            f"qualitative ones (S2.4); missing: {', '.join(t.name for t in missing)}.",
-            f"须逐项自评批复的绩效指标（S2.4）；缺少：{'、'.join(t.name for t in missing)}。",
-            extra={"lines": [{"target_line_id": t.id, "name": t.name} for t in missing]},
-        )
-
-
-def _check_explained(card: scoring.Scorecard, evaluation: SelfEvaluation) -> None:
-    explanations = {line.target_line_id: line.explanation.strip() for line in evaluation.lines}
-    missing = [
-        line
-        for line in card.lines
-        if scoring.needs_explanation(line) and not explanations.get(line.target_line_id or 0)
-    ]
-    if missing:
-        raise RuleViolation(
-            "EXPLANATION_REQUIRED",
-            "Explain every indicator below its target and every over-achievement from the "
-            f"threshold (§3, S2.4): {', '.join(line.name for line in missing)}.",
-            f"未完成目标或超额完成达到阈值的指标须说明原因（§3、S2.4）："
-            f"{'、'.join(line.name for line in missing)}。",
-            extra={
-                "lines": [
-                    {
-                        "target_line_id": line.target_line_id,
-                        "name": line.name,
-                        "below_target": line.below_target,
-                        "over_achieved": line.over_achieved,
-                    }
-                    for line in missing
-                ]
-            },
-        )
+    return reading.evaluation_read(session, item, evaluation, list(approved or []))
 
 
 def submit(
@@ -374,43 +227,21 @@ def submit(
     else to finance."""
     item, parameters = _filable(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
-    route = E.department_review if rules.needs_department_review(item) else E.finance_review
-    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, route)
-    check_version(evaluation.version, data.version, if_match)
-    approved = reading.approved_lines(session, item)
-    _check_complete(evaluation, approved)
-    current = {target.id for target in approved}
-    evaluation.lines = [line for line in evaluation.lines if line.target_line_id in current]
-    answers = reading.answers(evaluation, approved)
-    try:
-        card = reading.scorecard(item, evaluation, answers, parameters)
-    except scoring.ShareOutOfBand as error:  # the year's bands changed since the draft
-        raise _share_out_of_band(error.target_line_id or 0, error) from None
-    _check_explained(card, evaluation)
-    points = {line.target_line_id: line.points for line in card.lines}
-    for line in evaluation.lines:
-        line.computed_points = points[line.target_line_id]
-        line.adjusted_points = None
-        line.adjustment_reason = None
-    evaluation.scoring = card.document()
-    evaluation.computed_score = card.total
-    evaluation.final_score = card.total
-    evaluation.plausibility_flags = scoring.plausibility_flags(
-        card,
-        parameters=parameters.plausibility,
-        final_execution=evaluation.final_execution,
-        approved=item.approved_amount or scoring.ZERO,
-        answers=answers,
+    route = filing.check_submittable(evaluation, item, data.version, if_match)
+    approved = reading.target_lines(session, item)
+    filing.submit(
+        item,
+        evaluation,
+        approved,
+        parameters=parameters,
         history=repository.monitoring_history(session, item.id),
+        attachments=len(
+            attachment_service.list_for_owner(session, reading.ATTACHMENT_OWNER, evaluation.id)
+        ),
+        now=clock.utcnow(),
     )
-    evaluation.completeness = reading.completeness(
-        session, item, evaluation, approved, parameters, card
-    )
-    evaluation.third_party_adopted = False
-    evaluation.submitted_at = clock.utcnow()
-    evaluation.return_reason = None
     _move(session, actor, evaluation, route, "submitted")
-    return reading.evaluation_read(session, item, evaluation, approved)
+    return reading.evaluation_read(session, item, evaluation, list(approved or []))
 
 
 def add_attachment(
@@ -420,7 +251,7 @@ def add_attachment(
     item = item_service.get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     evaluation = reading.evaluation_of(session, item)
-    _check_editable(evaluation)
+    filing.check_editable(evaluation)
     return attachment_service.store(session, actor, reading.ATTACHMENT_OWNER, evaluation.id, upload)
 
 
@@ -441,7 +272,7 @@ def department_review(
     rules.require_parent_reviewer(actor, item)
     evaluation = reading.evaluation_of(session, item)
     target = E.finance_review if data.decision == "approve" else E.returned
-    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, target)
+    filing.check_transition_to(evaluation.status, target)
     check_version(evaluation.version, data.version, if_match)
     if data.decision == "approve":
         _move(session, actor, evaluation, target, "department_approved", data.reason)
@@ -522,7 +353,7 @@ def grade(
     item = item_service.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
     target = E.graded if data.decision == "approve" else E.returned
-    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", evaluation.status, target)
+    filing.check_transition_to(evaluation.status, target)
     check_version(evaluation.version, data.version, if_match)
     finding = _required(
         data.finding,

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -8,6 +10,13 @@ from perfbudget.pagination import fetch_page
 
 def get_by_year(session: Session, year: int) -> FiscalYear | None:
     return session.scalars(select(FiscalYear).where(FiscalYear.year == year)).first()
+
+
+def by_years(session: Session, years: Sequence[int]) -> dict[int, FiscalYear]:
+    if not years:
+        return {}
+    rows = session.scalars(select(FiscalYear).where(FiscalYear.year.in_(years)))
+    return {row.year: row for row in rows}
 
 
 def latest_before(session: Session, year: int) -> FiscalYear | None:

@@ -1,7 +1,9 @@
 """Reading an upload row by row: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX, JSON array.
 
-Each reader yields ``(row_number, {header: value})``; row numbers are those a person sees
-in the file (the header is row 1), or the element's position in a JSON array (from 1).
+Each reader yields ``(row_number, {header: value})`` for every row, ``None`` for a blank
+one; row numbers are those a person sees in the file (the header is row 1), or the
+element's position in a JSON array (from 1). Blank rows count toward the row limit, so a
+file of nothing but empty rows is refused as soon as it passes it.
 """
 
 import codecs
@@ -55,9 +57,18 @@ def too_large() -> PayloadTooLarge:
 def too_many_rows() -> PayloadTooLarge:
     return PayloadTooLarge(
         "IMPORT_TOO_MANY_ROWS",
-        f"An upload may hold at most {MAX_ROWS} rows; split the file.",
-        f"单次上传不得超过 {MAX_ROWS} 行，请拆分后上传。",
+        f"An upload may hold at most {MAX_ROWS} rows, blank rows included; split the file "
+        "or delete the empty rows.",
+        f"单次上传不得超过 {MAX_ROWS} 行（空行也计入），请拆分文件或删除空行。",
         extra={"limit_rows": MAX_ROWS},
+    )
+
+
+def no_rows() -> Unprocessable:
+    return Unprocessable(
+        "IMPORT_EMPTY",
+        "The file holds no data row under its header.",
+        "文件表头下没有任何数据行。",
     )
 
 
@@ -66,16 +77,18 @@ def malformed(en: str, zh: str) -> Unprocessable:
 
 
 def read_rows(content_type: str, body: bytes) -> Iterator[tuple[int, RawRow]]:
-    """The file's non-empty data rows, at most MAX_ROWS of them."""
+    """The file's non-empty data rows; refused when it has more than MAX_ROWS rows, blank
+    ones included."""
     if len(body) > MAX_BYTES:
         raise too_large()
     readers = {CSV: _csv_rows, XLSX: _xlsx_rows, JSON: _json_rows}
     if content_type not in readers:
         raise unsupported(content_type)
-    for count, row in enumerate(readers[content_type](body), start=1):
+    for count, (number, row) in enumerate(readers[content_type](body), start=1):
         if count > MAX_ROWS:
             raise too_many_rows()
-        yield row
+        if row is not None:
+            yield number, row
 
 
 def _decode(body: bytes) -> str:
@@ -100,15 +113,16 @@ def _blank(value: Any) -> bool:
 
 def _records(
     header: list[Any], rows: Iterator[tuple[int, list[Any]]]
-) -> Iterator[tuple[int, RawRow]]:
+) -> Iterator[tuple[int, RawRow | None]]:
     names = ["" if _blank(name) else str(name).strip() for name in header]
     for number, values in rows:
         if all(_blank(value) for value in values):
-            continue
-        yield number, {name: value for name, value in zip(names, values, strict=False) if name}
+            yield number, None
+        else:
+            yield number, {name: value for name, value in zip(names, values, strict=False) if name}
 
 
-def _csv_rows(body: bytes) -> Iterator[tuple[int, RawRow]]:
+def _csv_rows(body: bytes) -> Iterator[tuple[int, RawRow | None]]:
     reader = csv.reader(io.StringIO(_decode(body), newline=""))
     header = next(reader, None)
     if header is None:
@@ -133,7 +147,7 @@ def check_archive(body: bytes) -> None:
         )
 
 
-def _xlsx_rows(body: bytes) -> Iterator[tuple[int, RawRow]]:
+def _xlsx_rows(body: bytes) -> Iterator[tuple[int, RawRow | None]]:
     check_archive(body)
     try:
         workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
@@ -141,6 +155,9 @@ def _xlsx_rows(body: bytes) -> Iterator[tuple[int, RawRow]]:
         raise malformed("The workbook cannot be read.", "无法读取该工作簿。") from None
     try:
         sheet = workbook.worksheets[0]
+        declared = sheet.max_row  # the sheet's own <dimension>: refuse before reading rows
+        if declared is not None and declared > MAX_ROWS + 1:
+            raise too_many_rows()
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
@@ -162,7 +179,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _json_rows(body: bytes) -> Iterator[tuple[int, RawRow]]:
+def _json_rows(body: bytes) -> Iterator[tuple[int, RawRow | None]]:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -170,6 +187,9 @@ def _json_rows(body: bytes) -> Iterator[tuple[int, RawRow]]:
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise malformed("Send a JSON array of objects.", "请发送由对象组成的 JSON 数组。")
     for number, row in enumerate(data, start=1):
+        if all(_blank(value) for value in row.values()):
+            yield number, None
+            continue
         yield (
             number,
             {

@@ -1,11 +1,22 @@
-"""Batch uploads: every row through the single-object service, all or nothing (issue 6).
+"""Batch uploads (issue 6, made set-based by issue 11): all or nothing, every bad row named.
 
-The whole upload runs inside one SAVEPOINT and each service call inside its own, so a bad
-row is rolled back alone, the next rows are still checked, and in the end either every
-row is kept or none. The ImportRun record is written after that, so a rejection keeps it.
+An upload runs in short steps, each its own transaction, so that one large file never holds
+up the county:
+
+1. the run is claimed (one running upload per user: a second is 429 IMPORT_IN_PROGRESS);
+2. the file is parsed and each row validated, outside any transaction;
+3. a set-based kind checks every row against facts read in a fixed number of statements,
+   in a transaction that only reads (on SQLite: no write lock, no waiting for writers) —
+   a dry run, and an upload with errors, end here;
+4. otherwise one short write transaction checks again against the latest state (rows it
+   writes locked on PostgreSQL) and writes with bulk statements;
+5. the run's outcome and its one audit event (kind, file, SHA-256, rows, the ids written)
+   are recorded with the write, or in a transaction of their own.
 """
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,66 +26,19 @@ from sqlalchemy.orm import Session
 from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
-from perfbudget.errors import DomainError, Unprocessable
+from perfbudget.bulk import Origin, Written
+from perfbudget.db import reading, writing
+from perfbudget.errors import DomainError, TooManyRequests, Unprocessable
 from perfbudget.imports import parsing, repository
-from perfbudget.imports.kinds import Kind, Options, normalise
-from perfbudget.imports.models import ImportRun
-from perfbudget.imports.schemas import ImportResult, ImportRunRead, RowError
+from perfbudget.imports.kinds import Kind, Options, Row, RowErrors, normalise
+from perfbudget.imports.models import ImportOutcome, ImportRun
+from perfbudget.imports.schemas import ImportResult, ImportRunRead
 from perfbudget.users.models import Role
 
-MAX_ERRORS = 1000
-
-
-class Errors:
-    """Every bad row is counted; the first MAX_ERRORS are listed."""
-
-    def __init__(self, kind: Kind) -> None:
-        self.columns = kind.by_field()
-        self.listed: list[RowError] = []
-        self.count = 0
-
-    def add(self, row: int, column: str, code: str, zh: str, en: str) -> None:
-        self.count += 1
-        if len(self.listed) < MAX_ERRORS:
-            header = self.columns[column].zh if column in self.columns else ""
-            self.listed.append(
-                RowError(
-                    row=row,
-                    column=column,
-                    column_zh=header,
-                    code=code,
-                    message_zh=zh,
-                    message_en=en,
-                )
-            )
-
-    def invalid(self, row: int, error: ValidationError) -> None:
-        for detail in error.errors():
-            column = str(detail["loc"][0]) if detail["loc"] else ""
-            if detail["type"] == "missing":
-                self.add(row, column, "FIELD_REQUIRED", "必填项未填写。", "This field is required.")
-            elif detail["type"] == "extra_forbidden":
-                self.add(
-                    row, column, "FIELD_UNKNOWN", f"未知列：{column}。", f"Unknown column {column}."
-                )
-            else:
-                self.add(row, column, "FIELD_INVALID", f"取值无效：{detail['msg']}", detail["msg"])
-
-
-def _checked_rows(
-    kind: Kind, rows: Iterator[tuple[int, dict[str, Any]]], errors: Errors
-) -> tuple[int, list[tuple[int, Any]]]:
-    aliases = kind.aliases()
-    checked: list[tuple[int, Any]] = []
-    count = 0
-    for number, raw in rows:
-        count += 1
-        named = {aliases.get(key, key): value for key, value in raw.items()}
-        try:
-            checked.append((number, kind.row_model.model_validate(normalise(kind, named))))
-        except ValidationError as error:
-            errors.invalid(number, error)
-    return count, checked
+O = ImportOutcome  # noqa: E741 - the outcomes read better short
+# a run still "running" after this was cut short (its process ended): it no longer blocks
+ABANDONED_AFTER = timedelta(minutes=15)
+RETRY_AFTER_SECONDS = 5
 
 
 def run_import(
@@ -88,74 +52,37 @@ def run_import(
     dry_run: bool,
     options: Options,
 ) -> ImportResult:
-    errors = Errors(kind)
-    imported = 0
-    work = session.begin_nested()
+    run_id = _claim(session, actor, kind, body, content_type, filename, dry_run)
+    errors = kind.errors()
     try:
         count, rows = _checked_rows(kind, parsing.read_rows(content_type, body), errors)
-        for unit in kind.units(rows, options):
-            try:
-                with session.begin_nested():
-                    unit.apply(session, actor)
-                imported += 1
-            except DomainError as error:
-                for number, column in unit.locate(error):
-                    errors.add(number, column, error.code, error.zh, error.en)
-            except ValidationError as error:
-                for number, _ in unit.rows:
-                    errors.invalid(number, error)
-            except IntegrityError:
-                for number, _ in unit.rows:
-                    errors.add(
-                        number,
-                        "",
-                        "INTEGRITY_CONFLICT",
-                        "数据与已有记录冲突。",
-                        "The row conflicts with existing records.",
-                    )
-    except BaseException:
-        work.rollback()
+        if not count:
+            raise parsing.no_rows()
+        if kind.check is not None:
+            outcome, written = _set_based(
+                session, actor, kind, rows, options, errors, run_id, dry_run
+            )
+        else:
+            outcome, written = _per_row(session, actor, kind, rows, errors, run_id, dry_run)
+        if outcome is not O.imported:
+            outcome = O.rejected if errors.count else O.validated
+            with writing(session):
+                _finish(session, actor, kind, run_id, outcome, count, errors, written)
+    except DomainError as refusal:
+        with writing(session):
+            _refuse(session, actor, kind, run_id, refusal)
         raise
-    if errors.count or dry_run:
-        work.rollback()
-    else:
-        work.commit()
-    outcome = "rejected" if errors.count else "validated" if dry_run else "imported"
-    run = ImportRun(
-        kind=kind.name.value,
-        user_id=actor.user_id,
-        filename=filename,
-        content_type=content_type,
-        dry_run=dry_run,
-        outcome=outcome,
-        row_count=count,
-        errors=[error.model_dump() for error in errors.listed],
-        created_at=clock.utcnow(),
-    )
-    session.add(run)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        f"import.{outcome}",
-        entity_type="import_run",
-        entity_id=run.id,
-        changes={
-            "kind": kind.name.value,
-            "rows": count,
-            "errors": errors.count,
-            "filename": filename,
-            "dry_run": dry_run,
-        },
-    )
+    except BaseException:
+        with writing(session):
+            _finish(session, actor, kind, run_id, O.failed, 0, errors, Written())
+        raise
     if errors.count:
         raise Unprocessable(
             "IMPORT_REJECTED",
             f"{errors.count} errors in the upload; nothing was written.",
             f"上传文件有 {errors.count} 处错误，未写入任何数据。",
-            persist=True,  # the ImportRun and its audit event stay
             extra={
-                "import_run_id": run.id,
+                "import_run_id": run_id,
                 "rows": count,
                 "error_count": errors.count,
                 "errors": [error.model_dump() for error in errors.listed],
@@ -165,9 +92,184 @@ def run_import(
         kind=kind.name.value,
         dry_run=dry_run,
         rows=count,
-        imported=0 if dry_run else imported,
-        import_run_id=run.id,
+        imported=0 if dry_run else written.count,
+        import_run_id=run_id,
     )
+
+
+def _checked_rows(
+    kind: Kind, rows: Iterator[tuple[int, dict[str, Any]]], errors: RowErrors
+) -> tuple[int, list[Row]]:
+    aliases = kind.aliases()
+    checked: list[Row] = []
+    count = 0
+    for number, raw in rows:
+        count += 1
+        named = {aliases.get(key, key): value for key, value in raw.items()}
+        try:
+            row = kind.row_model.model_validate(normalise(kind, named))
+        except ValidationError as error:
+            errors.invalid(number, error)
+        else:
+            checked.append((number, kind.prepare(row) if kind.prepare else row))
+    return count, checked
+
+
+def _set_based(
+    session: Session,
+    actor: Actor,
+    kind: Kind,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    run_id: int,
+    dry_run: bool,
+) -> tuple[ImportOutcome, Written]:
+    assert kind.check is not None
+    with reading(session):
+        kind.check(session, actor, rows, options, errors, False)
+    if errors.count or dry_run:
+        return O.rejected, Written()
+    with writing(session):
+        write = kind.check(session, actor, rows, options, errors, True)
+        if errors.count:  # another writer changed the facts since the check: nothing written
+            return O.rejected, Written()
+        written = write(session, Origin(actor, run_id, clock.utcnow()))
+        _finish(session, actor, kind, run_id, O.imported, len(rows), errors, written)
+    return O.imported, written
+
+
+def _per_row(
+    session: Session,
+    actor: Actor,
+    kind: Kind,
+    rows: Sequence[Row],
+    errors: RowErrors,
+    run_id: int,
+    dry_run: bool,
+) -> tuple[ImportOutcome, Written]:
+    """Each row through the single-object service, in one write transaction: a savepoint
+    per row, so that a bad row is rolled back alone and the next rows are still checked."""
+    assert kind.apply is not None
+    written = Written()
+    with writing(session):
+        work = session.begin_nested()
+        for number, row in rows:
+            try:
+                with session.begin_nested():
+                    created = kind.apply(session, actor, row)
+            except DomainError as error:
+                errors.refuse([(number, row)], error)
+            except ValidationError as error:
+                errors.invalid(number, error)
+            except IntegrityError:
+                errors.add(
+                    number,
+                    "",
+                    "INTEGRITY_CONFLICT",
+                    "数据与已有记录冲突。",
+                    "The row conflicts with existing records.",
+                )
+            else:
+                written.count += 1
+                written.created.setdefault(kind.entity, []).append(int(created.id))
+        if errors.count or dry_run:
+            work.rollback()
+            return O.rejected, Written()
+        work.commit()
+        _finish(session, actor, kind, run_id, O.imported, len(rows), errors, written)
+    return O.imported, written
+
+
+# --- the run: claimed, finished, audited -------------------------------------------------------
+
+
+def _claim(
+    session: Session,
+    actor: Actor,
+    kind: Kind,
+    body: bytes,
+    content_type: str,
+    filename: str | None,
+    dry_run: bool,
+) -> int:
+    now = clock.utcnow()
+    try:
+        with writing(session):
+            repository.abandon_stale(session, actor.user_id, now - ABANDONED_AFTER, now)
+            if repository.running(session, actor.user_id) is None:
+                run = ImportRun(
+                    kind=kind.name.value,
+                    user_id=actor.user_id,
+                    filename=filename,
+                    content_type=content_type,
+                    sha256=hashlib.sha256(body).hexdigest(),
+                    dry_run=dry_run,
+                    outcome=O.running,
+                    row_count=0,
+                    imported=0,
+                    errors=[],
+                    created_at=now,
+                )
+                repository.add(session, run)
+                session.flush()
+                return run.id
+    except IntegrityError:  # another request of this user claimed it in the meantime
+        pass
+    raise TooManyRequests(
+        "IMPORT_IN_PROGRESS",
+        "Another upload of yours is still running; send this one when it has finished.",
+        "您的另一批导入仍在处理中，请待其完成后再上传。",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        extra={"retry_after": RETRY_AFTER_SECONDS},
+    )
+
+
+def _finish(
+    session: Session,
+    actor: Actor,
+    kind: Kind,
+    run_id: int,
+    outcome: ImportOutcome,
+    count: int,
+    errors: RowErrors,
+    written: Written,
+) -> None:
+    run = repository.get(session, run_id)
+    run.outcome = outcome
+    run.row_count = count
+    run.imported = written.count
+    run.errors = [error.model_dump() for error in errors.listed]
+    run.finished_at = clock.utcnow()
+    session.flush()
+    changes: dict[str, Any] = {
+        "kind": kind.name.value,
+        "filename": run.filename,
+        "sha256": run.sha256,
+        "rows": count,
+        "errors": errors.count,
+        "dry_run": run.dry_run,
+    }
+    if outcome is O.imported:
+        changes |= {"imported": written.count, "created": written.created}
+        if written.changed:
+            changes["changed"] = written.changed
+    audit.record(
+        session,
+        actor,
+        f"import.{outcome.value}",
+        entity_type="import_run",
+        entity_id=run_id,
+        changes=changes,
+        subjects=written.subjects(),
+    )
+
+
+def _refuse(session: Session, actor: Actor, kind: Kind, run_id: int, refusal: DomainError) -> None:
+    """A file refused before its rows were checked (too large, unreadable, no rows)."""
+    errors = kind.errors()
+    errors.add(0, "", refusal.code, refusal.zh, refusal.en)
+    _finish(session, actor, kind, run_id, O.refused, 0, errors, Written())
 
 
 def list_runs(session: Session, actor: Actor, limit: int = 100) -> list[ImportRunRead]:

@@ -1,9 +1,9 @@
 """Indicator queries. A department user's library queries only ever see its subtree."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from perfbudget.auth.principal import Actor
@@ -52,10 +52,6 @@ def get_framework(
             FrameworkIndicator.fiscal_year_id == fiscal_year_id,
         )
     ).first()
-
-
-def get_framework_unscoped(session: Session, indicator_id: int) -> FrameworkIndicator | None:
-    return session.get(FrameworkIndicator, indicator_id)
 
 
 def _name_taken(
@@ -154,8 +150,34 @@ def get_library(session: Session, actor: Actor, indicator_id: int) -> LibraryInd
     ).first()
 
 
-def get_library_unscoped(session: Session, indicator_id: int) -> LibraryIndicator | None:
-    return session.get(LibraryIndicator, indicator_id)
+def by_id(session: Session, model: type[Indicator], ids: Sequence[int]) -> dict[int, Indicator]:
+    """Indicators of either kind by id, whatever their owner or state, in one statement."""
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def library_names_taken(session: Session, pairs: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (organisation, name) pairs already name a library indicator, in one statement."""
+    if not pairs:
+        return set()
+    rows = session.execute(
+        select(LibraryIndicator.organisation_id, LibraryIndicator.name).where(
+            LibraryIndicator.organisation_id.in_({org for org, _ in pairs}),
+            LibraryIndicator.name.in_({name for _, name in pairs}),
+        )
+    )
+    return {(org, name) for org, name in rows} & set(pairs)
+
+
+def insert_library(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """New library indicators by one bulk statement; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(LibraryIndicator).returning(
+        LibraryIndicator.id, sort_by_parameter_order=True
+    )
+    return list(session.scalars(statement, rows))
 
 
 def library_name_taken(

@@ -303,11 +303,6 @@ def copy_framework_forward(session: Session, actor: Actor, year: int) -> CopyFor
     return CopyForwardResult(year=year, source_year=source.year, copied=len(copies))
 
 
-def get_framework_indicator(session: Session, indicator_id: int) -> FrameworkIndicator | None:
-    """For other stages: the row whatever its year or state, or None."""
-    return repository.get_framework_unscoped(session, indicator_id)
-
-
 # Department libraries
 
 
@@ -368,8 +363,28 @@ def list_library_indicators(
 def create_library_indicator(
     session: Session, actor: Actor, data: LibraryIndicatorCreate
 ) -> LibraryIndicatorRead:
-    # outside the actor's subtree the organisation does not exist for it (404)
-    organisation = org_service.get_organisation(session, actor, data.organisation_id)
+    organisation = org_service.visible_by_id(session, actor, [data.organisation_id]).get(
+        data.organisation_id
+    )
+    check_library_indicator(
+        data,
+        organisation,
+        name_taken=repository.library_name_taken(session, data.organisation_id, data.name),
+    )
+    assert organisation is not None
+    indicator = LibraryIndicator(**data.model_dump(), created_by_id=actor.user_id)
+    repository.add_all(session, [indicator])
+    _flush_and_record(session, actor, indicator, "created", before=None)
+    return _library_read(indicator, organisation)
+
+
+def check_library_indicator(
+    data: LibraryIndicatorCreate, organisation: Organisation | None, *, name_taken: bool
+) -> None:
+    """Every rule of adding to a library (S2.2.1), over loaded facts: an organisation the
+    actor sees (None when it cannot) that is active, a well-formed indicator, a new name."""
+    if organisation is None:  # outside the actor's subtree it does not exist for it (404)
+        raise not_found("Organisation", "组织机构")
     if not organisation.is_active:
         raise RuleViolation(
             "ORGANISATION_UNAVAILABLE",
@@ -377,12 +392,8 @@ def create_library_indicator(
             "该机构已停用，其指标库不能新增指标。",
         )
     _check_shape(data.category, data.direction, data.unit, framework=False)
-    if repository.library_name_taken(session, organisation.id, data.name):
+    if name_taken:
         raise _name_taken(data.name, "The organisation's library", "本机构指标库")
-    indicator = LibraryIndicator(**data.model_dump(), created_by_id=actor.user_id)
-    repository.add_all(session, [indicator])
-    _flush_and_record(session, actor, indicator, "created", before=None)
-    return _library_read(indicator, organisation)
 
 
 def update_library_indicator(
@@ -420,9 +431,14 @@ def set_library_indicator_active(
     return _library_read(indicator, _owner_of(session, indicator))
 
 
-def get_library_indicator(session: Session, indicator_id: int) -> LibraryIndicator | None:
-    """For other stages: the row whatever its owner or state, or None."""
-    return repository.get_library_unscoped(session, indicator_id)
+def library_by_id(session: Session, ids: list[int]) -> dict[int, LibraryIndicator]:
+    """For other stages: library indicators by id, whatever their owner or state."""
+    return repository.by_id(session, LibraryIndicator, ids)
+
+
+def framework_by_id(session: Session, ids: list[int]) -> dict[int, FrameworkIndicator]:
+    """For other stages: framework indicators by id, whatever their year or state."""
+    return repository.by_id(session, FrameworkIndicator, ids)
 
 
 def known_indicator_names(

@@ -1,38 +1,45 @@
 """What a monthly report answers, and how it lights up (DOMAIN §3): the item's approved
 target lines, its spending plan and the fiscal year's thresholds."""
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.errors import RuleViolation
 from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring import lights
-from perfbudget.monitoring.models import MonitoringReport, ReportLine
 from perfbudget.payments import service as payment_service
 from perfbudget.targets import repository as target_repository
 from perfbudget.targets.models import TargetLine
 
+if TYPE_CHECKING:
+    from perfbudget.monitoring.filing import Answer, Report
+
 ZERO = Decimal("0.00")
+MONITORED_KINDS = (ItemKind.project, ItemKind.policy, ItemKind.department_overall)
 
 
-def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
-    """The lines a report answers: the approved targets (a department's overall report,
-    its overall aspects, S2.2.3); None while no targets are approved."""
+def in_force(item: BudgetItem, lines: Sequence[TargetLine]) -> list[TargetLine] | None:
+    """The lines a report answers, of the approved version's ``lines``: all of them (a
+    department's overall report, its overall aspects, S2.2.3); None while none approved."""
     # an approved version has lines (filing refuses a set without them): none, none approved
-    lines = target_repository.approved_lines(session, item.id)
     if not lines:
         return None
     if item.kind is ItemKind.department_overall:
         return [line for line in lines if line.category.is_overall_aspect]
-    return lines
+    return list(lines)
 
 
-def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
-    lines = target_lines(session, item)
+def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
+    return in_force(item, target_repository.approved_lines(session, item.id))
+
+
+def require_approved(lines: Sequence[TargetLine] | None) -> Sequence[TargetLine]:
     if lines is None:
         raise RuleViolation(
             "TARGETS_NOT_APPROVED",
@@ -42,7 +49,11 @@ def approved_lines(session: Session, item: BudgetItem) -> list[TargetLine]:
     return lines
 
 
-def answered(target: TargetLine, line: ReportLine) -> bool:
+def approved_lines(session: Session, item: BudgetItem) -> Sequence[TargetLine]:
+    return require_approved(target_lines(session, item))
+
+
+def answered(target: TargetLine, line: "Answer") -> bool:
     if target.direction is Direction.qualitative:
         return line.qualitative_status is not None
     return line.actual is not None and target.target_value is not None
@@ -58,15 +69,35 @@ def planned_by(plan: dict[int, Decimal], month: int) -> Decimal:
 def evaluate(
     session: Session,
     item: BudgetItem,
-    report: MonitoringReport,
-    approved: list[TargetLine],
+    report: "Report",
+    approved: Sequence[TargetLine],
     *,
     preview: bool,
 ) -> dict[str, Any]:
     """Every light of the report with its formula, inputs and the year's parameters (§3)."""
-    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
+    return lights_document(
+        item,
+        report,
+        report.lines,
+        approved,
+        plan=payment_service.plans_for(session, [item.id]).get(item.id),
+        parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
+        preview=preview,
+    )
+
+
+def lights_document(
+    item: BudgetItem,
+    report: "Report",
+    lines: Sequence["Answer"],
+    approved: Sequence[TargetLine],
+    *,
+    plan: dict[int, Decimal] | None,
+    parameters: RuleParameters,
+    preview: bool,
+) -> dict[str, Any]:
+    """``evaluate`` over loaded facts: the item's spending plan and the year's parameters."""
     month = report.month
-    plan = payment_service.plans_for(session, [item.id]).get(item.id)
     execution = lights.execution_light(
         parameters.execution_light,
         month=month,
@@ -74,7 +105,7 @@ def evaluate(
         approved_amount=item.approved_amount or ZERO,
         planned_cumulative=None if plan is None else planned_by(plan, month),
     )
-    answers = {line.target_line_id: line for line in report.lines}
+    answers = {line.target_line_id: line for line in lines}
     indicators: list[tuple[TargetLine, lights.LightResult]] = []
     for target in approved:
         answer = answers.get(target.id)

@@ -1,16 +1,17 @@
 """Reading monitoring reports: a report with its lights and lines, and an item's calendar."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import service as item_service
-from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
+from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.monitoring import evaluation, repository, schedule
-from perfbudget.monitoring.models import MonitoringReport, ReportLine, ReportStatus
+from perfbudget.monitoring import evaluation, filing, repository, schedule
+from perfbudget.monitoring.models import MonitoringReport, ReportLine
 from perfbudget.monitoring.schemas import (
     HoldRef,
     MonitoringCalendar,
@@ -24,9 +25,8 @@ from perfbudget.monitoring.schemas import (
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.targets.models import TargetLine
 
-# the owner's side may still change these; their lights are a preview until submission
-EDITABLE = (ReportStatus.draft, ReportStatus.returned)
-MONITORED_KINDS = (ItemKind.project, ItemKind.policy, ItemKind.department_overall)
+EDITABLE = filing.EDITABLE
+MONITORED_KINDS = evaluation.MONITORED_KINDS
 
 
 def report_of(session: Session, item: BudgetItem, month: int) -> MonitoringReport:
@@ -40,7 +40,7 @@ def report_read(
     session: Session,
     item: BudgetItem,
     report: MonitoringReport,
-    approved: list[TargetLine] | None = None,
+    approved: Sequence[TargetLine] | None = None,
 ) -> ReportRead:
     document: dict[str, Any] | None = report.lights or None
     if report.status in EDITABLE:

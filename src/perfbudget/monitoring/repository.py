@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy.orm import Session, lazyload
 
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
@@ -15,6 +15,7 @@ from perfbudget.monitoring.models import (
     MonitoringReport,
     Rectification,
     RectificationStatus,
+    ReportLine,
 )
 from perfbudget.monitoring.schemas import RectificationFilter
 from perfbudget.pagination import fetch_page
@@ -35,6 +36,53 @@ def get_report(session: Session, item_id: int, month: int) -> MonitoringReport |
             MonitoringReport.item_id == item_id, MonitoringReport.month == month
         )
     ).first()
+
+
+def reports_of_months(
+    session: Session, keys: Sequence[tuple[int, int]], *, lock: bool = False
+) -> dict[tuple[int, int], MonitoringReport]:
+    """The stored reports of (item, month) keys, without their lines, in one statement;
+    with ``lock`` their rows stay locked until the commit (PostgreSQL)."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    query = (
+        select(MonitoringReport)
+        .where(
+            MonitoringReport.item_id.in_({item for item, _ in wanted}),
+            MonitoringReport.month.in_({month for _, month in wanted}),
+        )
+        .order_by(MonitoringReport.id)
+        .options(lazyload(MonitoringReport.lines))
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = {(report.item_id, report.month): report for report in session.scalars(query)}
+    return {key: report for key, report in found.items() if key in wanted}
+
+
+def insert_reports(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """New reports by one bulk statement; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(MonitoringReport).returning(
+        MonitoringReport.id, sort_by_parameter_order=True
+    )
+    return list(session.scalars(statement, rows))
+
+
+def update_reports(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Stored reports changed by primary key (each row names its ``id``), in bulk."""
+    if rows:
+        session.execute(update(MonitoringReport), rows)
+
+
+def replace_lines(session: Session, report_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
+    """The reports' lines are ``rows`` (each naming its ``report_id``) and no others."""
+    if report_ids:
+        session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
+    if rows:
+        session.execute(insert(ReportLine), rows)
 
 
 def reports_of_item(session: Session, item_id: int) -> Sequence[MonitoringReport]:

@@ -2,6 +2,7 @@
 execution and every approved indicator; a unit's report passes its parent department (S3);
 finance accepts it, orders rectification, suspends or stops payments (S2.3.2)."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,39 +14,31 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import rules
 from perfbudget.budget_items import service as item_service
-from perfbudget.budget_items.models import BudgetItem, ItemStatus
-from perfbudget.errors import RuleViolation, Unprocessable, not_found
+from perfbudget.budget_items.models import BudgetItem
+from perfbudget.errors import Unprocessable, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.fiscal_years.models import FiscalYearStatus
-from perfbudget.indicators.models import Direction
-from perfbudget.monitoring import evaluation, reading, rectifications, repository, schedule
+from perfbudget.monitoring import (
+    evaluation,
+    filing,
+    reading,
+    rectifications,
+    repository,
+    schedule,
+)
 from perfbudget.monitoring.models import MonitoringReport, ReportLine, ReportStatus
 from perfbudget.monitoring.schemas import (
     ReportAction,
     ReportDepartmentReview,
     ReportDraft,
     ReportFinanceReview,
-    ReportLineIn,
     ReportRead,
 )
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.models import HoldKind
-from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
-from perfbudget.workflow import check_transition
 
 R = ReportStatus
-TRANSITIONS = {
-    R.draft: frozenset({R.department_review, R.finance_review}),
-    R.returned: frozenset({R.department_review, R.finance_review}),
-    R.department_review: frozenset({R.finance_review, R.returned}),
-    R.finance_review: frozenset({R.accepted, R.rectify, R.suspended, R.stopped}),
-    R.accepted: frozenset[ReportStatus](),
-    R.rectify: frozenset[ReportStatus](),
-    R.suspended: frozenset[ReportStatus](),
-    R.stopped: frozenset[ReportStatus](),
-}
 FINANCE_DECISIONS = {
     "accept": R.accepted,
     "rectify": R.rectify,
@@ -114,7 +107,7 @@ def _move(
     action: str,
     reason: str | None = None,
 ) -> None:
-    check_transition(TRANSITIONS, "monitoring report", "绩效监控报告", report.status, target)
+    filing.check_transition_to(report.status, target)
     before = report.status
     report.status = target
     session.flush()
@@ -134,94 +127,20 @@ def _move(
     )
 
 
-# --- what may be filed, and when ----------------------------------------------------------
-
-
-def _check_applicable(item: BudgetItem, month: int) -> None:
-    """S2.3.1: funded projects and policies every month; a department's overall budget
-    at the end of June."""
-    if (
-        item.status is not ItemStatus.funded
-        or item.kind not in reading.MONITORED_KINDS
-        or month not in schedule.report_months(item.kind)
-    ):
-        raise RuleViolation(
-            "REPORT_NOT_APPLICABLE",
-            "Monthly reports are filed for funded projects and policies, months 1 to 12, and "
-            "for a department's overall budget at the end of June (S2.3.1).",
-            "已安排预算的项目和政策按月（1—12 月）报送绩效监控情况，部门整体支出于 6 月末报送"
-            "（S2.3.1）。",
-            extra={"item_status": item.status.value, "kind": item.kind.value, "month": month},
-        )
-
-
-def _check_filing_open(item: BudgetItem, month: int) -> None:
-    if item.fiscal_year.status is not FiscalYearStatus.executing:
-        raise RuleViolation(
-            "FISCAL_YEAR_NOT_EXECUTING",
-            "Monitoring runs while the approved budget is executed (S2.3.1).",
-            "绩效运行监控在预算批复后的执行期间开展（S2.3.1）。",
-            extra={"fiscal_year_status": item.fiscal_year.status.value},
-        )
-    opens = schedule.after_month(item.fiscal_year.year, month)
-    if schedule.local_today() < opens:
-        raise RuleViolation(
-            "MONTH_NOT_ENDED",
-            f"The report for month {month} can be filed from {opens.isoformat()} (S2.3.1).",
-            f"{month} 月的监控情况自 {opens.isoformat()} 起报送（S2.3.1）。",
-            extra={"opens_on": opens.isoformat()},
-        )
+# --- filing ----------------------------------------------------------------------------------
 
 
 def _filable_item(session: Session, actor: Actor, item_id: int, month: int) -> BudgetItem:
     item = item_service.get_item(session, actor, item_id)
-    rules.require_owner_side(actor, item)
-    _check_applicable(item, month)
-    _check_filing_open(item, month)
+    filing.check_filer(actor, item, month, schedule.local_today())
     return item
 
 
-# --- filing ----------------------------------------------------------------------------------
-
-
-def _check_editable(report: MonitoringReport) -> None:
-    if report.status not in reading.EDITABLE:
-        raise RuleViolation(
-            "REPORT_NOT_EDITABLE",
-            "Only a draft or returned report can be changed.",
-            "仅草稿或退回状态的监控报告可以修改。",
-            extra={"report_status": report.status.value},
-        )
-
-
-def _lines(data: list[ReportLineIn], approved: list[TargetLine]) -> list[ReportLine]:
-    by_id = target_service.answered_lines(approved, [entry.target_line_id for entry in data])
-    mismatched = [
-        entry.target_line_id
-        for entry in data
-        if (
-            entry.actual
-            if by_id[entry.target_line_id].direction is Direction.qualitative
-            else entry.qualitative_status
-        )
-        is not None
-    ]
-    if mismatched:
-        raise Unprocessable(
-            "LINE_VALUE_MISMATCH",
-            "Quantitative lines take an actual value, qualitative lines a status.",
-            "定量指标填写实际值，定性指标填写达成情况。",
-            extra={"target_line_ids": mismatched},
-        )
-    return [ReportLine(**entry.model_dump()) for entry in data]
-
-
-def _default_execution(session: Session, item: BudgetItem, month: int) -> Decimal:
-    """What the treasury says was paid by the month end."""
+def paid_by_month_end(session: Session, item: BudgetItem, month: int) -> Decimal:
+    """What the treasury says was paid by the month end (a draft's default execution)."""
     month_end = schedule.after_month(item.fiscal_year.year, month)
-    return payment_service.disbursed_totals(session, [item.id], month_end).get(
-        item.id, evaluation.ZERO
-    )
+    paid = payment_service.paid_by_month(session, [item.id]).get(item.id, {})
+    return payment_service.paid_before(paid, month_end)
 
 
 def save_draft(
@@ -244,27 +163,23 @@ def write_draft(
     month: int,
     data: ReportDraft,
     if_match: str | None,
-) -> tuple[BudgetItem, MonitoringReport, list[TargetLine]]:
-    """``save_draft`` without the representation (a batch upload does not answer with it)."""
-    item = _filable_item(session, actor, item_id, month)
-    approved = evaluation.approved_lines(session, item)
-    execution = data.cumulative_execution
-    if execution is None:
-        execution = _default_execution(session, item, month)
-    if item.approved_amount is not None and execution > item.approved_amount:
-        raise Unprocessable(
-            "EXECUTION_EXCEEDS_APPROVED",
-            f"Cumulative execution {execution} passes the approved {item.approved_amount}.",
-            f"累计执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
-        )
-    lines = _lines(data.lines, approved)
-    fields = {
-        "cumulative_execution": execution,
-        "target_expected": data.target_expected,
-        "deviation_reasons": data.deviation_reasons,
-        "corrective_measures": data.corrective_measures,
-    }
+) -> tuple[BudgetItem, MonitoringReport, Sequence[TargetLine]]:
+    """``save_draft`` without the representation."""
+    item = item_service.get_item(session, actor, item_id)
+    approved = evaluation.target_lines(session, item)
     report = repository.get_report(session, item.id, month)
+    checked = filing.draft(
+        actor,
+        item,
+        month,
+        data,
+        approved=approved,
+        stored=report,
+        paid_by_month_end=paid_by_month_end(session, item, month),
+        today=schedule.local_today(),
+        if_match=if_match,
+    )
+    lines = [ReportLine(**entry.model_dump()) for entry in checked.lines]
     if report is None:
         parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
         report = MonitoringReport(
@@ -277,21 +192,19 @@ def write_draft(
             lights={},
             created_by_id=actor.user_id,
             lines=lines,
-            **fields,
+            **checked.fields,
         )
         repository.add(session, report)
         session.flush()
         _record(session, actor, "created", report, None)
     else:
-        _check_editable(report)
-        check_version(report.version, data.version, if_match)
         before = _snapshot(report)
-        for name, value in fields.items():
+        for name, value in checked.fields.items():
             setattr(report, name, value)
         report.lines = lines
         session.flush()
         _record(session, actor, "updated", report, before)
-    return item, report, approved
+    return item, report, evaluation.require_approved(approved)
 
 
 def submit_report(
@@ -315,70 +228,30 @@ def submit(
     month: int,
     data: ReportAction,
     if_match: str | None,
-) -> tuple[BudgetItem, MonitoringReport, list[TargetLine]]:
+) -> tuple[BudgetItem, MonitoringReport, Sequence[TargetLine]]:
     """``submit_report`` without the representation."""
     item = _filable_item(session, actor, item_id, month)
     report = reading.report_of(session, item, month)
-    route = R.department_review if rules.needs_department_review(item) else R.finance_review
-    check_transition(TRANSITIONS, "monitoring report", "绩效监控报告", report.status, route)
-    check_version(report.version, data.version, if_match)
-    approved = evaluation.approved_lines(session, item)
-    _check_complete(report, approved)
-    current = {target.id for target in approved}
-    report.lines = [line for line in report.lines if line.target_line_id in current]
-    document = evaluation.evaluate(session, item, report, approved, preview=False)
-    _check_explained(report, document)
-    report.lights = document
-    report.item_light = document["item"]["light"]
-    report.execution_light = document["execution"]["light"]
+    filing.check_submittable(report, item, data.version, if_match)
+    approved = evaluation.target_lines(session, item)
+    checked = filing.submission(
+        item,
+        report,
+        approved,
+        plan=payment_service.plans_for(session, [item.id]).get(item.id),
+        parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
+    )
+    report.lines = [line for line in report.lines if line.target_line_id in checked.kept_line_ids]
+    report.lights = checked.lights
+    report.item_light = checked.lights["item"]["light"]
+    report.execution_light = checked.lights["execution"]["light"]
     if report.submitted_at is None:
         # lateness is the first submission's: a return for changes is the reviewer's doing
         report.submitted_at = clock.utcnow()
         report.late = schedule.local_today() > report.due_on
     report.return_reason = None
-    _move(session, actor, report, route, "submitted")
-    return item, report, approved
-
-
-def _check_complete(report: MonitoringReport, approved: list[TargetLine]) -> None:
-    answers = {line.target_line_id: line for line in report.lines}
-    missing = [
-        target
-        for target in approved
-        if target.id not in answers or not evaluation.answered(target, answers[target.id])
-    ]
-    if missing:
-        raise RuleViolation(
-            "REPORT_INCOMPLETE",
-            "Report every approved indicator: an actual value, or a status for qualitative "
-            f"ones (S2.3.1); missing: {', '.join(t.name for t in missing)}.",
-            f"须逐项填报批复的绩效指标：定量指标填写实际值，定性指标填写达成情况（S2.3.1）；"
-            f"缺少：{'、'.join(t.name for t in missing)}。",
-            extra={"lines": [{"target_line_id": t.id, "name": t.name} for t in missing]},
-        )
-
-
-def _check_explained(report: MonitoringReport, document: dict[str, Any]) -> None:
-    """S2.3.1 "correct problems at once": a deviation comes with its reasons and measures."""
-    light = document["item"]["light"]
-    expects_shortfall = not report.target_expected or any(
-        not line.year_target_expected for line in report.lines
-    )
-    if light not in ("red", "yellow") and not expects_shortfall:
-        return
-    missing = [
-        name
-        for name in ("deviation_reasons", "corrective_measures")
-        if not getattr(report, name).strip()
-    ]
-    if missing:
-        raise RuleViolation(
-            "DEVIATION_EXPLANATION_REQUIRED",
-            "The report shows a deviation (a red or yellow light, or a target not expected to "
-            "be met): give its reasons and the corrective measures (S2.3.1).",
-            "监控发现偏差（红灯、黄灯或预计无法完成目标），须说明偏差原因及纠偏措施（S2.3.1）。",
-            extra={"item_light": light, "missing": missing},
-        )
+    _move(session, actor, report, checked.route, "submitted")
+    return item, report, evaluation.require_approved(approved)
 
 
 # --- review ----------------------------------------------------------------------------------
@@ -403,7 +276,7 @@ def department_review(
     rules.require_parent_reviewer(actor, item)
     report = reading.report_of(session, item, month)
     target = R.finance_review if data.decision == "approve" else R.returned
-    check_transition(TRANSITIONS, "monitoring report", "绩效监控报告", report.status, target)
+    filing.check_transition_to(report.status, target)
     check_version(report.version, data.version, if_match)
     if data.decision == "approve":
         _move(session, actor, report, target, "department_approved", data.reason)
@@ -432,7 +305,7 @@ def finance_review(
         raise not_found("Budget item", "预算项目")
     report = reading.report_of(session, item, month)
     target = FINANCE_DECISIONS[data.decision]
-    check_transition(TRANSITIONS, "monitoring report", "绩效监控报告", report.status, target)
+    filing.check_transition_to(report.status, target)
     check_version(report.version, data.version, if_match)
     reason = (data.reason or "").strip() or None
     if data.decision in ("suspend", "stop"):

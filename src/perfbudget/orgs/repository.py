@@ -1,5 +1,6 @@
 """Organisation queries; a department user's queries only ever see its subtree."""
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select, update
@@ -23,6 +24,16 @@ def get(session: Session, actor: Actor, org_id: int) -> Organisation | None:
     return session.scalars(
         scoped(select(Organisation), actor).where(Organisation.id == org_id)
     ).first()
+
+
+def visible_by_id(
+    session: Session, actor: Actor, org_ids: Sequence[int]
+) -> dict[int, Organisation]:
+    """The organisations among ``org_ids`` the actor may see, in one statement."""
+    if not org_ids:
+        return {}
+    rows = session.scalars(scoped(select(Organisation), actor).where(Organisation.id.in_(org_ids)))
+    return {row.id: row for row in rows}
 
 
 def get_unscoped(session: Session, org_id: int) -> Organisation | None:

@@ -1,5 +1,7 @@
 """Organisation tree rules: departments at the top, units below at any depth."""
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
@@ -24,6 +26,13 @@ def get_organisation(session: Session, actor: Actor, org_id: int) -> Organisatio
     if org is None:
         raise not_found("Organisation", "组织机构")
     return org
+
+
+def visible_by_id(
+    session: Session, actor: Actor, org_ids: Sequence[int]
+) -> dict[int, Organisation]:
+    """For other stages: the organisations among ``org_ids`` the actor may see."""
+    return repository.visible_by_id(session, actor, org_ids)
 
 
 def _valid_parent(

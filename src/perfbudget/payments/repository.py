@@ -2,8 +2,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, extract, func, insert, select
 from sqlalchemy.orm import Session
 
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
@@ -24,6 +25,22 @@ def disbursed_totals(
     return {item_id: Decimal(total) for item_id, total in session.execute(query)}
 
 
+def paid_by_month(session: Session, item_ids: Sequence[int]) -> dict[int, dict[date, Decimal]]:
+    """Item → {first day of a month: paid in that month}, in one statement."""
+    result: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    if not item_ids:
+        return result
+    year, month = extract("year", Disbursement.paid_on), extract("month", Disbursement.paid_on)
+    rows = session.execute(
+        select(Disbursement.item_id, year, month, func.sum(Disbursement.amount))
+        .where(Disbursement.item_id.in_(item_ids))
+        .group_by(Disbursement.item_id, year, month)
+    )
+    for item_id, paid_year, paid_month, total in rows:
+        result[item_id][date(int(paid_year), int(paid_month), 1)] = Decimal(total)
+    return result
+
+
 def disbursements(session: Session, item_id: int) -> Sequence[Disbursement]:
     return session.scalars(
         select(Disbursement)
@@ -32,11 +49,25 @@ def disbursements(session: Session, item_id: int) -> Sequence[Disbursement]:
     ).all()
 
 
-def reference_taken(session: Session, reference: str) -> bool:
-    return (
-        session.scalar(select(func.count()).where(Disbursement.external_reference == reference))
-        != 0
+def references_taken(session: Session, references: Sequence[str]) -> set[str]:
+    """Which of these treasury references are already recorded, in one statement."""
+    if not references:
+        return set()
+    return set(
+        session.scalars(
+            select(Disbursement.external_reference).where(
+                Disbursement.external_reference.in_(references)
+            )
+        )
     )
+
+
+def insert_disbursements(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """New payments by one bulk statement; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(Disbursement).returning(Disbursement.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
 
 
 def plans(session: Session, item_ids: Sequence[int]) -> dict[int, dict[int, Decimal]]:

@@ -1,6 +1,7 @@
 """Disbursements (拨款) and payment holds: "a serious problem stops the money" (S2.3.2)."""
 
 import itertools
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -112,6 +113,17 @@ def disbursed_totals(
     return repository.disbursed_totals(session, item_ids, up_to)
 
 
+def paid_by_month(session: Session, item_ids: list[int]) -> dict[int, dict[date, Decimal]]:
+    """Item → {first day of a month: paid in it}: what ``paid_before`` reads, for many items
+    in one statement."""
+    return repository.paid_by_month(session, item_ids)
+
+
+def paid_before(paid_by_month: dict[date, Decimal], day: date) -> Decimal:
+    """What an item's months of ``paid_by_month`` paid before ``day`` (a month's first)."""
+    return sum((paid for month, paid in paid_by_month.items() if month < day), ZERO)
+
+
 def record_disbursement(
     session: Session, actor: Actor, item_id: int, data: DisbursementCreate
 ) -> Disbursement:
@@ -120,29 +132,14 @@ def record_disbursement(
     item = item_repository.get_for_update(session, actor, item_id)
     if item is None:
         raise not_found("Budget item", "预算项目")
-    approved = _require_funded(item)
-    _check_holds(session, item)
-    if data.paid_on.year != item.fiscal_year.year:
-        raise Unprocessable(
-            "DISBURSEMENT_DATE_OUTSIDE_YEAR",
-            f"The payment date must fall in fiscal year {item.fiscal_year.year}.",
-            f"拨款日期须在 {item.fiscal_year.year} 预算年度内。",
-        )
-    if data.external_reference and repository.reference_taken(session, data.external_reference):
-        raise Conflict(
-            "DUPLICATE_REFERENCE",
-            f"Treasury payment {data.external_reference} is already recorded.",
-            f"国库支付凭证 {data.external_reference} 已登记。",
-        )
-    disbursed = repository.disbursed_totals(session, [item.id]).get(item.id, ZERO)
-    if disbursed + data.amount > approved:
-        raise RuleViolation(
-            "BUDGET_EXCEEDED",
-            f"{disbursed} is already disbursed; {data.amount} more would pass the approved "
-            f"{approved}.",
-            f"已拨付 {disbursed} 元，再拨 {data.amount} 元将超过批复金额 {approved} 元。",
-            extra={"approved": str(approved), "disbursed": str(disbursed)},
-        )
+    reference = data.external_reference
+    check_disbursement(
+        item,
+        data,
+        holds=repository.active_holds(session, [item.id]).get(item.id, []),
+        disbursed=repository.disbursed_totals(session, [item.id]).get(item.id, ZERO),
+        reference_taken=reference in repository.references_taken(session, [reference or ""]),
+    )
     disbursement = Disbursement(
         item_id=item.id,
         recorded_by_id=actor.user_id,
@@ -169,8 +166,42 @@ def record_disbursement(
     return disbursement
 
 
-def _check_holds(session: Session, item: BudgetItem) -> None:
-    for hold in repository.active_holds(session, [item.id]).get(item.id, []):
+def check_disbursement(
+    item: BudgetItem,
+    data: DisbursementCreate,
+    *,
+    holds: Sequence[PaymentHold],
+    disbursed: Decimal,
+    reference_taken: bool,
+) -> None:
+    """Every rule of recording a payment (S2.3.2), over loaded facts: the item funded and
+    not held, the date in its year, the treasury reference new, the approval not passed."""
+    approved = _require_funded(item)
+    _check_holds(holds)
+    if data.paid_on.year != item.fiscal_year.year:
+        raise Unprocessable(
+            "DISBURSEMENT_DATE_OUTSIDE_YEAR",
+            f"The payment date must fall in fiscal year {item.fiscal_year.year}.",
+            f"拨款日期须在 {item.fiscal_year.year} 预算年度内。",
+        )
+    if reference_taken:
+        raise Conflict(
+            "DUPLICATE_REFERENCE",
+            f"Treasury payment {data.external_reference} is already recorded.",
+            f"国库支付凭证 {data.external_reference} 已登记。",
+        )
+    if disbursed + data.amount > approved:
+        raise RuleViolation(
+            "BUDGET_EXCEEDED",
+            f"{disbursed} is already disbursed; {data.amount} more would pass the approved "
+            f"{approved}.",
+            f"已拨付 {disbursed} 元，再拨 {data.amount} 元将超过批复金额 {approved} 元。",
+            extra={"approved": str(approved), "disbursed": str(disbursed)},
+        )
+
+
+def _check_holds(holds: Sequence[PaymentHold]) -> None:
+    for hold in holds:
         if hold.kind is HoldKind.stop:
             raise RuleViolation(
                 "ITEM_STOPPED",

@@ -1,10 +1,13 @@
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
+
+_OTHER = aliased(TargetSet, name="other_version")
 
 
 def sets_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, list[TargetSet]]:
@@ -54,6 +57,67 @@ def approved_lines(session: Session, item_id: int) -> list[TargetLine]:
             .order_by(TargetLine.position)
         )
     )
+
+
+def approved_lines_of_items(
+    session: Session, item_ids: Sequence[int]
+) -> dict[int, list[TargetLine]]:
+    """``approved_lines`` of many items in one statement."""
+    grouped: dict[int, list[TargetLine]] = defaultdict(list)
+    if not item_ids:
+        return grouped
+    rows = session.execute(
+        select(TargetSet.item_id, TargetLine)
+        .join(TargetSet, TargetSet.id == TargetLine.target_set_id)
+        .where(TargetSet.item_id.in_(item_ids), TargetSet.status == TargetSetStatus.approved)
+        .order_by(TargetSet.item_id, TargetLine.position)
+    )
+    for item_id, line in rows:
+        grouped[item_id].append(line)
+    return grouped
+
+
+def current_of_items(
+    session: Session, item_ids: Sequence[int], *, lock: bool = False
+) -> dict[int, TargetSet]:
+    """``current`` of many items, without their lines, in one statement; with ``lock`` the
+    sets stay locked until the commit (PostgreSQL)."""
+    if not item_ids:
+        return {}
+    newest = (
+        select(func.max(_OTHER.number)).where(_OTHER.item_id == TargetSet.item_id).scalar_subquery()
+    )
+    query = (
+        select(TargetSet)
+        .where(TargetSet.item_id.in_(item_ids), TargetSet.number == newest)
+        .order_by(TargetSet.id)
+        .options(lazyload(TargetSet.lines))
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {row.item_id: row for row in session.scalars(query)}
+
+
+def insert_sets(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """New target sets by one bulk statement; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(TargetSet).returning(TargetSet.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def update_sets(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Stored sets changed by primary key (each row names its ``id`` and ``version``)."""
+    if rows:
+        session.execute(update(TargetSet), rows)
+
+
+def replace_lines(session: Session, set_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
+    """The sets' lines are ``rows`` (each naming its ``target_set_id``) and no others."""
+    if set_ids:
+        session.execute(delete(TargetLine).where(TargetLine.target_set_id.in_(set_ids)))
+    if rows:
+        session.execute(insert(TargetLine), rows)
 
 
 def add(session: Session, target_set: TargetSet) -> None:

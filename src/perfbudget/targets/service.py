@@ -1,6 +1,8 @@
 """Performance targets (S2.2.2): filed with the request, reviewed up the chain (S3),
 amend-only once approved."""
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
@@ -12,6 +14,7 @@ from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.indicators import service as indicator_service
+from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
 from perfbudget.targets import repository
 from perfbudget.targets.checks import FilingCheck, run_checks
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
@@ -71,28 +74,33 @@ def write_targets(
     session: Session, actor: Actor, item_id: int, data: TargetSetWrite, if_match: str | None
 ) -> TargetSet:
     item = item_service.get_item(session, actor, item_id)
-    rules.require_owner_side(actor, item)
     target_set = repository.current(session, item_id)
+    check_filing(
+        actor,
+        item,
+        target_set,
+        data,
+        if_match,
+        library=indicator_service.library_by_id(
+            session, [line.library_indicator_id for line in data.lines if line.library_indicator_id]
+        ),
+        framework=indicator_service.framework_by_id(
+            session,
+            [line.framework_indicator_id for line in data.lines if line.framework_indicator_id],
+        ),
+    )
     if target_set is None:
-        _check_first_set_allowed(item)
         target_set = TargetSet(
             item_id=item.id, number=1, status=S.draft, created_by_id=actor.user_id
         )
         repository.add(session, target_set)
         before = None
     else:
-        check_version(target_set.version, data.version, if_match)
-        if target_set.status not in EDITABLE:
-            raise RuleViolation(
-                "TARGETS_NOT_EDITABLE",
-                "Submitted or approved targets change only through an adjustment (S2.2.2).",
-                "已报送或已批复的绩效目标只能通过调整程序变更（S2.2.2）。",
-                extra={"target_set_status": target_set.status.value},
-            )
         before = _snapshot(target_set)
     target_set.overall_goal = data.overall_goal
     target_set.lines = [
-        _line(session, item, position, line) for position, line in enumerate(data.lines, start=1)
+        TargetLine(position=position, **line.model_dump())
+        for position, line in enumerate(data.lines, start=1)
     ]
     session.flush()
     audit.record_change(
@@ -105,6 +113,35 @@ def write_targets(
         after=_snapshot(target_set),
     )
     return target_set
+
+
+def check_filing(
+    actor: Actor,
+    item: BudgetItem,
+    current: TargetSet | None,
+    data: TargetSetWrite,
+    if_match: str | None,
+    *,
+    library: dict[int, LibraryIndicator],
+    framework: dict[int, FrameworkIndicator],
+) -> None:
+    """Every rule of saving an item's targets (S2.2.2), over loaded facts: the owner files,
+    the first set with the request (S2.2.3: an overall budget's once decided), a later save
+    of the version read while it can be edited, each line's indicator available."""
+    rules.require_owner_side(actor, item)
+    if current is None:
+        _check_first_set_allowed(item)
+    else:
+        check_version(current.version, data.version, if_match)
+        if current.status not in EDITABLE:
+            raise RuleViolation(
+                "TARGETS_NOT_EDITABLE",
+                "Submitted or approved targets change only through an adjustment (S2.2.2).",
+                "已报送或已批复的绩效目标只能通过调整程序变更（S2.2.2）。",
+                extra={"target_set_status": current.status.value},
+            )
+    for position, line in enumerate(data.lines, start=1):
+        _check_line(item, position, line, library, framework)
 
 
 def _check_first_set_allowed(item: BudgetItem) -> None:
@@ -123,24 +160,25 @@ def _check_first_set_allowed(item: BudgetItem) -> None:
         )
 
 
-def _line(session: Session, item: BudgetItem, position: int, data: TargetLineIn) -> TargetLine:
+def _check_line(
+    item: BudgetItem,
+    position: int,
+    data: TargetLineIn,
+    library: dict[int, LibraryIndicator],
+    framework: dict[int, FrameworkIndicator],
+) -> None:
     if data.library_indicator_id is not None:
-        library = indicator_service.get_library_indicator(session, data.library_indicator_id)
+        reused = library.get(data.library_indicator_id)
         if (
-            library is None
-            or not library.is_active
-            or f"/{library.organisation_id}/" not in item.organisation.path
+            reused is None
+            or not reused.is_active
+            or f"/{reused.organisation_id}/" not in item.organisation.path
         ):
             raise _unavailable(position)
     if data.framework_indicator_id is not None:
-        framework = indicator_service.get_framework_indicator(session, data.framework_indicator_id)
-        if (
-            framework is None
-            or not framework.is_active
-            or framework.fiscal_year_id != item.fiscal_year_id
-        ):
+        common = framework.get(data.framework_indicator_id)
+        if common is None or not common.is_active or common.fiscal_year_id != item.fiscal_year_id:
             raise _unavailable(position)
-    return TargetLine(position=position, **data.model_dump())
 
 
 def _unavailable(position: int) -> Unprocessable:
@@ -415,7 +453,9 @@ def adjust(
     return adjusted
 
 
-def answered_lines(approved: list[TargetLine], answered_ids: list[int]) -> dict[int, TargetLine]:
+def answered_lines(
+    approved: Sequence[TargetLine], answered_ids: list[int]
+) -> dict[int, TargetLine]:
     """The approved lines by id, after checking that a report or an evaluation answers only
     them, each once (monitoring S2.3.1, self-evaluation S2.4)."""
     by_id = {line.id: line for line in approved}

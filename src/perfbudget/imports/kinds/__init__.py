@@ -1,6 +1,14 @@
 """Every kind of upload, by its name in the URL."""
 
-from perfbudget.imports.kinds.base import Column, ImportKind, Kind, Options, Unit, normalise
+from perfbudget.imports.kinds.base import (
+    Column,
+    ImportKind,
+    Kind,
+    Options,
+    Row,
+    RowErrors,
+    normalise,
+)
 from perfbudget.imports.kinds.evaluation import SELF_EVALUATION_ACTUALS
 from perfbudget.imports.kinds.execution import DISBURSEMENTS, MONITORING_REPORTS
 from perfbudget.imports.kinds.preparation import BUDGET_ITEMS, TARGET_LINES
@@ -21,4 +29,4 @@ KINDS: dict[ImportKind, Kind] = {
 }
 
 
-__all__ = ["KINDS", "Column", "ImportKind", "Kind", "Options", "Unit", "normalise"]
+__all__ = ["KINDS", "Column", "ImportKind", "Kind", "Options", "Row", "RowErrors", "normalise"]

@@ -1,18 +1,31 @@
-"""What an upload kind is: its columns, and how its rows become calls of the service
-that the single-object endpoint calls, with the uploader's Actor and permission."""
+"""What an upload kind is: its columns, and how its rows are checked and written.
 
-from collections.abc import Callable, Iterable, Sequence
+A set-based kind hands its rows to a stage's batch module (``perfbudget.bulk``): the facts
+of the whole upload are loaded in a fixed number of statements and every row is checked by
+the rules the single-object endpoint applies, before anything is written. A per-row kind
+(organisations, users: small uploads, run by an administrator) calls the single-object
+service for each row inside one write transaction.
+"""
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
+from perfbudget.bulk import Batch, Origin, Written
 from perfbudget.enums import LabeledEnum
 from perfbudget.errors import DomainError, Unprocessable
+from perfbudget.imports.schemas import RowError
+
+MAX_ERRORS = 1000
+Row = tuple[int, Any]  # (the row's number in the file, its validated row model)
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 
 class ImportKind(StrEnum):
@@ -41,22 +54,68 @@ class Options:
     submit: bool = False
 
 
-@dataclass
-class Unit:
-    """One call of a service: a row, or the rows that together form one object."""
+class RowErrors:
+    """Every bad row is counted; the first MAX_ERRORS are listed."""
 
-    rows: list[tuple[int, BaseModel]]
-    apply: Callable[[Session, Actor], None]
-    # which column an error of this code points at; "" for the row as a whole
-    columns: dict[str, str] = field(default_factory=dict)
+    def __init__(self, columns: dict[str, Column], codes: dict[str, str]) -> None:
+        self.columns = columns
+        # which column an error of this code points at; "" for the row as a whole
+        self.codes = codes
+        self.listed: list[RowError] = []
+        self.count = 0
 
-    def locate(self, error: DomainError) -> list[tuple[int, str]]:
-        """The rows an error is about: those of the lines it names, else every row."""
-        rows = self.rows
+    def add(self, row: int, column: str, code: str, zh: str, en: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_ERRORS:
+            header = self.columns[column].zh if column in self.columns else ""
+            self.listed.append(
+                RowError(
+                    row=row,
+                    column=column,
+                    column_zh=header,
+                    code=code,
+                    message_zh=zh,
+                    message_en=en,
+                )
+            )
+
+    def invalid(self, row: int, error: ValidationError) -> None:
+        for detail in error.errors():
+            column = str(detail["loc"][0]) if detail["loc"] else ""
+            if detail["type"] == "missing":
+                self.add(row, column, "FIELD_REQUIRED", "必填项未填写。", "This field is required.")
+            elif detail["type"] == "extra_forbidden":
+                self.add(
+                    row, column, "FIELD_UNKNOWN", f"未知列：{column}。", f"Unknown column {column}."
+                )
+            else:
+                self.add(row, column, "FIELD_INVALID", f"取值无效：{detail['msg']}", detail["msg"])
+
+    def refuse(self, rows: Sequence[Row], error: DomainError) -> None:
+        """A refusal of the object these rows form: on the rows of the lines it names,
+        else on every row, in the column its code is about."""
         named = error.extra.get("target_line_ids")
         if named:
-            rows = [(n, row) for n, row in rows if getattr(row, "target_line_id", None) in named]
-        return [(number, self.columns.get(error.code, "")) for number, _ in rows or self.rows]
+            rows = [r for r in rows if getattr(r[1], "target_line_id", None) in named] or rows
+        for number, _ in rows:
+            self.add(number, self.codes.get(error.code, ""), error.code, error.zh, error.en)
+
+    def refusals(self, units: Mapping[Any, list[Row]], batch: Batch[Any]) -> None:
+        for key, error in batch.refusals.items():
+            self.refuse(units[key], error)
+
+
+class Created(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+# the write of a checked upload's accepted rows
+Plan = Callable[[Session, Origin], Written]
+# check(session, actor, rows, options, errors, lock) → the write of the accepted rows
+Check = Callable[[Session, Actor, Sequence[Row], Options, RowErrors, bool], Plan]
+# per row: apply(session, actor, row) through the single-object service
+Apply = Callable[[Session, Actor, Any], Created]
 
 
 @dataclass(frozen=True)
@@ -66,7 +125,12 @@ class Kind:
     permission: Permission
     row_model: type[BaseModel]
     columns: tuple[Column, ...]
-    units: Callable[[Sequence[tuple[int, Any]], Options], Iterable[Unit]]
+    codes: dict[str, str]
+    check: Check | None = None
+    apply: Apply | None = None
+    # the audit trail's entity of what a per-row kind creates
+    entity: str = ""
+    prepare: Callable[[Any], Any] | None = field(default=None)
 
     def aliases(self) -> dict[str, str]:
         """Header → field: the template's Chinese header or the API field name."""
@@ -74,6 +138,9 @@ class Kind:
 
     def by_field(self) -> dict[str, Column]:
         return {c.field: c for c in self.columns}
+
+    def errors(self) -> RowErrors:
+        return RowErrors(self.by_field(), self.codes)
 
 
 def normalise(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
@@ -95,53 +162,29 @@ def normalise(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def one_call_per_row(
-    call: Callable[[Session, Actor, Any], object], columns: dict[str, str]
-) -> Callable[[Sequence[tuple[int, Any]], Options], Iterable[Unit]]:
-    """Kinds whose rows are each one object: the service is called once per row."""
-
-    def units(rows: Sequence[tuple[int, Any]], options: Options) -> Iterable[Unit]:
-        for number, row in rows:
-
-            def apply(session: Session, actor: Actor, row: Any = row) -> None:
-                call(session, actor, row)
-
-            yield Unit([(number, row)], apply, columns)
-
-    return units
-
-
-def one_call_per_group(
-    key: Callable[[Any], tuple[int, ...]],
+def grouped(
+    rows: Iterable[Row],
+    key: Callable[[Any], K],
     shared: Sequence[str],
-    call: Callable[[Session, Actor, tuple[int, ...], list[Any], Options], object],
-    columns: dict[str, str],
-) -> Callable[[Sequence[tuple[int, Any]], Options], Iterable[Unit]]:
-    """Kinds whose rows are the lines of one object (rows with the same ``key``): the
-    object's own ``shared`` fields are given once, or the same way on every row."""
-
-    def units(rows: Sequence[tuple[int, Any]], options: Options) -> Iterable[Unit]:
-        groups: dict[tuple[int, ...], list[tuple[int, Any]]] = {}
-        for number, row in rows:
-            groups.setdefault(key(row), []).append((number, row))
-        for group_key, members in groups.items():
-
-            def apply(
-                session: Session,
-                actor: Actor,
-                group_key: tuple[int, ...] = group_key,
-                members: list[tuple[int, Any]] = members,
-            ) -> None:
-                _require_agreement(members, shared)
-                call(session, actor, group_key, [row for _, row in members], options)
-
-            yield Unit(list(members), apply, columns)
-
-    return units
+    errors: RowErrors,
+) -> dict[K, list[Row]]:
+    """Rows with the same ``key`` form one object (a report's lines, a target set's lines);
+    the object's own ``shared`` fields are given once, or the same way on every row."""
+    groups: dict[K, list[Row]] = {}
+    for number, row in rows:
+        groups.setdefault(key(row), []).append((number, row))
+    agreeing = {}
+    for group_key, members in groups.items():
+        try:
+            _require_agreement(members, shared)
+        except DomainError as error:
+            errors.refuse(members, error)
+        else:
+            agreeing[group_key] = members
+    return agreeing
 
 
-def _require_agreement(members: Sequence[tuple[int, BaseModel]], names: Sequence[str]) -> None:
-    """Rows that form one object give its own fields once, or the same way each time."""
+def _require_agreement(members: Sequence[Row], names: Sequence[str]) -> None:
     first = members[0][1]
     for number, row in members[1:]:
         for name in names:
@@ -151,3 +194,20 @@ def _require_agreement(members: Sequence[tuple[int, BaseModel]], names: Sequence
                     f"Row {number} gives another {name} than the other rows of its object.",
                     f"第 {number} 行的 {name} 与同一对象的其他行不一致。",
                 )
+
+
+def built(
+    units: dict[K, list[Row]], build: Callable[[list[Any]], T], errors: RowErrors
+) -> dict[K, T]:
+    """Each unit's request as the single endpoint takes it; a unit whose rows do not make a
+    valid request (a list too long, say) is named on each of its rows."""
+    requests = {}
+    for key, members in units.items():
+        try:
+            requests[key] = build([row for _, row in members])
+        except ValidationError as error:
+            for number, _ in members:
+                errors.invalid(number, error)
+        except DomainError as error:
+            errors.refuse(members, error)
+    return requests

@@ -1,18 +1,26 @@
 """Self-evaluation uploads."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
-from perfbudget.evaluations import service as evaluation_service
-from perfbudget.evaluations.schemas import (
-    EvaluationAction,
-    EvaluationDraft,
-    EvaluationLineIn,
-    Sections,
+from perfbudget.evaluations import batch as evaluation_batch
+from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn, Sections
+from perfbudget.imports.kinds.base import (
+    Column,
+    ImportKind,
+    Kind,
+    Options,
+    Plan,
+    Row,
+    RowErrors,
+    built,
+    grouped,
 )
-from perfbudget.imports.kinds.base import Column, ImportKind, Kind, Options, one_call_per_group
 from perfbudget.monitoring.models import QualitativeStatus
 from perfbudget.schemas import Money
 
@@ -32,15 +40,9 @@ class EvaluationRow(EvaluationLineIn):
     version: int | None = Field(default=None, ge=1)
 
 
-def _file_evaluation(
-    session: Session,
-    actor: Actor,
-    key: tuple[int, ...],
-    rows: list[EvaluationRow],
-    options: Options,
-) -> None:
+def _draft(rows: list[EvaluationRow]) -> EvaluationDraft:
     first = rows[0]
-    data = EvaluationDraft(
+    return EvaluationDraft(
         version=first.version,
         final_execution=first.final_execution,
         sections=Sections.model_validate(first.model_dump(include=set(SECTION_FIELDS))),
@@ -51,10 +53,26 @@ def _file_evaluation(
             for row in rows
         ],
     )
-    saved = evaluation_service.save_draft(session, actor, key[0], data, None)
-    if options.submit:
-        action = EvaluationAction(version=saved.version)
-        evaluation_service.submit(session, actor, key[0], action, None)
+
+
+def _item_key(row: Any) -> int:
+    return int(row.item_id)
+
+
+def _check_evaluations(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    lock: bool,
+) -> Plan:
+    evaluations = grouped(rows, _item_key, EVALUATION_FIELDS, errors)
+    drafts = built(evaluations, _draft, errors)
+    entries = [evaluation_batch.Entry(item_id, item_id, data) for item_id, data in drafts.items()]
+    batch = evaluation_batch.plan(session, actor, entries, submit=options.submit, lock=lock)
+    errors.refusals(evaluations, batch)
+    return batch.write
 
 
 SELF_EVALUATION_ACTUALS = Kind(
@@ -76,22 +94,18 @@ SELF_EVALUATION_ACTUALS = Kind(
         Column("explanation", "偏差说明", ""),
         Column("version", "自评版本号", ""),
     ),
-    one_call_per_group(
-        lambda row: (row.item_id,),
-        EVALUATION_FIELDS,
-        _file_evaluation,
-        {
-            "NOT_FOUND": "item_id",
-            "EVALUATION_NOT_EDITABLE": "item_id",
-            "EXECUTION_EXCEEDS_APPROVED": "final_execution",
-            "EVALUATION_NOT_OPEN": "item_id",
-            "EVALUATION_NOT_APPLICABLE": "item_id",
-            "EXPLANATION_REQUIRED": "explanation",
-            "QUALITATIVE_SHARE_OUT_OF_BAND": "qualitative_share",
-            "TARGET_LINE_UNKNOWN": "target_line_id",
-            "TARGET_LINE_DUPLICATE": "target_line_id",
-            "LINE_VALUE_MISMATCH": "target_line_id",
-            "VERSION_CONFLICT": "version",
-        },
-    ),
+    {
+        "NOT_FOUND": "item_id",
+        "EVALUATION_NOT_EDITABLE": "item_id",
+        "EXECUTION_EXCEEDS_APPROVED": "final_execution",
+        "EVALUATION_NOT_OPEN": "item_id",
+        "EVALUATION_NOT_APPLICABLE": "item_id",
+        "EXPLANATION_REQUIRED": "explanation",
+        "QUALITATIVE_SHARE_OUT_OF_BAND": "qualitative_share",
+        "TARGET_LINE_UNKNOWN": "target_line_id",
+        "TARGET_LINE_DUPLICATE": "target_line_id",
+        "LINE_VALUE_MISMATCH": "target_line_id",
+        "VERSION_CONFLICT": "version",
+    },
+    check=_check_evaluations,
 )

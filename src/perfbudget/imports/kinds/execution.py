@@ -1,5 +1,8 @@
 """Execution uploads: the treasury's disbursements (S2.3.2) and monthly monitoring (S2.3.1)."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import Field
 from sqlalchemy.orm import Session
 
@@ -10,13 +13,16 @@ from perfbudget.imports.kinds.base import (
     ImportKind,
     Kind,
     Options,
-    one_call_per_group,
-    one_call_per_row,
+    Plan,
+    Row,
+    RowErrors,
+    built,
+    grouped,
 )
-from perfbudget.monitoring import service as monitoring_service
+from perfbudget.monitoring import batch as monitoring_batch
 from perfbudget.monitoring.models import QualitativeStatus
-from perfbudget.monitoring.schemas import ReportAction, ReportDraft, ReportLineIn
-from perfbudget.payments import service as payment_service
+from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
+from perfbudget.payments import batch as payment_batch
 from perfbudget.payments.models import DisbursementSource
 from perfbudget.payments.schemas import DisbursementCreate
 from perfbudget.schemas import Money
@@ -29,9 +35,25 @@ class DisbursementRow(DisbursementCreate):
     source: DisbursementSource = DisbursementSource.treasury
 
 
-def _record_disbursement(session: Session, actor: Actor, row: DisbursementRow) -> None:
-    data = DisbursementCreate.model_validate(row.model_dump(exclude={"item_id"}))
-    payment_service.record_disbursement(session, actor, row.item_id, data)
+def _check_disbursements(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    lock: bool,
+) -> Plan:
+    entries = [
+        payment_batch.Entry(
+            number,
+            row.item_id,
+            DisbursementCreate.model_validate(row.model_dump(exclude={"item_id"})),
+        )
+        for number, row in rows
+    ]
+    batch = payment_batch.plan(session, actor, entries, lock=lock)
+    errors.refusals({number: [(number, row)] for number, row in rows}, batch)
+    return batch.write
 
 
 DISBURSEMENTS = Kind(
@@ -47,18 +69,16 @@ DISBURSEMENTS = Kind(
         Column("external_reference", "国库支付凭证号", "GK2027-000123"),
         Column("source", "来源", "treasury", choices=DisbursementSource),
     ),
-    one_call_per_row(
-        _record_disbursement,
-        {
-            "NOT_FOUND": "item_id",
-            "ITEM_NOT_FUNDED": "item_id",
-            "ITEM_STOPPED": "item_id",
-            "PAYMENT_HOLD": "item_id",
-            "DISBURSEMENT_DATE_OUTSIDE_YEAR": "paid_on",
-            "DUPLICATE_REFERENCE": "external_reference",
-            "BUDGET_EXCEEDED": "amount",
-        },
-    ),
+    {
+        "NOT_FOUND": "item_id",
+        "ITEM_NOT_FUNDED": "item_id",
+        "ITEM_STOPPED": "item_id",
+        "PAYMENT_HOLD": "item_id",
+        "DISBURSEMENT_DATE_OUTSIDE_YEAR": "paid_on",
+        "DUPLICATE_REFERENCE": "external_reference",
+        "BUDGET_EXCEEDED": "amount",
+    },
+    check=_check_disbursements,
 )
 
 
@@ -83,25 +103,37 @@ class MonitoringRow(ReportLineIn):
     corrective_measures: str = Field(default="", max_length=20000)
 
 
-def _file_report(
-    session: Session,
-    actor: Actor,
-    key: tuple[int, ...],
-    rows: list[MonitoringRow],
-    options: Options,
-) -> None:
-    item_id, month = key
-    draft = ReportDraft(
+def _draft(rows: list[MonitoringRow]) -> ReportDraft:
+    return ReportDraft(
         version=rows[0].version,
         lines=[
             ReportLineIn.model_validate(row.model_dump(include=set(LINE_FIELDS))) for row in rows
         ],
         **{name: getattr(rows[0], name) for name in REPORT_FIELDS},
     )
-    _, report, _ = monitoring_service.write_draft(session, actor, item_id, month, draft, None)
-    if options.submit:
-        action = ReportAction(version=report.version)
-        monitoring_service.submit(session, actor, item_id, month, action, None)
+
+
+def _check_reports(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    lock: bool,
+) -> Plan:
+    reports = grouped(rows, _report_key, (*REPORT_FIELDS, "version"), errors)
+    drafts = built(reports, _draft, errors)
+    entries = [
+        monitoring_batch.Entry((item_id, month), item_id, month, draft)
+        for (item_id, month), draft in drafts.items()
+    ]
+    batch = monitoring_batch.plan(session, actor, entries, submit=options.submit, lock=lock)
+    errors.refusals(reports, batch)
+    return batch.write
+
+
+def _report_key(row: Any) -> tuple[int, int]:
+    return (row.item_id, row.month)
 
 
 MONITORING_REPORTS = Kind(
@@ -123,19 +155,15 @@ MONITORING_REPORTS = Kind(
         Column("note", "备注", ""),
         Column("version", "报告版本号", ""),
     ),
-    one_call_per_group(
-        lambda row: (row.item_id, row.month),
-        (*REPORT_FIELDS, "version"),
-        _file_report,
-        {
-            "NOT_FOUND": "item_id",
-            "REPORT_NOT_APPLICABLE": "month",
-            "MONTH_NOT_ENDED": "month",
-            "EXECUTION_EXCEEDS_APPROVED": "cumulative_execution",
-            "TARGET_LINE_UNKNOWN": "target_line_id",
-            "TARGET_LINE_DUPLICATE": "target_line_id",
-            "LINE_VALUE_MISMATCH": "target_line_id",
-            "VERSION_CONFLICT": "version",
-        },
-    ),
+    {
+        "NOT_FOUND": "item_id",
+        "REPORT_NOT_APPLICABLE": "month",
+        "MONTH_NOT_ENDED": "month",
+        "EXECUTION_EXCEEDS_APPROVED": "cumulative_execution",
+        "TARGET_LINE_UNKNOWN": "target_line_id",
+        "TARGET_LINE_DUPLICATE": "target_line_id",
+        "LINE_VALUE_MISMATCH": "target_line_id",
+        "VERSION_CONFLICT": "version",
+    },
+    check=_check_reports,
 )

@@ -1,11 +1,14 @@
 """Budget preparation uploads: items and their targets."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import batch as item_batch
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind
 from perfbudget.budget_items.schemas import BudgetItemCreate
 from perfbudget.imports.kinds.base import (
@@ -13,18 +16,30 @@ from perfbudget.imports.kinds.base import (
     ImportKind,
     Kind,
     Options,
-    one_call_per_group,
-    one_call_per_row,
+    Plan,
+    Row,
+    RowErrors,
+    built,
+    grouped,
 )
 from perfbudget.indicators.models import Direction, IndicatorCategory
-from perfbudget.targets import service as target_service
+from perfbudget.targets import batch as target_batch
 from perfbudget.targets.schemas import TargetLineIn, TargetSetWrite
 
 # --- budget items (S1.1) and, keyed by item, their target lines (S2.2.2) -----------------
 
 
-def _create_item(session: Session, actor: Actor, row: BudgetItemCreate) -> None:
-    item_service.create_item(session, actor, row)
+def _check_items(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    lock: bool,
+) -> Plan:
+    batch = item_batch.plan(session, actor, [item_batch.Entry(n, row) for n, row in rows])
+    errors.refusals({number: [(number, row)] for number, row in rows}, batch)
+    return batch.write
 
 
 BUDGET_ITEMS = Kind(
@@ -48,14 +63,13 @@ BUDGET_ITEMS = Kind(
         Column("description", "项目概述", ""),
         Column("continues_item_id", "延续上年项目编号", ""),
     ),
-    one_call_per_row(
-        _create_item,
-        {
-            "NOT_FOUND": "organisation_id",
-            "FISCAL_YEAR_NOT_FOUND": "fiscal_year",
-            "MID_YEAR_ADDITION_NOT_OPEN": "mid_year_addition",
-        },
-    ),
+    {
+        "NOT_FOUND": "organisation_id",
+        "FISCAL_YEAR_NOT_PREPARING": "fiscal_year",
+        "MID_YEAR_ADDITION_NOT_OPEN": "mid_year_addition",
+        "CONTINUED_ITEM_INVALID": "continues_item_id",
+    },
+    check=_check_items,
 )
 
 
@@ -65,14 +79,8 @@ class TargetLineRow(TargetLineIn):
     version: int | None = Field(default=None, ge=1)
 
 
-def _write_targets(
-    session: Session,
-    actor: Actor,
-    key: tuple[int, ...],
-    rows: list[TargetLineRow],
-    options: Options,
-) -> None:
-    data = TargetSetWrite(
+def _target_set(rows: list[TargetLineRow]) -> TargetSetWrite:
+    return TargetSetWrite(
         version=rows[0].version,
         overall_goal=rows[0].overall_goal,
         lines=[
@@ -80,7 +88,26 @@ def _write_targets(
             for row in rows
         ],
     )
-    target_service.write_targets(session, actor, key[0], data, None)
+
+
+def _item_key(row: Any) -> int:
+    return int(row.item_id)
+
+
+def _check_targets(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    lock: bool,
+) -> Plan:
+    sets = grouped(rows, _item_key, ("overall_goal", "version"), errors)
+    requests = built(sets, _target_set, errors)
+    entries = [target_batch.Entry(item_id, item_id, data) for item_id, data in requests.items()]
+    batch = target_batch.plan(session, actor, entries, lock=lock)
+    errors.refusals(sets, batch)
+    return batch.write
 
 
 TARGET_LINES = Kind(
@@ -102,15 +129,11 @@ TARGET_LINES = Kind(
         Column("framework_indicator_id", "共性指标编号", ""),
         Column("version", "目标版本号", ""),
     ),
-    one_call_per_group(
-        lambda row: (row.item_id,),
-        ("overall_goal", "version"),
-        _write_targets,
-        {
-            "NOT_FOUND": "item_id",
-            "TARGETS_NOT_EDITABLE": "item_id",
-            "OVERALL_TARGETS_AFTER_DECISION": "item_id",
-            "VERSION_CONFLICT": "version",
-        },
-    ),
+    {
+        "NOT_FOUND": "item_id",
+        "TARGETS_NOT_EDITABLE": "item_id",
+        "OVERALL_TARGETS_AFTER_DECISION": "item_id",
+        "VERSION_CONFLICT": "version",
+    },
+    check=_check_targets,
 )

@@ -1,24 +1,40 @@
 """Set-up uploads: a department's indicator library; organisations and users (admin)."""
 
+from collections.abc import Sequence
+
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.errors import NotFound
-from perfbudget.imports.kinds.base import Column, ImportKind, Kind, one_call_per_row
-from perfbudget.indicators import service as indicator_service
+from perfbudget.imports.kinds.base import Column, ImportKind, Kind, Options, Plan, Row, RowErrors
+from perfbudget.indicators import batch as library_batch
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.indicators.schemas import LibraryIndicatorCreate
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs import service as org_service
-from perfbudget.orgs.models import OrganisationKind
+from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationCreate
 from perfbudget.users import service as user_service
-from perfbudget.users.models import Role
+from perfbudget.users.models import Role, User
 from perfbudget.users.schemas import UserCreate
 
 # --- a department's indicator library (S2.2.1) ------------------------------------------
+
+
+def _check_library(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[Row],
+    options: Options,
+    errors: RowErrors,
+    lock: bool,
+) -> Plan:
+    batch = library_batch.plan(session, actor, [library_batch.Entry(n, row) for n, row in rows])
+    errors.refusals({number: [(number, row)] for number, row in rows}, batch)
+    return batch.write
+
 
 INDICATOR_LIBRARY = Kind(
     ImportKind.indicator_library,
@@ -34,16 +50,14 @@ INDICATOR_LIBRARY = Kind(
         Column("description", "指标说明", ""),
         Column("sector", "行业领域", "教育"),
     ),
-    one_call_per_row(
-        indicator_service.create_library_indicator,
-        {
-            "NOT_FOUND": "organisation_id",
-            "ORGANISATION_UNAVAILABLE": "organisation_id",
-            "INDICATOR_UNIT_REQUIRED": "unit",
-            "INDICATOR_CATEGORY_NOT_ALLOWED": "category",
-            "INDICATOR_NAME_TAKEN": "name",
-        },
-    ),
+    {
+        "NOT_FOUND": "organisation_id",
+        "ORGANISATION_UNAVAILABLE": "organisation_id",
+        "INDICATOR_UNIT_REQUIRED": "unit",
+        "INDICATOR_CATEGORY_NOT_ALLOWED": "category",
+        "INDICATOR_NAME_TAKEN": "name",
+    },
+    check=_check_library,
 )
 
 
@@ -68,11 +82,11 @@ class OrganisationRow(OrganisationCreate):
     parent_code: str | None = Field(default=None, max_length=32)
 
 
-def _create_organisation(session: Session, actor: Actor, row: OrganisationRow) -> None:
+def _create_organisation(session: Session, actor: Actor, row: OrganisationRow) -> Organisation:
     data = row.model_dump(exclude={"parent_code"})
     if row.parent_code is not None:
         data["parent_id"] = _organisation_by_code(session, row.parent_code)
-    org_service.create_organisation(session, actor, OrganisationCreate.model_validate(data))
+    return org_service.create_organisation(session, actor, OrganisationCreate.model_validate(data))
 
 
 ORGANISATIONS = Kind(
@@ -88,16 +102,15 @@ ORGANISATIONS = Kind(
         Column("parent_code", "上级机构编码", "201"),
         Column("parent_id", "上级机构编号", ""),
     ),
-    one_call_per_row(
-        _create_organisation,
-        {
-            "ORGANISATION_CODE_TAKEN": "code",
-            "ORGANISATION_PARENT_NOT_ALLOWED": "parent_code",
-            "ORGANISATION_PARENT_REQUIRED": "parent_code",
-            "ORGANISATION_PARENT_INACTIVE": "parent_code",
-            "CODE_NOT_FOUND": "parent_code",
-        },
-    ),
+    {
+        "ORGANISATION_CODE_TAKEN": "code",
+        "ORGANISATION_PARENT_NOT_ALLOWED": "parent_code",
+        "ORGANISATION_PARENT_REQUIRED": "parent_code",
+        "ORGANISATION_PARENT_INACTIVE": "parent_code",
+        "CODE_NOT_FOUND": "parent_code",
+    },
+    apply=_create_organisation,
+    entity="organisation",
 )
 
 
@@ -105,11 +118,11 @@ class UserRow(UserCreate):
     organisation_code: str | None = Field(default=None, max_length=32)
 
 
-def _create_user(session: Session, actor: Actor, row: UserRow) -> None:
+def _create_user(session: Session, actor: Actor, row: UserRow) -> User:
     data = row.model_dump(exclude={"organisation_code"})
     if row.organisation_code is not None:
         data["organisation_id"] = _organisation_by_code(session, row.organisation_code)
-    user_service.create_user(session, actor, UserCreate.model_validate(data))
+    return user_service.create_user(session, actor, UserCreate.model_validate(data))
 
 
 USERS = Kind(
@@ -125,13 +138,12 @@ USERS = Kind(
         Column("organisation_id", "机构编号", ""),
         Column("initial_password", "初始密码", "Change#Me2027", required=True),
     ),
-    one_call_per_row(
-        _create_user,
-        {
-            "USERNAME_TAKEN": "username",
-            "ORGANISATION_UNAVAILABLE": "organisation_code",
-            "ORGANISATION_REQUIRED": "organisation_code",
-            "CODE_NOT_FOUND": "organisation_code",
-        },
-    ),
+    {
+        "USERNAME_TAKEN": "username",
+        "ORGANISATION_UNAVAILABLE": "organisation_code",
+        "ORGANISATION_REQUIRED": "organisation_code",
+        "CODE_NOT_FOUND": "organisation_code",
+    },
+    apply=_create_user,
+    entity="user",
 )

@@ -1,0 +1,285 @@
+"""The rules of filing a self-evaluation (S2.4), as pure functions over loaded facts: the
+single evaluation's endpoints and a batch upload load the facts their own way and call
+these same functions."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import rules
+from perfbudget.budget_items.models import BudgetItem, ItemStatus
+from perfbudget.errors import RuleViolation, Unprocessable
+from perfbudget.evaluations import reading, scoring
+from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
+from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn
+from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.fiscal_years.parameters import RuleParameters
+from perfbudget.indicators.models import Direction
+from perfbudget.targets import service as target_service
+from perfbudget.targets.models import TargetLine
+from perfbudget.versioning import check_version
+from perfbudget.workflow import check_transition
+
+E = EvaluationStatus
+TRANSITIONS = {
+    E.draft: frozenset({E.department_review, E.finance_review}),
+    E.returned: frozenset({E.department_review, E.finance_review}),
+    E.department_review: frozenset({E.finance_review, E.returned}),
+    E.finance_review: frozenset({E.graded, E.returned}),
+    E.graded: frozenset[EvaluationStatus](),
+}
+
+
+def check_transition_to(current: EvaluationStatus, target: EvaluationStatus) -> None:
+    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", current, target)
+
+
+# --- what may be filed, and when -------------------------------------------------------------
+
+
+def check_applicable(item: BudgetItem) -> None:
+    if item.status is not ItemStatus.funded or item.kind not in reading.EVALUATED_KINDS:
+        raise RuleViolation(
+            "EVALUATION_NOT_APPLICABLE",
+            "Self-evaluations are filed for funded projects, policies and department overall "
+            "budgets (S2.4).",
+            "已安排预算的项目、政策和部门整体支出开展绩效自评（S2.4）。",
+            extra={"item_status": item.status.value, "kind": item.kind.value},
+        )
+
+
+def check_open(item: BudgetItem, parameters: RuleParameters, today: date) -> None:
+    """S2.4: on the budget-preparation calendar, once the budget is executed."""
+    opens, due = parameters.self_evaluation_opens, parameters.self_evaluation_due
+    if (
+        item.fiscal_year.status not in (FiscalYearStatus.executing, FiscalYearStatus.closed)
+        or (opens is not None and today < opens)
+        or (due is not None and today > due)
+    ):
+        raise RuleViolation(
+            "EVALUATION_NOT_OPEN",
+            "Self-evaluations are filed once the budget is executed, within the window the "
+            "fiscal year sets (S2.4).",
+            "绩效自评在预算执行后、按年度规定的时间窗口内开展（S2.4）。",
+            extra={
+                "fiscal_year_status": item.fiscal_year.status.value,
+                "opens_on": None if opens is None else opens.isoformat(),
+                "due_on": None if due is None else due.isoformat(),
+            },
+        )
+
+
+def check_filer(actor: Actor, item: BudgetItem, parameters: RuleParameters, today: date) -> None:
+    """The owner files, for an item evaluated, within the year's window."""
+    rules.require_owner_side(actor, item)
+    check_applicable(item)
+    check_open(item, parameters, today)
+
+
+def check_editable(evaluation: SelfEvaluation) -> None:
+    if evaluation.status not in reading.EDITABLE:
+        raise RuleViolation(
+            "EVALUATION_NOT_EDITABLE",
+            "Only a draft or returned self-evaluation can be changed.",
+            "仅草稿或退回状态的绩效自评可以修改。",
+            extra={"evaluation_status": evaluation.status.value},
+        )
+
+
+# --- the draft -------------------------------------------------------------------------------
+
+
+def share_out_of_band(line_id: int, error: scoring.ShareOutOfBand) -> Unprocessable:
+    return Unprocessable(
+        "QUALITATIVE_SHARE_OUT_OF_BAND",
+        f"The share {error.share}% lies outside the level's band {error.band.low}%–"
+        f"{error.band.high}% (§3).",
+        f"评价比例 {error.share}% 不在该达成等级的区间 {error.band.low}%—{error.band.high}% 内。",
+        extra={
+            "target_line_id": line_id,
+            "band": {"low": str(error.band.low), "high": str(error.band.high)},
+        },
+    )
+
+
+def checked_lines(
+    data: list[EvaluationLineIn], approved: Sequence[TargetLine], parameters: RuleParameters
+) -> list[EvaluationLineIn]:
+    by_id = target_service.answered_lines(approved, [entry.target_line_id for entry in data])
+    mismatched = []
+    for entry in data:
+        qualitative = by_id[entry.target_line_id].direction is Direction.qualitative
+        if qualitative:
+            wrong = entry.final_actual is not None or (
+                entry.qualitative_share is not None and entry.qualitative_status is None
+            )
+        else:
+            wrong = entry.qualitative_status is not None or entry.qualitative_share is not None
+        if wrong:
+            mismatched.append(entry.target_line_id)
+    if mismatched:
+        raise Unprocessable(
+            "LINE_VALUE_MISMATCH",
+            "Quantitative lines take a final actual, qualitative lines a level and a share.",
+            "定量指标填写实际完成值，定性指标填写达成等级和评价比例。",
+            extra={"target_line_ids": mismatched},
+        )
+    for entry in data:
+        if entry.qualitative_status is not None and entry.qualitative_share is not None:
+            try:
+                scoring.check_share(
+                    parameters.qualitative_bands, entry.qualitative_status, entry.qualitative_share
+                )
+            except scoring.ShareOutOfBand as error:
+                raise share_out_of_band(entry.target_line_id, error) from None
+    return data
+
+
+@dataclass(frozen=True)
+class Draft:
+    final_execution: Decimal
+    sections: dict[str, Any]
+    lines: list[EvaluationLineIn]
+
+
+def draft(
+    actor: Actor,
+    item: BudgetItem,
+    data: EvaluationDraft,
+    *,
+    approved: Sequence[TargetLine] | None,
+    stored: SelfEvaluation | None,
+    disbursed: Decimal,
+    parameters: RuleParameters,
+    today: date,
+    if_match: str | None,
+) -> Draft:
+    """Every rule of saving the draft: the first that refuses raises."""
+    check_filer(actor, item, parameters, today)
+    lines_in_force = reading.require_approved(approved)
+    execution = data.final_execution
+    if execution is None:
+        execution = disbursed
+    if item.approved_amount is not None and execution > item.approved_amount:
+        raise Unprocessable(
+            "EXECUTION_EXCEEDS_APPROVED",
+            f"Final execution {execution} passes the approved {item.approved_amount}.",
+            f"执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
+        )
+    lines = checked_lines(data.lines, lines_in_force, parameters)
+    if stored is not None:
+        check_editable(stored)
+        check_version(stored.version, data.version, if_match)
+    return Draft(execution, data.sections.model_dump(), lines)
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+def route_of(item: BudgetItem) -> EvaluationStatus:
+    """S3: a unit's self-evaluation passes its parent department; a department's goes to
+    finance."""
+    return E.department_review if rules.needs_department_review(item) else E.finance_review
+
+
+def check_submittable(
+    evaluation: SelfEvaluation, item: BudgetItem, version: int | None, if_match: str | None
+) -> EvaluationStatus:
+    route = route_of(item)
+    check_transition_to(evaluation.status, route)
+    check_version(evaluation.version, version, if_match)
+    return route
+
+
+def submit(
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    approved: Sequence[TargetLine] | None,
+    *,
+    parameters: RuleParameters,
+    history: dict[int, list[tuple[int, Decimal]]],
+    attachments: int,
+    now: datetime,
+) -> None:
+    """Score the evaluation (after ``check_submittable``): complete, scored line by line,
+    explained (§3, S2.4), with its plausibility flags and completeness checklist. Sets them
+    on ``evaluation``, which may be stored or about to be."""
+    lines_in_force = list(reading.require_approved(approved))
+    check_complete(evaluation, lines_in_force)
+    current = {target.id for target in lines_in_force}
+    evaluation.lines = [line for line in evaluation.lines if line.target_line_id in current]
+    answers = reading.answers(evaluation, lines_in_force)
+    try:
+        card = reading.scorecard(item, evaluation, answers, parameters)
+    except scoring.ShareOutOfBand as error:  # the year's bands changed since the draft
+        raise share_out_of_band(error.target_line_id or 0, error) from None
+    check_explained(card, evaluation)
+    points = {line.target_line_id: line.points for line in card.lines}
+    for line in evaluation.lines:
+        line.computed_points = points[line.target_line_id]
+        line.adjusted_points = None
+        line.adjustment_reason = None
+    evaluation.scoring = card.document()
+    evaluation.computed_score = card.total
+    evaluation.final_score = card.total
+    evaluation.plausibility_flags = scoring.plausibility_flags(
+        card,
+        parameters=parameters.plausibility,
+        final_execution=evaluation.final_execution,
+        approved=item.approved_amount or scoring.ZERO,
+        answers=answers,
+        history=history,
+    )
+    evaluation.completeness = reading.completeness_of(
+        item, evaluation, lines_in_force, parameters, card, attachments=attachments
+    )
+    evaluation.third_party_adopted = False
+    evaluation.submitted_at = now
+    evaluation.return_reason = None
+
+
+def check_complete(evaluation: SelfEvaluation, approved: list[TargetLine]) -> None:
+    missing = reading.unanswered(evaluation, approved)
+    if missing:
+        raise RuleViolation(
+            "EVALUATION_INCOMPLETE",
+            "Evaluate every approved indicator: a final actual, or a level and a share for "
+            f"qualitative ones (S2.4); missing: {', '.join(t.name for t in missing)}.",
+            f"须逐项自评批复的绩效指标（S2.4）；缺少：{'、'.join(t.name for t in missing)}。",
+            extra={"lines": [{"target_line_id": t.id, "name": t.name} for t in missing]},
+        )
+
+
+def check_explained(card: scoring.Scorecard, evaluation: SelfEvaluation) -> None:
+    explanations = {line.target_line_id: line.explanation.strip() for line in evaluation.lines}
+    missing = [
+        line
+        for line in card.lines
+        if scoring.needs_explanation(line) and not explanations.get(line.target_line_id or 0)
+    ]
+    if missing:
+        raise RuleViolation(
+            "EXPLANATION_REQUIRED",
+            "Explain every indicator below its target and every over-achievement from the "
+            f"threshold (§3, S2.4): {', '.join(line.name for line in missing)}.",
+            f"未完成目标或超额完成达到阈值的指标须说明原因（§3、S2.4）："
+            f"{'、'.join(line.name for line in missing)}。",
+            extra={
+                "lines": [
+                    {
+                        "target_line_id": line.target_line_id,
+                        "name": line.name,
+                        "below_target": line.below_target,
+                        "over_achieved": line.over_achieved,
+                    }
+                    for line in missing
+                ]
+            },
+        )
+
+
+def new_line(entry: EvaluationLineIn) -> EvaluationLine:
+    return EvaluationLine(**entry.model_dump())

@@ -1,0 +1,292 @@
+"""The rules of filing a monthly report (S2.3.1), as pure functions over loaded facts: the
+single report's endpoints and a batch upload load the facts their own way (one item, or
+every item of the upload in a fixed number of statements) and call these same functions."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import rules
+from perfbudget.budget_items.models import BudgetItem, ItemStatus
+from perfbudget.errors import RuleViolation, Unprocessable
+from perfbudget.fiscal_years.models import FiscalYearStatus
+from perfbudget.fiscal_years.parameters import RuleParameters
+from perfbudget.indicators.models import Direction
+from perfbudget.monitoring import evaluation, schedule
+from perfbudget.monitoring.models import QualitativeStatus, ReportStatus
+from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
+from perfbudget.targets import service as target_service
+from perfbudget.targets.models import TargetLine
+from perfbudget.versioning import check_version
+from perfbudget.workflow import check_transition
+
+R = ReportStatus
+TRANSITIONS = {
+    R.draft: frozenset({R.department_review, R.finance_review}),
+    R.returned: frozenset({R.department_review, R.finance_review}),
+    R.department_review: frozenset({R.finance_review, R.returned}),
+    R.finance_review: frozenset({R.accepted, R.rectify, R.suspended, R.stopped}),
+    R.accepted: frozenset[ReportStatus](),
+    R.rectify: frozenset[ReportStatus](),
+    R.suspended: frozenset[ReportStatus](),
+    R.stopped: frozenset[ReportStatus](),
+}
+# the owner's side may still change these; their lights are a preview until submission
+EDITABLE = (R.draft, R.returned)
+
+
+class Answer(Protocol):
+    """A report line as stored or as sent."""
+
+    @property
+    def target_line_id(self) -> int: ...
+    @property
+    def actual(self) -> Decimal | None: ...
+    @property
+    def qualitative_status(self) -> QualitativeStatus | None: ...
+    @property
+    def year_target_expected(self) -> bool: ...
+
+
+class Report(Protocol):
+    """A report as stored, or a draft about to be stored."""
+
+    @property
+    def month(self) -> int: ...
+    @property
+    def status(self) -> ReportStatus: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def cumulative_execution(self) -> Decimal: ...
+    @property
+    def target_expected(self) -> bool: ...
+    @property
+    def deviation_reasons(self) -> str: ...
+    @property
+    def corrective_measures(self) -> str: ...
+    @property
+    def lines(self) -> Sequence[Answer]: ...
+
+
+def check_transition_to(current: ReportStatus, target: ReportStatus) -> None:
+    check_transition(TRANSITIONS, "monitoring report", "绩效监控报告", current, target)
+
+
+# --- what may be filed, and when ----------------------------------------------------------
+
+
+def check_applicable(item: BudgetItem, month: int) -> None:
+    """S2.3.1: funded projects and policies every month; a department's overall budget
+    at the end of June."""
+    if (
+        item.status is not ItemStatus.funded
+        or item.kind not in evaluation.MONITORED_KINDS
+        or month not in schedule.report_months(item.kind)
+    ):
+        raise RuleViolation(
+            "REPORT_NOT_APPLICABLE",
+            "Monthly reports are filed for funded projects and policies, months 1 to 12, and "
+            "for a department's overall budget at the end of June (S2.3.1).",
+            "已安排预算的项目和政策按月（1—12 月）报送绩效监控情况，部门整体支出于 6 月末报送"
+            "（S2.3.1）。",
+            extra={"item_status": item.status.value, "kind": item.kind.value, "month": month},
+        )
+
+
+def check_filing_open(item: BudgetItem, month: int, today: date) -> None:
+    if item.fiscal_year.status is not FiscalYearStatus.executing:
+        raise RuleViolation(
+            "FISCAL_YEAR_NOT_EXECUTING",
+            "Monitoring runs while the approved budget is executed (S2.3.1).",
+            "绩效运行监控在预算批复后的执行期间开展（S2.3.1）。",
+            extra={"fiscal_year_status": item.fiscal_year.status.value},
+        )
+    opens = schedule.after_month(item.fiscal_year.year, month)
+    if today < opens:
+        raise RuleViolation(
+            "MONTH_NOT_ENDED",
+            f"The report for month {month} can be filed from {opens.isoformat()} (S2.3.1).",
+            f"{month} 月的监控情况自 {opens.isoformat()} 起报送（S2.3.1）。",
+            extra={"opens_on": opens.isoformat()},
+        )
+
+
+def check_filer(actor: Actor, item: BudgetItem, month: int, today: date) -> None:
+    """The owner files, for a month the item is monitored and that has ended."""
+    rules.require_owner_side(actor, item)
+    check_applicable(item, month)
+    check_filing_open(item, month, today)
+
+
+def check_editable(report: Report) -> None:
+    if report.status not in EDITABLE:
+        raise RuleViolation(
+            "REPORT_NOT_EDITABLE",
+            "Only a draft or returned report can be changed.",
+            "仅草稿或退回状态的监控报告可以修改。",
+            extra={"report_status": report.status.value},
+        )
+
+
+# --- the draft -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What saving a draft stores: its fields and its checked lines."""
+
+    fields: dict[str, Any]
+    lines: list[ReportLineIn]
+
+
+def checked_lines(data: list[ReportLineIn], approved: Sequence[TargetLine]) -> list[ReportLineIn]:
+    by_id = target_service.answered_lines(approved, [entry.target_line_id for entry in data])
+    mismatched = [
+        entry.target_line_id
+        for entry in data
+        if (
+            entry.actual
+            if by_id[entry.target_line_id].direction is Direction.qualitative
+            else entry.qualitative_status
+        )
+        is not None
+    ]
+    if mismatched:
+        raise Unprocessable(
+            "LINE_VALUE_MISMATCH",
+            "Quantitative lines take an actual value, qualitative lines a status.",
+            "定量指标填写实际值，定性指标填写达成情况。",
+            extra={"target_line_ids": mismatched},
+        )
+    return data
+
+
+def draft(
+    actor: Actor,
+    item: BudgetItem,
+    month: int,
+    data: ReportDraft,
+    *,
+    approved: Sequence[TargetLine] | None,
+    stored: Report | None,
+    paid_by_month_end: Decimal,
+    today: date,
+    if_match: str | None,
+) -> Draft:
+    """Every rule of saving a month's draft: the first that refuses raises."""
+    check_filer(actor, item, month, today)
+    lines_in_force = evaluation.require_approved(approved)
+    execution = data.cumulative_execution
+    if execution is None:
+        execution = paid_by_month_end
+    if item.approved_amount is not None and execution > item.approved_amount:
+        raise Unprocessable(
+            "EXECUTION_EXCEEDS_APPROVED",
+            f"Cumulative execution {execution} passes the approved {item.approved_amount}.",
+            f"累计执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
+        )
+    lines = checked_lines(data.lines, lines_in_force)
+    if stored is not None:
+        check_editable(stored)
+        check_version(stored.version, data.version, if_match)
+    return Draft(
+        {
+            "cumulative_execution": execution,
+            "target_expected": data.target_expected,
+            "deviation_reasons": data.deviation_reasons,
+            "corrective_measures": data.corrective_measures,
+        },
+        lines,
+    )
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What submitting sets: the next status, the lines kept (those of the targets in force),
+    the lights, and whether it is late (the first submission's lateness counts)."""
+
+    route: ReportStatus
+    kept_line_ids: frozenset[int]
+    lights: dict[str, Any]
+
+
+def route_of(item: BudgetItem) -> ReportStatus:
+    """S3: a unit's report passes its parent department; a department's goes to finance."""
+    return R.department_review if rules.needs_department_review(item) else R.finance_review
+
+
+def check_submittable(
+    report: Report, item: BudgetItem, version: int | None, if_match: str | None
+) -> ReportStatus:
+    route = route_of(item)
+    check_transition_to(report.status, route)
+    check_version(report.version, version, if_match)
+    return route
+
+
+def submission(
+    item: BudgetItem,
+    report: Report,
+    approved: Sequence[TargetLine] | None,
+    *,
+    plan: dict[int, Decimal] | None,
+    parameters: RuleParameters,
+) -> Submission:
+    """Complete, lit and explained (S2.3.1), after ``check_submittable``."""
+    lines_in_force = evaluation.require_approved(approved)
+    check_complete(report, lines_in_force)
+    current = frozenset(target.id for target in lines_in_force)
+    kept = [line for line in report.lines if line.target_line_id in current]
+    document = evaluation.lights_document(
+        item, report, kept, lines_in_force, plan=plan, parameters=parameters, preview=False
+    )
+    check_explained(report, kept, document)
+    return Submission(route_of(item), current, document)
+
+
+def check_complete(report: Report, approved: Sequence[TargetLine]) -> None:
+    answers = {line.target_line_id: line for line in report.lines}
+    missing = [
+        target
+        for target in approved
+        if target.id not in answers or not evaluation.answered(target, answers[target.id])
+    ]
+    if missing:
+        raise RuleViolation(
+            "REPORT_INCOMPLETE",
+            "Report every approved indicator: an actual value, or a status for qualitative "
+            f"ones (S2.3.1); missing: {', '.join(t.name for t in missing)}.",
+            f"须逐项填报批复的绩效指标：定量指标填写实际值，定性指标填写达成情况（S2.3.1）；"
+            f"缺少：{'、'.join(t.name for t in missing)}。",
+            extra={"lines": [{"target_line_id": t.id, "name": t.name} for t in missing]},
+        )
+
+
+def check_explained(report: Report, lines: Sequence[Answer], document: dict[str, Any]) -> None:
+    """S2.3.1 "correct problems at once": a deviation comes with its reasons and measures."""
+    light = document["item"]["light"]
+    expects_shortfall = not report.target_expected or any(
+        not line.year_target_expected for line in lines
+    )
+    if light not in ("red", "yellow") and not expects_shortfall:
+        return
+    missing = [
+        name
+        for name in ("deviation_reasons", "corrective_measures")
+        if not getattr(report, name).strip()
+    ]
+    if missing:
+        raise RuleViolation(
+            "DEVIATION_EXPLANATION_REQUIRED",
+            "The report shows a deviation (a red or yellow light, or a target not expected to "
+            "be met): give its reasons and the corrective measures (S2.3.1).",
+            "监控发现偏差（红灯、黄灯或预计无法完成目标），须说明偏差原因及纠偏措施（S2.3.1）。",
+            extra={"item_light": light, "missing": missing},
+        )
