@@ -38,12 +38,15 @@ def fresh_database_url(tmp_path: Path, suffix: str) -> Iterator[str]:
 
 
 @contextmanager
-def served_county(tmp_path: Path, suffix: str) -> Iterator[tuple[TestClient, Engine]]:
+def served_county(
+    tmp_path: Path, suffix: str, **engine_options: int
+) -> Iterator[tuple[TestClient, Engine]]:
     """The application with its real request sessions (each request commits) on a fresh
-    database holding the demo county without its workflow, and that database's engine."""
+    database holding the demo county without its workflow, and that database's engine
+    (``engine_options`` for ``make_engine``, e.g. a short ``lock_timeout_ms``)."""
     with fresh_database_url(tmp_path, suffix) as url:
         command.upgrade(alembic_config(url), "head")
-        engine = make_engine(url)
+        engine = make_engine(url, **engine_options)
         with Session(engine) as session, session.begin():
             load_demo(session, get_settings(), workflow=False)
         sessions = sessionmaker(bind=engine, expire_on_commit=False)

@@ -7,9 +7,22 @@ from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from perfbudget.config import get_settings
@@ -49,9 +62,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# How long a writer waits for SQLite's one write lock before the request answers 503
-# (errors.py): writes hold it for milliseconds, a batch upload's write for about a second.
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a writer waits for a lock before the request answers 503 (errors.py): SQLite's
+# one write lock, or a PostgreSQL row lock (an item being paid, the audit chain's head at a
+# commit). Writes hold them for milliseconds, a batch upload's write for about a second.
+LOCK_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
@@ -82,13 +96,19 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if options.get(SQLITE_READING) else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(url: str, *, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
+        event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"},
+    )
 
 
 @lru_cache
@@ -201,6 +221,62 @@ def transaction_scope(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into the model's table by one executemany, each with an id of its
+    own, given in the order of ``rows``. For a write transaction only: on PostgreSQL the ids
+    come from the table's sequence in one statement; SQLite's writer holds the database's
+    write lock, so the ids after the largest are its own."""
+    if not rows:
+        return []
+    table = model.__table__
+    assert isinstance(table, Table)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"table": table.name, "count": len(rows)},
+            )
+        )
+    else:
+        last = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+    rows = [{**row, "id": id_} for id_, row in zip(ids, rows, strict=True)]
+    session.execute(table.insert(), rows)
+    return ids
+
+
+def update_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Each row's record (its ``id``, at the ``version`` read) set to the row's other values
+    and its version counted up, by one executemany. A record changed meanwhile raises
+    StaleDataError (409 VERSION_CONFLICT), where the driver counts rows per executemany."""
+    if not rows:
+        return
+    table = model.__table__
+    assert isinstance(table, Table)
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+        .values(version=table.c.version + 1)
+    )
+    result = session.execute(
+        statement,
+        [
+            {
+                "_id": row["id"],
+                "_version": row["version"],
+                **{name: value for name, value in row.items() if name not in ("id", "version")},
+            }
+            for row in rows
+        ],
+    )
+    counted = session.get_bind().dialect.supports_sane_multi_rowcount
+    if counted and getattr(result, "rowcount", len(rows)) != len(rows):
+        raise StaleDataError(f"{table.name}: a record changed since it was read")
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,10 +1,11 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject
+from perfbudget.db import insert_many
 from perfbudget.pagination import fetch_page
 
 HEAD_ID = 1
@@ -35,8 +36,9 @@ def add_all(session: Session, events: list[AuditEvent]) -> None:
 
 
 def add_subjects(session: Session, subjects: list[tuple[int, str, str]]) -> None:
-    session.execute(
-        insert(AuditSubject),
+    insert_many(
+        session,
+        AuditSubject,
         [{"event_seq": seq, "entity_type": kind, "entity_id": key} for seq, kind, key in subjects],
     )
 

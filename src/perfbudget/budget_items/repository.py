@@ -5,13 +5,14 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Row, Select, cast, exists, func, insert, or_, select
+from sqlalchemy import BigInteger, Row, Select, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.budget_items.schemas import BudgetItemFilter
+from perfbudget.db import insert_many
 from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
@@ -252,15 +253,11 @@ def add_event(session: Session, event: ItemEvent) -> None:
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """New items by one bulk statement; their ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(BudgetItem).returning(BudgetItem.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    return insert_many(session, BudgetItem, rows)
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(ItemEvent), rows)
+    insert_many(session, ItemEvent, rows)
 
 
 def events(session: Session, item_id: int) -> Sequence[ItemEvent]:

@@ -5,9 +5,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, lazyload
 
+from perfbudget.db import insert_many, update_many
 from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
 from perfbudget.monitoring.models import MonitoringReport, ReportLine
 from perfbudget.users.models import User
@@ -91,16 +92,12 @@ def of_items(
 
 def insert_evaluations(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """New self-evaluations by one bulk statement; their ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(SelfEvaluation).returning(SelfEvaluation.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    return insert_many(session, SelfEvaluation, rows)
 
 
 def update_evaluations(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Stored self-evaluations changed by primary key (each row names ``id`` and ``version``)."""
-    if rows:
-        session.execute(update(SelfEvaluation), rows)
+    """Stored self-evaluations changed (each row names ``id`` and the ``version`` read)."""
+    update_many(session, SelfEvaluation, rows)
 
 
 def replace_lines(
@@ -111,8 +108,7 @@ def replace_lines(
         session.execute(
             delete(EvaluationLine).where(EvaluationLine.evaluation_id.in_(evaluation_ids))
         )
-    if rows:
-        session.execute(insert(EvaluationLine), rows)
+    insert_many(session, EvaluationLine, rows)
 
 
 def user(session: Session, user_id: int) -> User | None:

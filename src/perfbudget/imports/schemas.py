@@ -3,6 +3,7 @@ from typing import Any
 
 from pydantic import Field
 
+from perfbudget.imports.models import ImportOutcome
 from perfbudget.schemas import ResponseModel
 
 
@@ -33,8 +34,11 @@ class ImportRunRead(ResponseModel):
     user_id: int | None
     filename: str | None
     content_type: str
+    sha256: str | None = Field(description="SHA-256 of the body as received")
     dry_run: bool
-    outcome: str
+    outcome: ImportOutcome
     row_count: int
+    imported: int = Field(description="Objects written (0 unless imported)")
     errors: list[Any]
     created_at: datetime
+    finished_at: datetime | None

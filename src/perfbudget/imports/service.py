@@ -133,8 +133,10 @@ def _set_based(
     with writing(session):
         write = kind.check(session, actor, rows, options, errors, True)
         if errors.count:  # another writer changed the facts since the check: nothing written
+            session.rollback()
             return O.rejected, Written()
         written = write(session, Origin(actor, run_id, clock.utcnow()))
+        session.expire_all()  # bulk statements pass the session's objects by
         _finish(session, actor, kind, run_id, O.imported, len(rows), errors, written)
     return O.imported, written
 

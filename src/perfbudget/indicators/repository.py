@@ -3,10 +3,11 @@
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from perfbudget.auth.principal import Actor
+from perfbudget.db import insert_many
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.indicators.models import (
     FIRST_LEVEL,
@@ -172,12 +173,7 @@ def library_names_taken(session: Session, pairs: Sequence[tuple[int, str]]) -> s
 
 def insert_library(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """New library indicators by one bulk statement; their ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(LibraryIndicator).returning(
-        LibraryIndicator.id, sort_by_parameter_order=True
-    )
-    return list(session.scalars(statement, rows))
+    return insert_many(session, LibraryIndicator, rows)
 
 
 def library_name_taken(

@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session, lazyload
 
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.models import BudgetItem
+from perfbudget.db import insert_many, update_many
 from perfbudget.monitoring.models import (
     MonitoringReport,
     Rectification,
@@ -63,26 +64,19 @@ def reports_of_months(
 
 def insert_reports(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """New reports by one bulk statement; their ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(MonitoringReport).returning(
-        MonitoringReport.id, sort_by_parameter_order=True
-    )
-    return list(session.scalars(statement, rows))
+    return insert_many(session, MonitoringReport, rows)
 
 
 def update_reports(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Stored reports changed by primary key (each row names its ``id``), in bulk."""
-    if rows:
-        session.execute(update(MonitoringReport), rows)
+    """Stored reports changed (each row names its ``id`` and the ``version`` read), in bulk."""
+    update_many(session, MonitoringReport, rows)
 
 
 def replace_lines(session: Session, report_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     """The reports' lines are ``rows`` (each naming its ``report_id``) and no others."""
     if report_ids:
         session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
-    if rows:
-        session.execute(insert(ReportLine), rows)
+    insert_many(session, ReportLine, rows)
 
 
 def reports_of_item(session: Session, item_id: int) -> Sequence[MonitoringReport]:

@@ -4,9 +4,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, extract, func, insert, select
+from sqlalchemy import delete, extract, func, select
 from sqlalchemy.orm import Session
 
+from perfbudget.db import insert_many
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
 
 
@@ -64,10 +65,7 @@ def references_taken(session: Session, references: Sequence[str]) -> set[str]:
 
 def insert_disbursements(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """New payments by one bulk statement; their ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(Disbursement).returning(Disbursement.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    return insert_many(session, Disbursement, rows)
 
 
 def plans(session: Session, item_ids: Sequence[int]) -> dict[int, dict[int, Decimal]]:

@@ -2,9 +2,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
+from perfbudget.db import insert_many, update_many
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 
 _OTHER = aliased(TargetSet, name="other_version")
@@ -100,24 +101,19 @@ def current_of_items(
 
 def insert_sets(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """New target sets by one bulk statement; their ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(TargetSet).returning(TargetSet.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    return insert_many(session, TargetSet, rows)
 
 
 def update_sets(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Stored sets changed by primary key (each row names its ``id`` and ``version``)."""
-    if rows:
-        session.execute(update(TargetSet), rows)
+    """Stored sets changed (each row names its ``id`` and the ``version`` read), in bulk."""
+    update_many(session, TargetSet, rows)
 
 
 def replace_lines(session: Session, set_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     """The sets' lines are ``rows`` (each naming its ``target_set_id``) and no others."""
     if set_ids:
         session.execute(delete(TargetLine).where(TargetLine.target_set_id.in_(set_ids)))
-    if rows:
-        session.execute(insert(TargetLine), rows)
+    insert_many(session, TargetLine, rows)
 
 
 def add(session: Session, target_set: TargetSet) -> None:

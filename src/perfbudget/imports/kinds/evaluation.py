@@ -106,6 +106,7 @@ SELF_EVALUATION_ACTUALS = Kind(
         "TARGET_LINE_DUPLICATE": "target_line_id",
         "LINE_VALUE_MISMATCH": "target_line_id",
         "VERSION_CONFLICT": "version",
+        "VERSION_REQUIRED": "version",
     },
     check=_check_evaluations,
 )

@@ -164,6 +164,7 @@ MONITORING_REPORTS = Kind(
         "TARGET_LINE_DUPLICATE": "target_line_id",
         "LINE_VALUE_MISMATCH": "target_line_id",
         "VERSION_CONFLICT": "version",
+        "VERSION_REQUIRED": "version",
     },
     check=_check_reports,
 )

@@ -134,6 +134,7 @@ TARGET_LINES = Kind(
         "TARGETS_NOT_EDITABLE": "item_id",
         "OVERALL_TARGETS_AFTER_DECISION": "item_id",
         "VERSION_CONFLICT": "version",
+        "VERSION_REQUIRED": "version",
     },
     check=_check_targets,
 )
