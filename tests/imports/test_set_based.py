@@ -21,8 +21,8 @@ from tests.imports.conftest import IMPORTS, XLSX, encode
 from tests.imports.test_budget_items_and_targets import item_row, target_rows
 from tests.imports.test_disbursements import ledger, payment
 from tests.imports.test_indicator_library import indicator
-from tests.imports.test_self_evaluation import evaluation_rows as first_evaluation_rows
 from tests.imports.test_monitoring import report_rows
+from tests.imports.test_self_evaluation import evaluation_rows as first_evaluation_rows
 from tests.problems import assert_problem
 
 
@@ -112,9 +112,7 @@ def test_an_upload_submits_as_the_endpoint_would_and_refuses_what_it_refuses(mon
         deviation_reasons="招标延期",
         corrective_measures="加快实施",
     )
-    response = send(
-        "monitoring-reports", explained, user="department", params={"submit": "true"}
-    )
+    response = send("monitoring-reports", explained, user="department", params={"submit": "true"})
     assert response.status_code == 201, response.text
     report = monitor.read(item["id"], 6)
     assert report["status"] == "finance_review"
@@ -180,9 +178,8 @@ def test_an_imported_item_history_names_its_run(flow, send):
     history = flow.client.get(
         f"/api/v1/budget-items/{item['id']}/history", headers=flow.auth("department")
     ).json()
-    assert [(e["action"], e["from_status"], e["to_status"], e["import_run_id"]) for e in history] == [
-        ("imported", None, "draft", run_id)
-    ]
+    steps = [(e["action"], e["from_status"], e["to_status"], e["import_run_id"]) for e in history]
+    assert steps == [("imported", None, "draft", run_id)]
     trail = events(flow.client, flow.auth, entity_type="budget_item", entity_id=str(item["id"]))
     assert [(e["action"], e["entity_id"]) for e in trail] == [("import.imported", str(run_id))]
 
@@ -238,8 +235,14 @@ def test_the_statements_of_an_upload_do_not_grow_with_its_rows(monitor, send, co
         small = [{**row, "month": month} for row in one]
         large = [{**row, "month": month} for row in three]
         counts = [
-            _statements(count_queries, send, "monitoring-reports", rows, user="department",
-                        params={"submit": submit})
+            _statements(
+                count_queries,
+                send,
+                "monitoring-reports",
+                rows,
+                user="department",
+                params={"submit": submit},
+            )
             for rows in (small, large)
         ]
         assert counts[0] == counts[1], (submit, counts)
@@ -291,7 +294,9 @@ def test_the_statements_of_target_and_library_uploads_are_fixed(flow, send, coun
     assert library[0] == library[1]
 
 
-def test_the_statements_of_self_evaluation_uploads_are_fixed(monitor, send, count_queries, set_today):
+def test_the_statements_of_self_evaluation_uploads_are_fixed(
+    monitor, send, count_queries, set_today
+):
     items = [monitor.funded(execute=False) for _ in range(3)]
     monitor.start_execution()
     set_today(date(2028, 1, 20))
@@ -362,9 +367,7 @@ def test_a_second_upload_of_the_same_user_waits_its_turn(monitor, send, db):
     assert int(refused.headers["Retry-After"]) > 0
     assert ledger(monitor, item["id"])["items"] == []
     # another user is not held up
-    other = send(
-        "monitoring-reports", report_rows(monitor, item["id"]), user="department"
-    )
+    other = send("monitoring-reports", report_rows(monitor, item["id"]), user="department")
     assert other.status_code == 201, other.text
 
 
