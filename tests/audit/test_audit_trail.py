@@ -214,3 +214,39 @@ def test_concurrent_appends_keep_one_unbroken_chain(engine):
         )
     assert report.intact, report
     assert count >= 20
+
+
+def test_an_event_is_chained_at_commit_and_takes_no_lock_before(engine):
+    """A transaction's events are appended when it commits: one that recorded first but
+    commits last does not hold up another writer, and comes after it in the chain."""
+    actor = Actor(None, "early", None, None, None, RequestMeta())
+    with Session(engine, expire_on_commit=False) as early:
+        first = audit_service.record(early, actor, "test.recorded_first")
+        assert first.seq is None  # collected, not yet chained: the head is untouched
+        with Session(engine, expire_on_commit=False) as late, late.begin():
+            second = audit_service.record(late, actor, "test.committed_first")
+        early.commit()
+    assert second.seq is not None and first.seq == second.seq + 1
+    assert first.prev_hash == second.hash
+    with Session(engine) as session:
+        assert audit_service.verify_chain(session).intact
+
+
+def test_recording_runs_no_statement(db, count_queries):
+    count_queries.statements.clear()
+    audit_service.record(db, Actor(None, "quiet", None, None, None, RequestMeta()), "test.quiet")
+    assert count_queries.statements == []
+    db.commit()  # one read of the head under its lock, the event, the head
+    assert len(count_queries.statements) == 3, count_queries.statements
+
+
+def test_an_event_rolled_back_with_its_savepoint_is_not_chained(client, auth, db):
+    actor = Actor(None, "undone", None, None, None, RequestMeta())
+    savepoint = db.begin_nested()
+    audit_service.record(db, actor, "test.undone")
+    savepoint.rollback()
+    audit_service.record(db, actor, "test.kept")
+    db.commit()
+    actions = [e["action"] for e in _events(client, auth, limit=5)]
+    assert "test.kept" in actions and "test.undone" not in actions
+    assert _verify(client, auth)["intact"] is True
