@@ -59,7 +59,9 @@ def create_user(
     data: UserCreate,
     *,
     must_change_password: bool = True,
+    password_hash: str | None = None,
 ) -> User:
+    """``password_hash``: the initial password's, when hashed beforehand (a batch upload)."""
     if repository.get_by_username(session, data.username) is not None:
         raise Conflict(
             "USERNAME_TAKEN",
@@ -73,7 +75,7 @@ def create_user(
         display_name=data.display_name,
         role=data.role,
         organisation_id=data.organisation_id,
-        password_hash=passwords.hash_password(data.initial_password),
+        password_hash=password_hash or passwords.hash_password(data.initial_password),
         must_change_password=must_change_password,
         password_changed_at=None if must_change_password else utcnow(),
     )

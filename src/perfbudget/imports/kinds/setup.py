@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from sqlalchemy.orm import Session
 
+from perfbudget.auth import passwords
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.errors import NotFound
@@ -116,13 +117,22 @@ ORGANISATIONS = Kind(
 
 class UserRow(UserCreate):
     organisation_code: str | None = Field(default=None, max_length=32)
+    # hashed while the file is read, so that Argon2 never runs inside the write transaction
+    _password_hash: str | None = PrivateAttr(default=None)
+
+
+def _hash_password(row: UserRow) -> UserRow:
+    row._password_hash = passwords.hash_password(row.initial_password)
+    return row
 
 
 def _create_user(session: Session, actor: Actor, row: UserRow) -> User:
     data = row.model_dump(exclude={"organisation_code"})
     if row.organisation_code is not None:
         data["organisation_id"] = _organisation_by_code(session, row.organisation_code)
-    return user_service.create_user(session, actor, UserCreate.model_validate(data))
+    return user_service.create_user(
+        session, actor, UserCreate.model_validate(data), password_hash=row._password_hash
+    )
 
 
 USERS = Kind(
@@ -146,4 +156,5 @@ USERS = Kind(
     },
     apply=_create_user,
     entity="user",
+    prepare=_hash_password,
 )
