@@ -30,7 +30,7 @@ from perfbudget.bulk import Origin, Written
 from perfbudget.db import reading, writing
 from perfbudget.errors import DomainError, TooManyRequests, Unprocessable
 from perfbudget.imports import parsing, repository
-from perfbudget.imports.kinds import Kind, Options, Row, RowErrors, normalise
+from perfbudget.imports.kinds import Kind, Options, Requests, Row, RowErrors, normalise
 from perfbudget.imports.models import ImportOutcome, ImportRun
 from perfbudget.imports.schemas import ImportResult, ImportRunRead
 from perfbudget.users.models import Role
@@ -58,12 +58,15 @@ def run_import(
         count, rows = _checked_rows(kind, parsing.read_rows(content_type, body), errors)
         if not count:
             raise parsing.no_rows()
-        if kind.check is not None:
+        if kind.requests is not None:
+            requests = kind.requests(rows, options, errors)
             outcome, written = _set_based(
-                session, actor, kind, rows, options, errors, run_id, dry_run
+                session, actor, kind, requests, options, errors, (run_id, count, dry_run)
             )
         else:
-            outcome, written = _per_row(session, actor, kind, rows, errors, run_id, dry_run)
+            outcome, written = _per_row(
+                session, actor, kind, rows, errors, (run_id, count, dry_run)
+            )
         if outcome is not O.imported:
             outcome = O.rejected if errors.count else O.validated
             with writing(session):
@@ -119,25 +122,28 @@ def _set_based(
     session: Session,
     actor: Actor,
     kind: Kind,
-    rows: Sequence[Row],
+    requests: Requests,
     options: Options,
     errors: RowErrors,
-    run_id: int,
-    dry_run: bool,
+    run: tuple[int, int, bool],
 ) -> tuple[ImportOutcome, Written]:
+    """``run``: its id, its number of rows, whether it is a dry run."""
+    run_id, count, dry_run = run
     assert kind.check is not None
     with reading(session):
-        kind.check(session, actor, rows, options, errors, False)
+        batch = kind.check(session, actor, requests.entries, options, False)
+        errors.refusals(requests.units, batch)
     if errors.count or dry_run:
         return O.rejected, Written()
     with writing(session):
-        write = kind.check(session, actor, rows, options, errors, True)
+        batch = kind.check(session, actor, requests.entries, options, True)
+        errors.refusals(requests.units, batch)
         if errors.count:  # another writer changed the facts since the check: nothing written
             session.rollback()
             return O.rejected, Written()
-        written = write(session, Origin(actor, run_id, clock.utcnow()))
+        written = batch.write(session, Origin(actor, run_id, clock.utcnow()))
         session.expire_all()  # bulk statements pass the session's objects by
-        _finish(session, actor, kind, run_id, O.imported, len(rows), errors, written)
+        _finish(session, actor, kind, run_id, O.imported, count, errors, written)
     return O.imported, written
 
 
@@ -147,11 +153,11 @@ def _per_row(
     kind: Kind,
     rows: Sequence[Row],
     errors: RowErrors,
-    run_id: int,
-    dry_run: bool,
+    run: tuple[int, int, bool],
 ) -> tuple[ImportOutcome, Written]:
     """Each row through the single-object service, in one write transaction: a savepoint
     per row, so that a bad row is rolled back alone and the next rows are still checked."""
+    run_id, count, dry_run = run
     assert kind.apply is not None
     written = Written()
     with writing(session):
@@ -179,7 +185,7 @@ def _per_row(
             work.rollback()
             return O.rejected, Written()
         work.commit()
-        _finish(session, actor, kind, run_id, O.imported, len(rows), errors, written)
+        _finish(session, actor, kind, run_id, O.imported, count, errors, written)
     return O.imported, written
 
 

@@ -5,6 +5,7 @@ from perfbudget.imports.kinds.base import (
     ImportKind,
     Kind,
     Options,
+    Requests,
     Row,
     RowErrors,
     normalise,
@@ -29,4 +30,14 @@ KINDS: dict[ImportKind, Kind] = {
 }
 
 
-__all__ = ["KINDS", "Column", "ImportKind", "Kind", "Options", "Row", "RowErrors", "normalise"]
+__all__ = [
+    "KINDS",
+    "Column",
+    "ImportKind",
+    "Kind",
+    "Options",
+    "Requests",
+    "Row",
+    "RowErrors",
+    "normalise",
+]

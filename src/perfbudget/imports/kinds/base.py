@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
-from perfbudget.bulk import Batch, Origin, Written
+from perfbudget.bulk import Batch
 from perfbudget.enums import LabeledEnum
 from perfbudget.errors import DomainError, Unprocessable
 from perfbudget.imports.schemas import RowError
@@ -110,10 +110,19 @@ class Created(Protocol):
     def id(self) -> int: ...
 
 
-# the write of a checked upload's accepted rows
-Plan = Callable[[Session, Origin], Written]
-# check(session, actor, rows, options, errors, lock) → the write of the accepted rows
-Check = Callable[[Session, Actor, Sequence[Row], Options, RowErrors, bool], Plan]
+@dataclass(frozen=True)
+class Requests:
+    """An upload's rows as the requests a stage's batch takes: each entry has a ``key``,
+    and ``units`` gives the rows of each key (one row, or the lines of one object)."""
+
+    units: Mapping[Any, list[Row]]
+    entries: Sequence[Any]
+
+
+# requests(rows, options, errors): read once, without the database
+Build = Callable[[Sequence[Row], Options, RowErrors], Requests]
+# plan(session, actor, entries, options, lock): the stage's batch, checked against the facts
+Check = Callable[[Session, Actor, Sequence[Any], Options, bool], Batch[Any]]
 # per row: apply(session, actor, row) through the single-object service
 Apply = Callable[[Session, Actor, Any], Created]
 
@@ -126,6 +135,7 @@ class Kind:
     row_model: type[BaseModel]
     columns: tuple[Column, ...]
     codes: dict[str, str]
+    requests: Build | None = None
     check: Check | None = None
     apply: Apply | None = None
     # the audit trail's entity of what a per-row kind creates
@@ -196,18 +206,34 @@ def _require_agreement(members: Sequence[Row], names: Sequence[str]) -> None:
                 )
 
 
-def built(
-    units: dict[K, list[Row]], build: Callable[[list[Any]], T], errors: RowErrors
-) -> dict[K, T]:
-    """Each unit's request as the single endpoint takes it; a unit whose rows do not make a
-    valid request (a list too long, say) is named on each of its rows."""
-    requests = {}
-    for key, members in units.items():
+def per_row(rows: Sequence[Row], entry: Callable[[int, Any], Any]) -> Requests:
+    """Kinds whose rows are each one object: the row's number is its key."""
+    return Requests(
+        {number: [(number, row)] for number, row in rows},
+        [entry(number, row) for number, row in rows],
+    )
+
+
+def per_object(
+    rows: Sequence[Row],
+    errors: RowErrors,
+    *,
+    key: Callable[[Any], K],
+    shared: Sequence[str],
+    build: Callable[[list[Any]], T],
+    entry: Callable[[K, T], Any],
+) -> Requests:
+    """Kinds whose rows are the lines of one object (rows with the same ``key``): each
+    object's request as the single endpoint takes it. An object whose rows disagree on its
+    ``shared`` fields, or do not make a valid request, is named on each of its rows."""
+    units = grouped(rows, key, shared, errors)
+    entries = []
+    for unit_key, members in units.items():
         try:
-            requests[key] = build([row for _, row in members])
+            entries.append(entry(unit_key, build([row for _, row in members])))
         except ValidationError as error:
             for number, _ in members:
                 errors.invalid(number, error)
         except DomainError as error:
             errors.refuse(members, error)
-    return requests
+    return Requests(units, entries)

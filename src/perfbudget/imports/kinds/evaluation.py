@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
+from perfbudget.bulk import Batch
 from perfbudget.evaluations import batch as evaluation_batch
 from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn, Sections
 from perfbudget.imports.kinds.base import (
@@ -15,11 +16,10 @@ from perfbudget.imports.kinds.base import (
     ImportKind,
     Kind,
     Options,
-    Plan,
+    Requests,
     Row,
     RowErrors,
-    built,
-    grouped,
+    per_object,
 )
 from perfbudget.monitoring.models import QualitativeStatus
 from perfbudget.schemas import Money
@@ -59,20 +59,21 @@ def _item_key(row: Any) -> int:
     return int(row.item_id)
 
 
+def _evaluations(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
+    return per_object(
+        rows,
+        errors,
+        key=_item_key,
+        shared=EVALUATION_FIELDS,
+        build=_draft,
+        entry=lambda item_id, data: evaluation_batch.Entry(item_id, item_id, data),
+    )
+
+
 def _check_evaluations(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[Row],
-    options: Options,
-    errors: RowErrors,
-    lock: bool,
-) -> Plan:
-    evaluations = grouped(rows, _item_key, EVALUATION_FIELDS, errors)
-    drafts = built(evaluations, _draft, errors)
-    entries = [evaluation_batch.Entry(item_id, item_id, data) for item_id, data in drafts.items()]
-    batch = evaluation_batch.plan(session, actor, entries, submit=options.submit, lock=lock)
-    errors.refusals(evaluations, batch)
-    return batch.write
+    session: Session, actor: Actor, entries: Sequence[Any], options: Options, lock: bool
+) -> Batch[Any]:
+    return evaluation_batch.plan(session, actor, entries, submit=options.submit, lock=lock)
 
 
 SELF_EVALUATION_ACTUALS = Kind(
@@ -108,5 +109,6 @@ SELF_EVALUATION_ACTUALS = Kind(
         "VERSION_CONFLICT": "version",
         "VERSION_REQUIRED": "version",
     },
+    requests=_evaluations,
     check=_check_evaluations,
 )

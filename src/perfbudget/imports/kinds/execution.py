@@ -8,16 +8,17 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
+from perfbudget.bulk import Batch
 from perfbudget.imports.kinds.base import (
     Column,
     ImportKind,
     Kind,
     Options,
-    Plan,
+    Requests,
     Row,
     RowErrors,
-    built,
-    grouped,
+    per_object,
+    per_row,
 )
 from perfbudget.monitoring import batch as monitoring_batch
 from perfbudget.monitoring.models import QualitativeStatus
@@ -35,25 +36,21 @@ class DisbursementRow(DisbursementCreate):
     source: DisbursementSource = DisbursementSource.treasury
 
 
-def _check_disbursements(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[Row],
-    options: Options,
-    errors: RowErrors,
-    lock: bool,
-) -> Plan:
-    entries = [
-        payment_batch.Entry(
+def _payments(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
+    return per_row(
+        rows,
+        lambda number, row: payment_batch.Entry(
             number,
             row.item_id,
             DisbursementCreate.model_validate(row.model_dump(exclude={"item_id"})),
-        )
-        for number, row in rows
-    ]
-    batch = payment_batch.plan(session, actor, entries, lock=lock)
-    errors.refusals({number: [(number, row)] for number, row in rows}, batch)
-    return batch.write
+        ),
+    )
+
+
+def _check_payments(
+    session: Session, actor: Actor, entries: Sequence[Any], options: Options, lock: bool
+) -> Batch[Any]:
+    return payment_batch.plan(session, actor, entries, lock=lock)
 
 
 DISBURSEMENTS = Kind(
@@ -78,7 +75,8 @@ DISBURSEMENTS = Kind(
         "DUPLICATE_REFERENCE": "external_reference",
         "BUDGET_EXCEEDED": "amount",
     },
-    check=_check_disbursements,
+    requests=_payments,
+    check=_check_payments,
 )
 
 
@@ -113,27 +111,25 @@ def _draft(rows: list[MonitoringRow]) -> ReportDraft:
     )
 
 
-def _check_reports(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[Row],
-    options: Options,
-    errors: RowErrors,
-    lock: bool,
-) -> Plan:
-    reports = grouped(rows, _report_key, (*REPORT_FIELDS, "version"), errors)
-    drafts = built(reports, _draft, errors)
-    entries = [
-        monitoring_batch.Entry((item_id, month), item_id, month, draft)
-        for (item_id, month), draft in drafts.items()
-    ]
-    batch = monitoring_batch.plan(session, actor, entries, submit=options.submit, lock=lock)
-    errors.refusals(reports, batch)
-    return batch.write
-
-
 def _report_key(row: Any) -> tuple[int, int]:
     return (row.item_id, row.month)
+
+
+def _reports(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
+    return per_object(
+        rows,
+        errors,
+        key=_report_key,
+        shared=(*REPORT_FIELDS, "version"),
+        build=_draft,
+        entry=lambda key, draft: monitoring_batch.Entry(key, key[0], key[1], draft),
+    )
+
+
+def _check_reports(
+    session: Session, actor: Actor, entries: Sequence[Any], options: Options, lock: bool
+) -> Batch[Any]:
+    return monitoring_batch.plan(session, actor, entries, submit=options.submit, lock=lock)
 
 
 MONITORING_REPORTS = Kind(
@@ -166,5 +162,6 @@ MONITORING_REPORTS = Kind(
         "VERSION_CONFLICT": "version",
         "VERSION_REQUIRED": "version",
     },
+    requests=_reports,
     check=_check_reports,
 )

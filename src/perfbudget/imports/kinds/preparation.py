@@ -11,16 +11,17 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import batch as item_batch
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind
 from perfbudget.budget_items.schemas import BudgetItemCreate
+from perfbudget.bulk import Batch
 from perfbudget.imports.kinds.base import (
     Column,
     ImportKind,
     Kind,
     Options,
-    Plan,
+    Requests,
     Row,
     RowErrors,
-    built,
-    grouped,
+    per_object,
+    per_row,
 )
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.targets import batch as target_batch
@@ -29,17 +30,14 @@ from perfbudget.targets.schemas import TargetLineIn, TargetSetWrite
 # --- budget items (S1.1) and, keyed by item, their target lines (S2.2.2) -----------------
 
 
+def _items(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
+    return per_row(rows, item_batch.Entry)
+
+
 def _check_items(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[Row],
-    options: Options,
-    errors: RowErrors,
-    lock: bool,
-) -> Plan:
-    batch = item_batch.plan(session, actor, [item_batch.Entry(n, row) for n, row in rows])
-    errors.refusals({number: [(number, row)] for number, row in rows}, batch)
-    return batch.write
+    session: Session, actor: Actor, entries: Sequence[Any], options: Options, lock: bool
+) -> Batch[Any]:
+    return item_batch.plan(session, actor, entries)
 
 
 BUDGET_ITEMS = Kind(
@@ -69,6 +67,7 @@ BUDGET_ITEMS = Kind(
         "MID_YEAR_ADDITION_NOT_OPEN": "mid_year_addition",
         "CONTINUED_ITEM_INVALID": "continues_item_id",
     },
+    requests=_items,
     check=_check_items,
 )
 
@@ -94,20 +93,21 @@ def _item_key(row: Any) -> int:
     return int(row.item_id)
 
 
+def _target_sets(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
+    return per_object(
+        rows,
+        errors,
+        key=_item_key,
+        shared=("overall_goal", "version"),
+        build=_target_set,
+        entry=lambda item_id, data: target_batch.Entry(item_id, item_id, data),
+    )
+
+
 def _check_targets(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[Row],
-    options: Options,
-    errors: RowErrors,
-    lock: bool,
-) -> Plan:
-    sets = grouped(rows, _item_key, ("overall_goal", "version"), errors)
-    requests = built(sets, _target_set, errors)
-    entries = [target_batch.Entry(item_id, item_id, data) for item_id, data in requests.items()]
-    batch = target_batch.plan(session, actor, entries, lock=lock)
-    errors.refusals(sets, batch)
-    return batch.write
+    session: Session, actor: Actor, entries: Sequence[Any], options: Options, lock: bool
+) -> Batch[Any]:
+    return target_batch.plan(session, actor, entries, lock=lock)
 
 
 TARGET_LINES = Kind(
@@ -136,5 +136,6 @@ TARGET_LINES = Kind(
         "VERSION_CONFLICT": "version",
         "VERSION_REQUIRED": "version",
     },
+    requests=_target_sets,
     check=_check_targets,
 )

@@ -1,6 +1,7 @@
 """Set-up uploads: a department's indicator library; organisations and users (admin)."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import Field, PrivateAttr
 from sqlalchemy.orm import Session
@@ -8,8 +9,18 @@ from sqlalchemy.orm import Session
 from perfbudget.auth import passwords
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
+from perfbudget.bulk import Batch
 from perfbudget.errors import NotFound
-from perfbudget.imports.kinds.base import Column, ImportKind, Kind, Options, Plan, Row, RowErrors
+from perfbudget.imports.kinds.base import (
+    Column,
+    ImportKind,
+    Kind,
+    Options,
+    Requests,
+    Row,
+    RowErrors,
+    per_row,
+)
 from perfbudget.indicators import batch as library_batch
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.indicators.schemas import LibraryIndicatorCreate
@@ -24,17 +35,14 @@ from perfbudget.users.schemas import UserCreate
 # --- a department's indicator library (S2.2.1) ------------------------------------------
 
 
+def _indicators(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
+    return per_row(rows, library_batch.Entry)
+
+
 def _check_library(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[Row],
-    options: Options,
-    errors: RowErrors,
-    lock: bool,
-) -> Plan:
-    batch = library_batch.plan(session, actor, [library_batch.Entry(n, row) for n, row in rows])
-    errors.refusals({number: [(number, row)] for number, row in rows}, batch)
-    return batch.write
+    session: Session, actor: Actor, entries: Sequence[Any], options: Options, lock: bool
+) -> Batch[Any]:
+    return library_batch.plan(session, actor, entries)
 
 
 INDICATOR_LIBRARY = Kind(
@@ -58,6 +66,7 @@ INDICATOR_LIBRARY = Kind(
         "INDICATOR_CATEGORY_NOT_ALLOWED": "category",
         "INDICATOR_NAME_TAKEN": "name",
     },
+    requests=_indicators,
     check=_check_library,
 )
 
