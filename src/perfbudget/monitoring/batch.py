@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from perfbudget import clock
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import service as item_service
@@ -70,7 +71,8 @@ def plan(
     )
     paid = payment_service.paid_by_month(session, list(items))
     plans = payment_service.plans_for(session, list(items)) if submit else {}
-    today = schedule.local_today()
+    now = clock.utcnow()
+    today = schedule.local_day(now)
 
     batch: Batch[Hashable] = Batch()
     reports: list[_Report] = []
@@ -105,23 +107,25 @@ def plan(
             )
             if submit:
                 filing.check_submittable(report, item, report.version, None)
+                first = existing is None or existing.submitted_at is None
                 report.submission = filing.submission(
                     item,
                     report,
                     approved,
                     plan=plans.get(item.id),
                     parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
+                    first=(_due_on(report), now) if first else None,
                 )
             return report
 
         report = batch.attempt(entry.key, decide)
         if report is not None:
             reports.append(report)
-    batch.write = lambda session, origin: _write(session, origin, reports, today)
+    batch.write = lambda session, origin: _write(session, origin, reports)
     return batch
 
 
-def _columns(report: _Report, origin: Origin, today: date) -> dict[str, Any]:
+def _columns(report: _Report, origin: Origin) -> dict[str, Any]:
     columns: dict[str, Any] = {
         "cumulative_execution": report.cumulative_execution,
         "target_expected": report.target_expected,
@@ -129,19 +133,8 @@ def _columns(report: _Report, origin: Origin, today: date) -> dict[str, Any]:
         "corrective_measures": report.corrective_measures,
         "updated_at": origin.now,
     }
-    submission = report.submission
-    if submission is not None:
-        columns |= {
-            "status": submission.route,
-            "lights": submission.lights,
-            "item_light": submission.lights["item"]["light"],
-            "execution_light": submission.lights["execution"]["light"],
-            "return_reason": None,
-        }
-        if report.stored is None or report.stored.submitted_at is None:
-            # lateness is the first submission's: a return for changes is the reviewer's doing
-            columns["submitted_at"] = origin.now
-            columns["late"] = today > _due_on(report)
+    if report.submission is not None:
+        columns |= {"status": report.submission.route, **report.submission.fields}
     return columns
 
 
@@ -154,7 +147,7 @@ def _due_on(report: _Report) -> date:
     return schedule.due_date(parameters, item.fiscal_year.year, report.month, item.kind)
 
 
-def _write(session: Session, origin: Origin, reports: list[_Report], today: date) -> Written:
+def _write(session: Session, origin: Origin, reports: list[_Report]) -> Written:
     new = [report for report in reports if report.stored is None]
     changed = [report for report in reports if report.stored is not None]
     created_ids = repository.insert_reports(
@@ -172,7 +165,7 @@ def _write(session: Session, origin: Origin, reports: list[_Report], today: date
                 "created_by_id": origin.actor.user_id,
                 "created_at": origin.now,
                 "version": 1,
-                **_columns(report, origin, today),
+                **_columns(report, origin),
             }
             for report in new
             if (item := report.item) is not None
@@ -181,7 +174,7 @@ def _write(session: Session, origin: Origin, reports: list[_Report], today: date
     repository.update_reports(
         session,
         [
-            {"id": stored.id, "version": stored.version, **_columns(report, origin, today)}
+            {"id": stored.id, "version": stored.version, **_columns(report, origin)}
             for report in changed
             if (stored := report.stored) is not None
         ],

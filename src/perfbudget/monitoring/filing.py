@@ -4,7 +4,7 @@ every item of the upload in a fixed number of statements) and call these same fu
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -210,11 +210,11 @@ def draft(
 @dataclass(frozen=True)
 class Submission:
     """What submitting sets: the next status, the lines kept (those of the targets in force),
-    the lights, and whether it is late (the first submission's lateness counts)."""
+    and the report's fields (the lights; the first submission's time and lateness)."""
 
     route: ReportStatus
     kept_line_ids: frozenset[int]
-    lights: dict[str, Any]
+    fields: dict[str, Any]
 
 
 def route_of(item: BudgetItem) -> ReportStatus:
@@ -238,8 +238,11 @@ def submission(
     *,
     plan: dict[int, Decimal] | None,
     parameters: RuleParameters,
+    first: tuple[date, datetime] | None,
 ) -> Submission:
-    """Complete, lit and explained (S2.3.1), after ``check_submittable``."""
+    """Complete, lit and explained (S2.3.1), after ``check_submittable``. ``first``: for a
+    report never submitted before, its due date and now (lateness is the first
+    submission's: a return for changes is the reviewer's doing)."""
     lines_in_force = evaluation.require_approved(approved)
     check_complete(report, lines_in_force)
     current = frozenset(target.id for target in lines_in_force)
@@ -248,7 +251,16 @@ def submission(
         item, report, kept, lines_in_force, plan=plan, parameters=parameters, preview=False
     )
     check_explained(report, kept, document)
-    return Submission(route_of(item), current, document)
+    fields: dict[str, Any] = {
+        "lights": document,
+        "item_light": document["item"]["light"],
+        "execution_light": document["execution"]["light"],
+        "return_reason": None,
+    }
+    if first is not None:
+        due_on, now = first
+        fields |= {"submitted_at": now, "late": schedule.local_day(now) > due_on}
+    return Submission(route_of(item), current, fields)
 
 
 def check_complete(report: Report, approved: Sequence[TargetLine]) -> None:

@@ -1,6 +1,6 @@
 """When monthly reports fall due (S2.3.1), and how far through the year a month is."""
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from perfbudget import clock
@@ -13,7 +13,12 @@ COUNTY_TIME = timezone(timedelta(hours=8), "CST")
 
 
 def local_today() -> date:
-    return clock.utcnow().astimezone(COUNTY_TIME).date()
+    return local_day(clock.utcnow())
+
+
+def local_day(moment: datetime) -> date:
+    """The county's calendar day at ``moment``."""
+    return moment.astimezone(COUNTY_TIME).date()
 
 
 def report_months(kind: ItemKind) -> tuple[int, ...]:

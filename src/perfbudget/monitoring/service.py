@@ -240,16 +240,11 @@ def submit(
         approved,
         plan=payment_service.plans_for(session, [item.id]).get(item.id),
         parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
+        first=None if report.submitted_at is not None else (report.due_on, clock.utcnow()),
     )
     report.lines = [line for line in report.lines if line.target_line_id in checked.kept_line_ids]
-    report.lights = checked.lights
-    report.item_light = checked.lights["item"]["light"]
-    report.execution_light = checked.lights["execution"]["light"]
-    if report.submitted_at is None:
-        # lateness is the first submission's: a return for changes is the reviewer's doing
-        report.submitted_at = clock.utcnow()
-        report.late = schedule.local_today() > report.due_on
-    report.return_reason = None
+    for name, value in checked.fields.items():
+        setattr(report, name, value)
     _move(session, actor, report, checked.route, "submitted")
     return item, report, evaluation.require_approved(approved)
 
