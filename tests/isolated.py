@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from perfbudget.config import get_settings
 from perfbudget.db import get_session, make_engine, request_session
-from perfbudget.demo.loader import load_demo
+from perfbudget.demo.loader import DEMO_PASSWORD, load_demo
 from perfbudget.main import create_app
 from tests.conftest import TEST_DATABASE_URL, alembic_config
 
@@ -35,6 +35,15 @@ def fresh_database_url(tmp_path: Path, suffix: str) -> Iterator[str]:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def sign_in(client: TestClient, username: str) -> dict[str, str]:
+    """A demo user's bearer header, signed in through the API."""
+    response = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Engine, declarative base, session per request."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     DateTime,
     Engine,
@@ -15,13 +16,14 @@ from sqlalchemy import (
     Table,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     select,
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
@@ -248,6 +250,20 @@ def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]])
     rows = [{**row, "id": id_} for id_, row in zip(ids, rows, strict=True)]
     session.execute(table.insert(), rows)
     return ids
+
+
+def replace_children(
+    session: Session,
+    model: type[Base],
+    parent: ColumnElement[int] | InstrumentedAttribute[int],
+    parent_ids: Sequence[int],
+    rows: list[dict[str, Any]],
+) -> None:
+    """The child rows of these parents (by their ``parent`` column) become ``rows``, and no
+    others: one delete and one executemany."""
+    if parent_ids:
+        session.execute(delete(model).where(parent.in_(parent_ids)))
+    insert_many(session, model, rows)
 
 
 def update_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, text
 
 from perfbudget.budget_items import batch as item_batch
 from perfbudget.demo.loader import DEMO_PASSWORD
-from tests.isolated import served_county
+from tests.isolated import served_county, sign_in
 from tests.problems import assert_problem
 
 IMPORTS = "/api/v1/imports/budget-items"
@@ -30,14 +30,6 @@ ITEMS = "/api/v1/budget-items"
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
     with served_county(tmp_path_factory.mktemp("contention"), "contention") as county:
         yield county
-
-
-def sign_in(client: TestClient, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def organisation_of(client: TestClient, headers: dict[str, str]) -> int:

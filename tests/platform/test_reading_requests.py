@@ -24,8 +24,7 @@ from perfbudget.audit import service as audit
 from perfbudget.audit.models import AuditChainHead
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SQLITE_READING
-from perfbudget.demo.loader import DEMO_PASSWORD
-from tests.isolated import served_county
+from tests.isolated import served_county, sign_in
 from tests.problems import assert_problem
 
 ITEMS = "/api/v1/budget-items"
@@ -36,14 +35,6 @@ AUDIT = "/api/v1/audit-events"
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
     with served_county(tmp_path_factory.mktemp("reading"), "reading") as county:
         yield county
-
-
-def sign_in(client: TestClient, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def hold_write_lock(connection: Connection) -> None:

@@ -21,7 +21,7 @@ from perfbudget.indicators.models import Direction
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
-from perfbudget.workflow import check_transition
+from perfbudget.workflow import ReviewChain
 
 E = EvaluationStatus
 TRANSITIONS = {
@@ -33,8 +33,10 @@ TRANSITIONS = {
 }
 
 
-def check_transition_to(current: EvaluationStatus, target: EvaluationStatus) -> None:
-    check_transition(TRANSITIONS, "self-evaluation", "绩效自评", current, target)
+CHAIN = ReviewChain(
+    "self-evaluation", "绩效自评", TRANSITIONS, E.department_review, E.finance_review
+)
+check_transition_to = CHAIN.check
 
 
 # --- what may be filed, and when -------------------------------------------------------------
@@ -179,19 +181,16 @@ def draft(
 # --- submission ------------------------------------------------------------------------------
 
 
-def route_of(item: BudgetItem) -> EvaluationStatus:
-    """S3: a unit's self-evaluation passes its parent department; a department's goes to
-    finance."""
-    return E.department_review if rules.needs_department_review(item) else E.finance_review
-
-
 def check_submittable(
     evaluation: SelfEvaluation, item: BudgetItem, version: int | None, if_match: str | None
 ) -> EvaluationStatus:
-    route = route_of(item)
-    check_transition_to(evaluation.status, route)
-    check_version(evaluation.version, version, if_match)
-    return route
+    return CHAIN.check_submission(
+        evaluation.status,
+        evaluation.version,
+        by_unit=rules.needs_department_review(item),
+        expected=version,
+        if_match=if_match,
+    )
 
 
 def submit(

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from perfbudget.db import insert_many, update_many
+from perfbudget.db import insert_many, replace_children, update_many
 from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
 from perfbudget.monitoring.models import MonitoringReport, ReportLine
 from perfbudget.users.models import User
@@ -104,11 +104,7 @@ def replace_lines(
     session: Session, evaluation_ids: Sequence[int], rows: list[dict[str, Any]]
 ) -> None:
     """The evaluations' lines are ``rows`` (each naming its ``evaluation_id``) and no others."""
-    if evaluation_ids:
-        session.execute(
-            delete(EvaluationLine).where(EvaluationLine.evaluation_id.in_(evaluation_ids))
-        )
-    insert_many(session, EvaluationLine, rows)
+    replace_children(session, EvaluationLine, EvaluationLine.evaluation_id, evaluation_ids, rows)
 
 
 def user(session: Session, user_id: int) -> User | None:

@@ -21,7 +21,7 @@ from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
-from perfbudget.workflow import check_transition
+from perfbudget.workflow import ReviewChain
 
 R = ReportStatus
 TRANSITIONS = {
@@ -72,8 +72,10 @@ class Report(Protocol):
     def lines(self) -> Sequence[Answer]: ...
 
 
-def check_transition_to(current: ReportStatus, target: ReportStatus) -> None:
-    check_transition(TRANSITIONS, "monitoring report", "绩效监控报告", current, target)
+CHAIN = ReviewChain(
+    "monitoring report", "绩效监控报告", TRANSITIONS, R.department_review, R.finance_review
+)
+check_transition_to = CHAIN.check
 
 
 # --- what may be filed, and when ----------------------------------------------------------
@@ -217,18 +219,16 @@ class Submission:
     fields: dict[str, Any]
 
 
-def route_of(item: BudgetItem) -> ReportStatus:
-    """S3: a unit's report passes its parent department; a department's goes to finance."""
-    return R.department_review if rules.needs_department_review(item) else R.finance_review
-
-
 def check_submittable(
     report: Report, item: BudgetItem, version: int | None, if_match: str | None
 ) -> ReportStatus:
-    route = route_of(item)
-    check_transition_to(report.status, route)
-    check_version(report.version, version, if_match)
-    return route
+    return CHAIN.check_submission(
+        report.status,
+        report.version,
+        by_unit=rules.needs_department_review(item),
+        expected=version,
+        if_match=if_match,
+    )
 
 
 def submission(
@@ -260,7 +260,7 @@ def submission(
     if first is not None:
         due_on, now = first
         fields |= {"submitted_at": now, "late": schedule.local_day(now) > due_on}
-    return Submission(route_of(item), current, fields)
+    return Submission(CHAIN.route(rules.needs_department_review(item)), current, fields)
 
 
 def check_complete(report: Report, approved: Sequence[TargetLine]) -> None:

@@ -5,13 +5,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, lazyload
 
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.models import BudgetItem
-from perfbudget.db import insert_many, update_many
+from perfbudget.db import insert_many, replace_children, update_many
 from perfbudget.monitoring.models import (
     MonitoringReport,
     Rectification,
@@ -74,9 +74,7 @@ def update_reports(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def replace_lines(session: Session, report_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     """The reports' lines are ``rows`` (each naming its ``report_id``) and no others."""
-    if report_ids:
-        session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
-    insert_many(session, ReportLine, rows)
+    replace_children(session, ReportLine, ReportLine.report_id, report_ids, rows)
 
 
 def reports_of_item(session: Session, item_id: int) -> Sequence[MonitoringReport]:

@@ -2,10 +2,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
-from perfbudget.db import insert_many, update_many
+from perfbudget.db import insert_many, replace_children, update_many
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 
 _OTHER = aliased(TargetSet, name="other_version")
@@ -111,9 +111,7 @@ def update_sets(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def replace_lines(session: Session, set_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     """The sets' lines are ``rows`` (each naming its ``target_set_id``) and no others."""
-    if set_ids:
-        session.execute(delete(TargetLine).where(TargetLine.target_set_id.in_(set_ids)))
-    insert_many(session, TargetLine, rows)
+    replace_children(session, TargetLine, TargetLine.target_set_id, set_ids, rows)
 
 
 def add(session: Session, target_set: TargetSet) -> None:
