@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers: each has a database of its own (tests/conftest.py)
+PYTEST_WORKERS ?= auto
 
 .PHONY: install run serve migrate demo test lint format openapi clean
 
@@ -31,7 +33,7 @@ lint: install
 
 test: lint
 	$(BIN)/perfbudget openapi check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 format: install
 	$(BIN)/ruff check --fix src tests bench migrations

@@ -1,7 +1,9 @@
 """Test harness: one migrated database per run, the demo county loaded once, and each
 test inside a transaction that is rolled back (after polar's tests/fixtures).
 
-SQLite by default; PostgreSQL when PERFBUDGET_TEST_DATABASE_URL is set.
+SQLite by default; PostgreSQL when PERFBUDGET_TEST_DATABASE_URL is set. Under pytest-xdist
+each worker has a database of its own: a file in its own directory, or on PostgreSQL the
+given database's name with the worker's (``perfbudget_ci_gw0``), created when missing.
 """
 
 import os
@@ -11,7 +13,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="perfbudget-tests-"))
-TEST_DATABASE_URL = (
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_url(url: str) -> str:
+    if not _WORKER or url.startswith("sqlite"):
+        return url
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_{_WORKER}"
+
+
+TEST_DATABASE_URL = _worker_url(
     os.environ.get("PERFBUDGET_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 )
 TEST_SECRET = secrets.token_urlsafe(48)
@@ -25,7 +37,7 @@ from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, event  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, make_url, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from perfbudget.config import PROJECT_ROOT, get_settings  # noqa: E402
@@ -56,8 +68,26 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def _create_worker_database(url: str) -> None:
+    """The worker's own PostgreSQL database, next to the one the suite was given."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or not _WORKER:
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
+    _create_worker_database(TEST_DATABASE_URL)
     config = alembic_config(TEST_DATABASE_URL)
     command.downgrade(config, "base")  # a reused PostgreSQL database starts clean too
     command.upgrade(config, "head")

@@ -16,6 +16,7 @@ up the county:
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,13 @@ ABANDONED_AFTER = timedelta(minutes=15)
 RETRY_AFTER_SECONDS = 5
 
 
+@dataclass(frozen=True)
+class _Run:
+    id: int
+    rows: int
+    dry_run: bool
+
+
 def run_import(
     session: Session,
     actor: Actor,
@@ -54,30 +62,28 @@ def run_import(
 ) -> ImportResult:
     run_id = _claim(session, actor, kind, body, content_type, filename, dry_run)
     errors = kind.errors()
+    count = 0
     try:
         count, rows = _checked_rows(kind, parsing.read_rows(content_type, body), errors)
         if not count:
             raise parsing.no_rows()
+        run = _Run(run_id, count, dry_run)
         if kind.requests is not None:
             requests = kind.requests(rows, options, errors)
-            outcome, written = _set_based(
-                session, actor, kind, requests, options, errors, (run_id, count, dry_run)
-            )
+            written = _set_based(session, actor, kind, requests, options, errors, run)
         else:
-            outcome, written = _per_row(
-                session, actor, kind, rows, errors, (run_id, count, dry_run)
-            )
-        if outcome is not O.imported:
+            written = _per_row(session, actor, kind, rows, errors, run)
+        if written is None:  # a dry run, or rows refused: nothing written
             outcome = O.rejected if errors.count else O.validated
             with writing(session):
-                _finish(session, actor, kind, run_id, outcome, count, errors, written)
+                _finish(session, actor, kind, run, outcome, errors, Written())
     except DomainError as refusal:
         with writing(session):
-            _refuse(session, actor, kind, run_id, refusal)
+            _refuse(session, actor, kind, _Run(run_id, count, dry_run), refusal)
         raise
     except BaseException:
         with writing(session):
-            _finish(session, actor, kind, run_id, O.failed, 0, errors, Written())
+            _finish(session, actor, kind, _Run(run_id, count, dry_run), O.failed, errors, Written())
         raise
     if errors.count:
         raise Unprocessable(
@@ -95,7 +101,7 @@ def run_import(
         kind=kind.name.value,
         dry_run=dry_run,
         rows=count,
-        imported=0 if dry_run else written.count,
+        imported=0 if written is None else written.count,
         import_run_id=run_id,
     )
 
@@ -125,26 +131,26 @@ def _set_based(
     requests: Requests,
     options: Options,
     errors: RowErrors,
-    run: tuple[int, int, bool],
-) -> tuple[ImportOutcome, Written]:
-    """``run``: its id, its number of rows, whether it is a dry run."""
-    run_id, count, dry_run = run
+    run: _Run,
+) -> Written | None:
+    """What was written, or None: a dry run or refused rows write nothing."""
     assert kind.check is not None
     with reading(session):
-        batch = kind.check(session, actor, requests.entries, options, False)
-        errors.refusals(requests.units, batch)
-    if errors.count or dry_run:
-        return O.rejected, Written()
+        errors.refusals(
+            requests.units, kind.check(session, actor, requests.entries, options, False)
+        )
+    if errors.count or run.dry_run:
+        return None
     with writing(session):
         batch = kind.check(session, actor, requests.entries, options, True)
         errors.refusals(requests.units, batch)
         if errors.count:  # another writer changed the facts since the check: nothing written
             session.rollback()
-            return O.rejected, Written()
-        written = batch.write(session, Origin(actor, run_id, clock.utcnow()))
+            return None
+        written = batch.write(session, Origin(actor, run.id, clock.utcnow()))
         session.expire_all()  # bulk statements pass the session's objects by
-        _finish(session, actor, kind, run_id, O.imported, count, errors, written)
-    return O.imported, written
+        _finish(session, actor, kind, run, O.imported, errors, written)
+    return written
 
 
 def _per_row(
@@ -153,11 +159,10 @@ def _per_row(
     kind: Kind,
     rows: Sequence[Row],
     errors: RowErrors,
-    run: tuple[int, int, bool],
-) -> tuple[ImportOutcome, Written]:
+    run: _Run,
+) -> Written | None:
     """Each row through the single-object service, in one write transaction: a savepoint
     per row, so that a bad row is rolled back alone and the next rows are still checked."""
-    run_id, count, dry_run = run
     assert kind.apply is not None
     written = Written()
     with writing(session):
@@ -180,13 +185,13 @@ def _per_row(
                 )
             else:
                 written.count += 1
-                written.created.setdefault(kind.entity, []).append(int(created.id))
-        if errors.count or dry_run:
+                written.created.setdefault(kind.entity, []).append(created.id)
+        if errors.count or run.dry_run:
             work.rollback()
-            return O.rejected, Written()
+            return None
         work.commit()
-        _finish(session, actor, kind, run_id, O.imported, count, errors, written)
-    return O.imported, written
+        _finish(session, actor, kind, run, O.imported, errors, written)
+    return written
 
 
 # --- the run: claimed, finished, audited -------------------------------------------------------
@@ -237,24 +242,23 @@ def _finish(
     session: Session,
     actor: Actor,
     kind: Kind,
-    run_id: int,
+    run: _Run,
     outcome: ImportOutcome,
-    count: int,
     errors: RowErrors,
     written: Written,
 ) -> None:
-    run = repository.get(session, run_id)
-    run.outcome = outcome
-    run.row_count = count
-    run.imported = written.count
-    run.errors = [error.model_dump() for error in errors.listed]
-    run.finished_at = clock.utcnow()
+    record = repository.get(session, run.id)
+    record.outcome = outcome
+    record.row_count = run.rows
+    record.imported = written.count
+    record.errors = [error.model_dump() for error in errors.listed]
+    record.finished_at = clock.utcnow()
     session.flush()
     changes: dict[str, Any] = {
         "kind": kind.name.value,
-        "filename": run.filename,
-        "sha256": run.sha256,
-        "rows": count,
+        "filename": record.filename,
+        "sha256": record.sha256,
+        "rows": run.rows,
         "errors": errors.count,
         "dry_run": run.dry_run,
     }
@@ -267,17 +271,17 @@ def _finish(
         actor,
         f"import.{outcome.value}",
         entity_type="import_run",
-        entity_id=run_id,
+        entity_id=run.id,
         changes=changes,
         subjects=written.subjects(),
     )
 
 
-def _refuse(session: Session, actor: Actor, kind: Kind, run_id: int, refusal: DomainError) -> None:
-    """A file refused before its rows were checked (too large, unreadable, no rows)."""
+def _refuse(session: Session, actor: Actor, kind: Kind, run: _Run, refusal: DomainError) -> None:
+    """A file refused as a whole (too large, unreadable, no rows)."""
     errors = kind.errors()
     errors.add(0, "", refusal.code, refusal.zh, refusal.en)
-    _finish(session, actor, kind, run_id, O.refused, 0, errors, Written())
+    _finish(session, actor, kind, run, O.refused, errors, Written())
 
 
 def list_runs(session: Session, actor: Actor, limit: int = 100) -> list[ImportRunRead]:
