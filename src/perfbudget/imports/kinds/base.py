@@ -10,6 +10,7 @@ service for each row inside one write transaction.
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -149,25 +150,35 @@ class Kind:
     def by_field(self) -> dict[str, Column]:
         return {c.field: c for c in self.columns}
 
+    @cached_property
+    def spelled(self) -> dict[str, dict[str, Any]]:
+        """Field → what a person may type for a value (an enum's Chinese label, 是/否)."""
+        spellings: dict[str, dict[str, Any]] = {}
+        for column in self.columns:
+            if column.choices is not None:
+                spellings[column.field] = {m.label_zh: m.value for m in column.choices}
+            if column.boolean:
+                spellings[column.field] = {"是": True, "否": False}
+        return spellings
+
     def errors(self) -> RowErrors:
         return RowErrors(self.by_field(), self.codes)
 
 
 def normalise(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
     """Blank cells are absent; enum labels (中文) become values; 是/否 become booleans."""
-    columns = kind.by_field()
+    spelled = kind.spelled
     result: dict[str, Any] = {}
     for name, value in raw.items():
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        column = columns.get(name)
-        if column is not None and isinstance(value, str):
+        if isinstance(value, str):
             value = value.strip()
-            if column.choices is not None:
-                labels = {member.label_zh: member.value for member in column.choices}
-                value = labels.get(value, value)
-            if column.boolean:
-                value = {"是": True, "否": False}.get(value, value)
+            if not value:
+                continue
+            spellings = spelled.get(name)
+            if spellings is not None:
+                value = spellings.get(value, value)
+        elif value is None:
+            continue
         result[name] = value
     return result
 
