@@ -1,16 +1,23 @@
-"""Time a batch upload of monthly monitoring rows, and its memory (issue 6 "Done means").
+"""Time 10,000-row batch uploads against raw executemany, and their memory (issue 6 "Done
+means", issue 7 P2 and P5).
 
     python -m bench.imports --database-url URL [--rows 10000] [--uploads 10]
 
 Needs an empty database: migrates it and builds a county with bench.generate's rows, minus
 its monitoring reports, holds and rectifications. Then, as one department's user:
 
-1. memory: ``--uploads`` dry runs of ``--rows`` rows each (100,000 rows by default) through
-   the upload endpoint, with the process's peak RSS before and after;
-2. the upload: the same rows imported for real (every row through save_draft: permission,
-   rules, audit), timed;
-3. the floor: the same reports and lines written with SQLAlchemy Core executemany (no rules,
-   no audit) in a transaction that is rolled back, timed; and the ratio of the two.
+1. P5 memory: ``--uploads`` dry runs of ``--rows`` monitoring rows each (100,000 rows by
+   default) through the upload endpoint, with the process's peak RSS before and after;
+2. P2 monitoring: the same rows imported for real (every row through save_draft:
+   permission, rules, audit), timed;
+3. P2 budget items: ``--rows`` budget requests for the department and its units, into the
+   next fiscal year (created in preparation through the API by the generator's finance
+   user), imported for real (every row through create_item), timed;
+4. the floor of each: the same rows written with SQLAlchemy Core executemany (no rules, no
+   audit) in a transaction that is rolled back, timed; and the share of raw speed,
+   raw seconds / upload seconds.
+
+Goals (P2, P5): an upload in ≤ 3 s and at ≥ 0.5 of raw speed; peak RSS ≤ 250 MB.
 """
 
 import argparse
@@ -33,6 +40,13 @@ from sqlalchemy import Engine, func, select, text
 DEPARTMENT_USER = "bench_department"
 CENT = Decimal("0.01")
 SKIPPED = ("monitoring_reports", "payment_holds", "rectifications")
+GOAL_SECONDS = 3.0  # P2: a 10,000-row upload
+GOAL_SHARE = 0.5  # P2: raw seconds / upload seconds
+GOAL_RSS_MB = 250  # P5, in MB (10**6 bytes)
+
+# Per department, its own funded projects and policies, and each one's approved target
+# lines in order: (line id, direction, target value).
+Monitored = dict[int, dict[int, list[tuple[int, str, Any]]]]
 
 
 def peak_rss_mib() -> float:
@@ -90,9 +104,9 @@ def build_county(engine: Engine, items: int, organisations: int, year: int) -> N
                 )
 
 
-def department_rows(engine: Engine, wanted: int) -> tuple[int, list[dict[str, Any]]]:
-    """The department with the most monitored lines of its own, and up to ``wanted`` rows
-    (whole reports: every line of an item's month)."""
+def monitored_lines(engine: Engine) -> Monitored:
+    """Per department, the funded projects and policies of its own with approved targets:
+    the reports its user may file (a unit's would go through the department's review)."""
     lines_sql = text(
         """
         SELECT i.organisation_id, i.id, l.id, l.direction, l.target_value
@@ -106,15 +120,28 @@ def department_rows(engine: Engine, wanted: int) -> tuple[int, list[dict[str, An
     )
     with engine.connect() as connection:
         found = connection.execute(lines_sql).all()
-    by_org: dict[int, dict[int, list[Any]]] = {}
+    by_org: Monitored = {}
     for org, item, line, direction, value in found:
         by_org.setdefault(org, {}).setdefault(item, []).append((line, direction, value))
+    return by_org
+
+
+def department_rows(engine: Engine, wanted: int) -> tuple[int, list[dict[str, Any]]]:
+    """The department with the most monitored lines of its own, and up to ``wanted`` rows
+    (whole reports: every line of an item's month)."""
+    by_org = monitored_lines(engine)
     org = max(by_org, key=lambda o: sum(len(v) for v in by_org[o].values()))
+    return org, report_rows(by_org[org], wanted)
+
+
+def report_rows(items: dict[int, list[tuple[int, str, Any]]], wanted: int) -> list[dict[str, Any]]:
+    """Month after month, every line of each item's report, up to ``wanted`` rows: whole
+    reports only, so that each is valid on its own."""
     rows: list[dict[str, Any]] = []
     for month in range(1, 13):
-        for item, lines in by_org[org].items():
+        for item, lines in items.items():
             if len(rows) + len(lines) > wanted:
-                return org, rows
+                return rows
             for line, direction, value in lines:
                 qualitative = direction == "qualitative"
                 actual = (
@@ -130,10 +157,16 @@ def department_rows(engine: Engine, wanted: int) -> tuple[int, list[dict[str, An
                         "qualitative_status": "achieved" if qualitative else "",
                     }
                 )
-    return org, rows
+    return rows
 
 
-def add_department_user(engine: Engine, organisation_id: int) -> None:
+def add_department_user(
+    engine: Engine,
+    organisation_id: int,
+    username: str = DEPARTMENT_USER,
+    display_name: str = "部门（基准测试）",
+) -> int:
+    """A department user with BENCH_PASSWORD (the generator makes none); its id."""
     from bench.generate import BENCH_PASSWORD
     from perfbudget.auth.passwords import hash_password
 
@@ -147,13 +180,59 @@ def add_department_user(engine: Engine, organisation_id: int) -> None:
                 "'department', :o, :h, true, false, 1, 0, 1, :n, :n)"
             ),
             {
-                "u": DEPARTMENT_USER,
-                "d": "部门（基准测试）",
+                "u": username,
+                "d": display_name,
                 "o": organisation_id,
                 "h": hash_password(BENCH_PASSWORD),
                 "n": now,
             },
         )
+        user_id = connection.scalar(
+            text("SELECT id FROM users WHERE username = :u"), {"u": username}
+        )
+    return int(user_id)
+
+
+def budget_item_rows(
+    engine: Engine, organisation_id: int, year: int, wanted: int
+) -> list[dict[str, Any]]:
+    """``wanted`` budget requests as a department files them for ``year``: for itself and
+    each of its units in turn, a fifth of them policies, across the budget books, in the
+    template's Chinese labels (是/否, 项目支出 …) as county staff fill it in."""
+    from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind
+
+    with engine.connect() as connection:
+        path = connection.scalar(
+            text("SELECT path FROM organisations WHERE id = :o"), {"o": organisation_id}
+        )
+        owners = list(
+            connection.scalars(
+                text("SELECT id FROM organisations WHERE path LIKE :p AND is_active ORDER BY id"),
+                {"p": f"{path}%"},
+            )
+        )
+    books = [book.label_zh for book in BudgetBook]
+    rows: list[dict[str, Any]] = []
+    for n in range(wanted):
+        policy = n % 5 == 4
+        rows.append(
+            {
+                "fiscal_year": year,
+                "organisation_id": owners[n % len(owners)],
+                "code": f"{year}-BENCH-{n + 1:05d}",
+                "name": f"{year}年基准测试{'政策' if policy else '项目'}{n + 1:05d}",
+                "kind": (ItemKind.policy if policy else ItemKind.project).label_zh,
+                "budget_book": books[n % len(books)],
+                "fund_category": FundCategory.ordinary.label_zh,
+                "new_major": "否",
+                "capital_construction": "否",
+                "mid_year_addition": "否",
+                "serves_public": "是" if n % 3 == 0 else "否",
+                "requested_amount": f"{20_000 + (n * 7919) % 5_000_000}.00",
+                "description": "基准测试批量申报",
+            }
+        )
+    return rows
 
 
 def as_csv(rows: list[dict[str, Any]]) -> bytes:
@@ -174,7 +253,7 @@ def core_insert(engine: Engine, rows: list[dict[str, Any]], year: int, user_id: 
     started = time.perf_counter()
     with engine.connect() as connection, connection.begin() as transaction:
         items = {row["item_id"] for row in rows}
-        meta = dict(
+        meta: dict[int, int] = dict(
             connection.execute(
                 text(
                     "SELECT id, organisation_id FROM budget_items WHERE id IN ({})".format(
@@ -231,10 +310,79 @@ def core_insert(engine: Engine, rows: list[dict[str, Any]], year: int, user_id: 
     return elapsed
 
 
+def core_budget_items(engine: Engine, rows: list[dict[str, Any]], user_id: int) -> float:
+    """The same budget requests, as drafts, by executemany; rolled back."""
+    from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind
+    from perfbudget.db import Base
+
+    table = Base.metadata.tables["budget_items"]
+    values = {
+        enum.label_zh: enum.value
+        for enums in (ItemKind, BudgetBook, FundCategory)
+        for enum in enums
+    }
+    started = time.perf_counter()
+    with engine.connect() as connection, connection.begin() as transaction:
+        years: dict[int, int] = dict(
+            connection.execute(text("SELECT year, id FROM fiscal_years")).all()
+        )
+        now = datetime.now(UTC)
+        items = [
+            {
+                "fiscal_year_id": years[row["fiscal_year"]],
+                "organisation_id": row["organisation_id"],
+                "code": row["code"],
+                "name": row["name"],
+                "kind": values[row["kind"]],
+                "budget_book": values[row["budget_book"]],
+                "fund_category": values[row["fund_category"]],
+                "new_major": row["new_major"] == "是",
+                "capital_construction": row["capital_construction"] == "是",
+                "mid_year_addition": row["mid_year_addition"] == "是",
+                "serves_public": row["serves_public"] == "是",
+                "requested_amount": Decimal(row["requested_amount"]),
+                "description": row["description"],
+                "continues_item_id": None,
+                "status": "draft",
+                "created_by_id": user_id,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in rows
+        ]
+        connection.execute(table.insert(), items)
+        elapsed = time.perf_counter() - started
+        transaction.rollback()
+    return elapsed
+
+
+def sign_in(client: Any, username: str) -> dict[str, str]:
+    """Bearer headers for ``username`` (BENCH_PASSWORD) on a TestClient."""
+    from bench.generate import BENCH_PASSWORD
+
+    response = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": BENCH_PASSWORD}
+    )
+    assert response.status_code == 200, response.text[:2000]
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def timed_upload(client: Any, kind: str, body: bytes, headers: dict[str, str]) -> tuple[float, int]:
+    """Seconds and status of a real upload (201 expected: anything else stops the bench)."""
+    started = time.perf_counter()
+    response = client.post(
+        f"/api/v1/imports/{kind}", content=body, headers={**headers, "Content-Type": "text/csv"}
+    )
+    seconds = time.perf_counter() - started
+    assert response.status_code == 201, response.text[:2000]
+    return seconds, response.status_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__)
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=10_000, help="Rows per upload")
     parser.add_argument("--uploads", type=int, default=10, help="dry runs for the memory test")
     parser.add_argument("--items", type=int, default=4000)
     parser.add_argument("--organisations", type=int, default=40)
@@ -247,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from fastapi.testclient import TestClient
 
-    from bench.generate import BENCH_PASSWORD, migrate
+    from bench.generate import FINANCE_USER, migrate
     from perfbudget.config import get_settings
     from perfbudget.db import get_engine
     from perfbudget.main import create_app
@@ -265,17 +413,20 @@ def main(argv: list[str] | None = None) -> int:
         check=True,
     )
     org, rows = department_rows(engine, args.rows)
-    add_department_user(engine, org)
+    user_id = add_department_user(engine, org)
+    preparing = args.year + 1
+    items = budget_item_rows(engine, org, preparing, args.rows)
+    dialect = engine.dialect.name
     print(
-        f"county built in {time.perf_counter() - started:.1f} s; {len(rows)} rows, "
-        f"{len({(r['item_id'], r['month']) for r in rows})} reports, department {org}"
+        f"{dialect}: county built in {time.perf_counter() - started:.1f} s; department {org}: "
+        f"{len(rows)} monitoring rows ({len({(r['item_id'], r['month']) for r in rows})} "
+        f"reports, {args.year}), {len(items)} budget-item rows ({preparing}, "
+        f"{len({r['organisation_id'] for r in items})} organisations)",
+        flush=True,
     )
     body = as_csv(rows)
     with TestClient(create_app()) as client:
-        token = client.post(
-            "/api/v1/auth/token", data={"username": DEPARTMENT_USER, "password": BENCH_PASSWORD}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+        headers = sign_in(client, DEPARTMENT_USER)
         gc.collect()
         reset_peak_rss()
         baseline = peak_rss_mib()
@@ -289,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
             response = client.post(
                 "/api/v1/imports/monitoring-reports",
                 content=body,
-                headers=headers,
+                headers={**headers, "Content-Type": "text/csv"},
                 params={"dry_run": "true"},
             )
             assert response.status_code == 200, response.text[:2000]
@@ -297,33 +448,77 @@ def main(argv: list[str] | None = None) -> int:
             traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
         dry_seconds = time.perf_counter() - dry_started
-        after_dry = peak_rss_mib()
+        peak_rss = peak_rss_mib()
         print(
-            f"memory: {args.uploads} dry-run uploads of {len(rows)} rows "
-            f"({args.uploads * len(rows)} rows, {len(body)} bytes each) in {dry_seconds:.1f} s; "
-            f"peak RSS {baseline:.0f} MiB before, {after_dry:.0f} MiB after "
-            f"(+{after_dry - baseline:.0f} MiB)"
+            f"P5 memory: {args.uploads} dry runs of {len(rows)} monitoring rows "
+            f"({len(body)} bytes each) in {dry_seconds:.1f} s; peak RSS {baseline:.0f} MiB "
+            f"before, {peak_rss:.0f} MiB after (+{peak_rss - baseline:.0f} MiB); tracemalloc "
+            f"peak of one upload {traced_peak:.1f} MiB",
+            flush=True,
         )
-        print(f"tracemalloc peak of one upload: {traced_peak:.1f} MiB")
-        upload_started = time.perf_counter()
-        response = client.post("/api/v1/imports/monitoring-reports", content=body, headers=headers)
-        upload_seconds = time.perf_counter() - upload_started
+        monitoring_seconds, status = timed_upload(client, "monitoring-reports", body, headers)
+        print(
+            f"P2 monitoring-reports upload: {len(rows)} rows, {status} in "
+            f"{monitoring_seconds:.2f} s ({len(rows) / monitoring_seconds:.0f} rows/s)",
+            flush=True,
+        )
+        response = client.post(
+            "/api/v1/fiscal-years", json={"year": preparing}, headers=sign_in(client, FINANCE_USER)
+        )
         assert response.status_code == 201, response.text[:2000]
-    with engine.connect() as connection:
-        user_id = connection.scalar(
-            text("SELECT id FROM users WHERE username = :u"), {"u": DEPARTMENT_USER}
+        items_seconds, status = timed_upload(client, "budget-items", as_csv(items), headers)
+        print(
+            f"P2 budget-items upload: {len(items)} rows, {status} in {items_seconds:.2f} s "
+            f"({len(items) / items_seconds:.0f} rows/s)",
+            flush=True,
         )
+    with engine.connect() as connection:
         connection.execute(text("DELETE FROM monitoring_report_lines"))
         connection.execute(text("DELETE FROM monitoring_reports"))
         connection.commit()
-    core_seconds = core_insert(engine, rows, args.year, user_id)
+    raw_monitoring = core_insert(engine, rows, args.year, user_id)
+    monitoring_share = raw_monitoring / monitoring_seconds
     print(
-        f"upload: {len(rows)} rows in {upload_seconds:.2f} s "
-        f"({len(rows) / upload_seconds:.0f} rows/s)"
+        f"P2 monitoring-reports raw executemany: {raw_monitoring:.2f} s; "
+        f"share of raw speed {monitoring_share:.3f}"
     )
-    print(f"core executemany: {core_seconds:.2f} s; ratio {upload_seconds / core_seconds:.1f}x")
-    print(f"peak RSS at the end {peak_rss_mib():.0f} MiB")
+    raw_items = core_budget_items(engine, items, user_id)
+    items_share = raw_items / items_seconds
+    print(
+        f"P2 budget-items raw executemany: {raw_items:.2f} s; share of raw speed {items_share:.3f}"
+    )
     engine.dispose()
+    peak_mb = peak_rss * 2**20 / 1e6
+    summary = (
+        (
+            "P2 monitoring-reports upload",
+            f"{monitoring_seconds:.2f} s",
+            "≤ 3 s",
+            monitoring_seconds <= GOAL_SECONDS,
+        ),
+        (
+            "P2 monitoring-reports share of raw",
+            f"{monitoring_share:.3f}",
+            "≥ 0.5",
+            monitoring_share >= GOAL_SHARE,
+        ),
+        (
+            "P2 budget-items upload",
+            f"{items_seconds:.2f} s",
+            "≤ 3 s",
+            items_seconds <= GOAL_SECONDS,
+        ),
+        ("P2 budget-items share of raw", f"{items_share:.3f}", "≥ 0.5", items_share >= GOAL_SHARE),
+        (
+            f"P5 peak RSS, {args.uploads} dry runs",
+            f"{peak_mb:.0f} MB",
+            "≤ 250 MB",
+            peak_mb <= GOAL_RSS_MB,
+        ),
+    )
+    print(f"summary ({dialect}, {len(rows)} monitoring rows, {len(items)} budget-item rows):")
+    for name, value, goal, met in summary:
+        print(f"  {name:<36}{value:>10}  {goal:<9}{'met' if met else 'MISSED'}")
     return 0
 
 

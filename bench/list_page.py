@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import IO, Any
 
 GOAL = 0.70
 PAGE = 100
@@ -259,10 +259,15 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn_server(
-    target: str, env: dict[str, str], workers: int = 1, ready_path: str = "/"
+    target: str,
+    env: dict[str, str],
+    workers: int = 1,
+    ready_path: str = "/",
+    output: IO[bytes] | None = None,
 ) -> Iterator[str]:
     """Start ``uvicorn --factory target`` on a free loopback port; yield its base URL; kill it
-    (and its worker processes: its own process group) on the way out."""
+    (and its worker processes: its own process group) on the way out. ``output`` takes the
+    server's stdout and stderr (its logs), else they are this process's."""
     import httpx
 
     port = free_port()
@@ -271,7 +276,13 @@ def uvicorn_server(
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stdout=output,
+        stderr=output,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

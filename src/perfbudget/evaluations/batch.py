@@ -76,6 +76,10 @@ def plan(
         else {}
     )
     today, now = schedule.local_today(), clock.utcnow()
+    years = {
+        item.fiscal_year_id: fiscal_year_service.rule_parameters(item.fiscal_year)
+        for item in items.values()
+    }
 
     batch: Batch[Hashable] = Batch()
     accepted: list[_Accepted] = []
@@ -85,7 +89,7 @@ def plan(
             item = items.get(entry.item_id)
             if item is None:
                 raise item_service.item_not_found()
-            parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
+            parameters = years[item.fiscal_year_id]
             approved = monitoring_lines.in_force(item, lines.get(item.id, []))
             existing = stored.get(item.id)
             checked = filing.draft(

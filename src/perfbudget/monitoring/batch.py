@@ -48,6 +48,7 @@ class _Report:
     deviation_reasons: str
     corrective_measures: str
     lines: list[ReportLineIn]
+    due_on: date
     stored: MonitoringReport | None = None
     submission: filing.Submission | None = None
     item: BudgetItem | None = field(default=None, repr=False)
@@ -73,6 +74,10 @@ def plan(
     plans = payment_service.plans_for(session, list(items)) if submit else {}
     now = clock.utcnow()
     today = schedule.local_day(now)
+    parameters = {
+        item.fiscal_year_id: fiscal_year_service.rule_parameters(item.fiscal_year)
+        for item in items.values()
+    }
 
     batch: Batch[Hashable] = Batch()
     reports: list[_Report] = []
@@ -96,11 +101,17 @@ def plan(
                 today=today,
                 if_match=None,
             )
+            year = parameters[item.fiscal_year_id]
             report = _Report(
                 month=entry.month,
                 status=ReportStatus.draft if existing is None else existing.status,
                 version=1 if existing is None else existing.version + 1,
                 lines=checked.lines,
+                due_on=(
+                    schedule.due_date(year, item.fiscal_year.year, entry.month, item.kind)
+                    if existing is None
+                    else existing.due_on
+                ),
                 stored=existing,
                 item=item,
                 **checked.fields,
@@ -113,8 +124,8 @@ def plan(
                     report,
                     approved,
                     plan=plans.get(item.id),
-                    parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
-                    first=(_due_on(report), now) if first else None,
+                    parameters=year,
+                    first=(report.due_on, now) if first else None,
                 )
             return report
 
@@ -138,15 +149,6 @@ def _columns(report: _Report, origin: Origin) -> dict[str, Any]:
     return columns
 
 
-def _due_on(report: _Report) -> date:
-    if report.stored is not None:
-        return report.stored.due_on
-    item = report.item
-    assert item is not None
-    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
-    return schedule.due_date(parameters, item.fiscal_year.year, report.month, item.kind)
-
-
 def _write(session: Session, origin: Origin, reports: list[_Report]) -> Written:
     new = [report for report in reports if report.stored is None]
     changed = [report for report in reports if report.stored is not None]
@@ -159,7 +161,7 @@ def _write(session: Session, origin: Origin, reports: list[_Report]) -> Written:
                 "organisation_id": item.organisation_id,
                 "month": report.month,
                 "status": ReportStatus.draft,
-                "due_on": _due_on(report),
+                "due_on": report.due_on,
                 "lights": {},
                 "late": False,
                 "created_by_id": origin.actor.user_id,
