@@ -229,6 +229,11 @@ def _operational_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OperationalError)
     if not is_contention(exc):
         return _unhandled(request, exc)
+    return database_busy(request, exc)
+
+
+def database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+    """503 with Retry-After: a lock was not had within the database's bound."""
     logger.warning("database busy: %s", exc.orig)
     return problem_response(
         request,

@@ -8,6 +8,7 @@ These run against databases of their own with the application's real request ses
 
 import csv
 import io
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,9 +17,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from perfbudget.budget_items import batch as item_batch
 from perfbudget.demo.loader import DEMO_PASSWORD
+from perfbudget.integration import idempotency
 from tests.isolated import served_county, sign_in
 from tests.problems import assert_problem
 
@@ -188,3 +191,22 @@ def test_a_write_that_cannot_get_the_lock_in_time_answers_503(impatient):
     assert int(refused.headers["Retry-After"]) > 0
     assert problem["retry_after"] == int(refused.headers["Retry-After"])
     assert client.post(ITEMS, json=request, headers=department).status_code == 201
+
+
+def test_a_busy_database_when_a_key_is_claimed_is_503_too(client, auth, monkeypatch):
+    """The Idempotency-Key is claimed before the application's handlers run: contention
+    there is answered the same way."""
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorname = "SQLITE_BUSY"  # type: ignore[attr-defined]
+
+    def busy(*_args: Any) -> None:
+        raise OperationalError("INSERT INTO idempotency_records …", {}, locked)
+
+    monkeypatch.setattr(idempotency, "claim", busy)
+    response = client.post(
+        "/api/v1/fiscal-years",
+        json={"year": 2045},
+        headers={**auth("finance"), "Idempotency-Key": "busy-claim-1"},
+    )
+    assert_problem(response, 503, "DATABASE_BUSY")
+    assert response.headers["Retry-After"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -27,7 +27,7 @@ from perfbudget import clock
 from perfbudget.auth import tokens
 from perfbudget.config import Settings
 from perfbudget.db import get_sessionmaker
-from perfbudget.errors import problem_response
+from perfbudget.errors import database_busy, is_contention, problem_response
 from perfbudget.i18n import pick
 from perfbudget.integration import repository
 
@@ -142,9 +142,15 @@ class IdempotencyMiddleware:
         if body is None:
             return  # the client went away before sending its body
         hashed = request_hash(scope["method"], scope["path"], scope.get("query_string", b""), body)
-        claimed = await run_in_threadpool(
-            claim, user_id, key, scope["method"], scope["path"], hashed
-        )
+        try:
+            claimed = await run_in_threadpool(
+                claim, user_id, key, scope["method"], scope["path"], hashed
+            )
+        except OperationalError as error:  # outside the app's handlers: answer here
+            if not is_contention(error):
+                raise
+            await database_busy(Request(scope), error)(scope, receive, send)
+            return
         if isinstance(claimed, StoredAnswer):
             await self._answer_stored(scope, receive, send, claimed, hashed)
             return
