@@ -49,10 +49,6 @@ def require_approved(lines: Sequence[TargetLine] | None) -> Sequence[TargetLine]
     return lines
 
 
-def approved_lines(session: Session, item: BudgetItem) -> Sequence[TargetLine]:
-    return require_approved(target_lines(session, item))
-
-
 def answered(target: TargetLine, line: "Answer") -> bool:
     if target.direction is Direction.qualitative:
         return line.qualitative_status is not None

@@ -50,14 +50,7 @@ def approved(session: Session, item_id: int) -> TargetSet | None:
 def approved_lines(session: Session, item_id: int) -> list[TargetLine]:
     """The lines of the version in force, in order, in one statement (without the set, whose
     ``selectin`` loading would read them again for every report of a batch)."""
-    return list(
-        session.scalars(
-            select(TargetLine)
-            .join(TargetSet, TargetSet.id == TargetLine.target_set_id)
-            .where(TargetSet.item_id == item_id, TargetSet.status == TargetSetStatus.approved)
-            .order_by(TargetLine.position)
-        )
-    )
+    return approved_lines_of_items(session, [item_id]).get(item_id, [])
 
 
 def approved_lines_of_items(
