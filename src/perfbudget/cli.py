@@ -216,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import perfbudget.models  # noqa: F401 - every table mapped before any command writes
+
     return int(args.func(args))
 
 

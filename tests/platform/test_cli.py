@@ -2,6 +2,9 @@
 users create, openapi export/check."""
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -84,3 +87,25 @@ def test_openapi_export_and_check(tmp_path):
     document["info"]["version"] = "stale"
     target.write_text(json.dumps(document))
     assert cli.main(["openapi", "check", "--output", str(target)]) == 1
+
+
+def test_a_fresh_process_loads_the_demo(tmp_path):
+    """What `make run` does, in an interpreter of its own: only what the command itself
+    imports is loaded (a model another stage's foreign key names must be among it)."""
+    env = {
+        **os.environ,
+        "PERFBUDGET_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "PERFBUDGET_SECRET_FILE": str(tmp_path / "secret"),
+    }
+    env.pop("PERFBUDGET_SECRET_KEY", None)
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "perfbudget", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert "demo county loaded" in done.stdout

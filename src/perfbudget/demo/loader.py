@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+import perfbudget.models  # noqa: F401 - every table mapped: foreign keys name tables of other stages
 from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
 from perfbudget.demo.closed_year import load_closed_year
