@@ -217,6 +217,11 @@ def _require_agreement(members: Sequence[Row], names: Sequence[str]) -> None:
                 )
 
 
+def by_item(row: Any) -> int:
+    """The key of kinds whose rows are the lines of one item's object."""
+    return int(row.item_id)
+
+
 def per_row(rows: Sequence[Row], entry: Callable[[int, Any], Any]) -> Requests:
     """Kinds whose rows are each one object: the row's number is its key."""
     return Requests(

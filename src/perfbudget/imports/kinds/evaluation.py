@@ -19,6 +19,7 @@ from perfbudget.imports.kinds.base import (
     Requests,
     Row,
     RowErrors,
+    by_item,
     per_object,
 )
 from perfbudget.monitoring.models import QualitativeStatus
@@ -55,15 +56,11 @@ def _draft(rows: list[EvaluationRow]) -> EvaluationDraft:
     )
 
 
-def _item_key(row: Any) -> int:
-    return int(row.item_id)
-
-
 def _evaluations(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
     return per_object(
         rows,
         errors,
-        key=_item_key,
+        key=by_item,
         shared=EVALUATION_FIELDS,
         build=_draft,
         entry=lambda item_id, data: evaluation_batch.Entry(item_id, item_id, data),

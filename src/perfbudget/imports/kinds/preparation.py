@@ -20,6 +20,7 @@ from perfbudget.imports.kinds.base import (
     Requests,
     Row,
     RowErrors,
+    by_item,
     per_object,
     per_row,
 )
@@ -89,15 +90,11 @@ def _target_set(rows: list[TargetLineRow]) -> TargetSetWrite:
     )
 
 
-def _item_key(row: Any) -> int:
-    return int(row.item_id)
-
-
 def _target_sets(rows: Sequence[Row], options: Options, errors: RowErrors) -> Requests:
     return per_object(
         rows,
         errors,
-        key=_item_key,
+        key=by_item,
         shared=("overall_goal", "version"),
         build=_target_set,
         entry=lambda item_id, data: target_batch.Entry(item_id, item_id, data),
