@@ -21,6 +21,10 @@ class VersionedUpdate(RequestModel):
     )
 
 
+# The id of one of our rows, as a request names it: PostgreSQL's integer columns end at
+# 2³¹ − 1, so anything beyond can name nothing (and would fail the query, not find nothing).
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
 # Money is NUMERIC(18,2): Decimal in, a string with two decimals out.
 Money = Annotated[
     Decimal,

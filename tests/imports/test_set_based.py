@@ -423,3 +423,25 @@ def test_blank_rows_count_toward_the_limit(flow, monkeypatch):
 def test_a_file_without_a_data_row_is_refused(flow, body):
     content_type = "application/json" if body.startswith(b"[") else "text/csv"
     assert_problem(_post(flow, body, content_type), 422, "IMPORT_EMPTY")
+
+
+def test_ids_beyond_what_a_row_can_have_are_named_not_a_500(monitor, send):
+    item = monitor.funded()
+    huge = 99999999999999999999
+    body = assert_problem(
+        send("disbursements", [payment(huge), payment(item["id"], "0.00")]),
+        422,
+        "IMPORT_REJECTED",
+    )
+    assert {(e["row"], e["column"], e["code"]) for e in body["errors"]} == {
+        (2, "item_id", "FIELD_INVALID"),
+        (3, "amount", "FIELD_INVALID"),
+    }
+    rows = report_rows(monitor, item["id"])
+    rows[0]["target_line_id"] = 2**63
+    body = assert_problem(
+        send("monitoring-reports", rows, user="department"), 422, "IMPORT_REJECTED"
+    )
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (2, "target_line_id", "FIELD_INVALID")
+    ]

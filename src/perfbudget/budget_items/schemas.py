@@ -7,12 +7,12 @@ from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, I
 from perfbudget.evaluations.models import Grade
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, RowId, VersionedUpdate
 
 
 class BudgetItemCreate(RequestModel):
     fiscal_year: int = Field(ge=2000, le=2100)
-    organisation_id: int = Field(description="The owning department or unit")
+    organisation_id: RowId = Field(description="The owning department or unit")
     code: str | None = Field(default=None, max_length=40, description="Project code, if any")
     name: str = Field(min_length=1, max_length=200)
     kind: ItemKind
@@ -24,7 +24,7 @@ class BudgetItemCreate(RequestModel):
     serves_public: bool = Field(default=False, description="Serves the public directly")
     requested_amount: Money = Field(gt=0)
     description: str = Field(default="", max_length=10000)
-    continues_item_id: int | None = Field(
+    continues_item_id: RowId | None = Field(
         default=None, description="The previous year's item this one continues"
     )
 
@@ -40,7 +40,7 @@ class BudgetItemUpdate(VersionedUpdate):
     serves_public: bool | None = None
     requested_amount: Money | None = Field(default=None, gt=0)
     description: str | None = Field(default=None, max_length=10000)
-    continues_item_id: int | None = None
+    continues_item_id: RowId | None = None
 
 
 class ItemAction(VersionedUpdate):

@@ -10,7 +10,15 @@ from perfbudget.evaluations.models import EvaluationStatus, Grade
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.monitoring.models import QualitativeStatus
 from perfbudget.orgs.schemas import OrganisationRef
-from perfbudget.schemas import Money, Points, Quantity, RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import (
+    Money,
+    Points,
+    Quantity,
+    RequestModel,
+    ResponseModel,
+    RowId,
+    VersionedUpdate,
+)
 
 Actual = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
 Share = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
@@ -29,7 +37,7 @@ class Sections(RequestModel):
 
 
 class EvaluationLineIn(RequestModel):
-    target_line_id: int = Field(description="A line of the item's approved targets")
+    target_line_id: RowId = Field(description="A line of the item's approved targets")
     final_actual: Actual | None = Field(
         default=None, description="The year's final actual (quantitative lines)"
     )

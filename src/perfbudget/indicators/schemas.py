@@ -7,7 +7,7 @@ from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 
 Name = Annotated[str, Field(min_length=1, max_length=200, description="Third-level indicator")]
 Unit = Annotated[
@@ -46,7 +46,7 @@ class FrameworkIndicatorUpdate(IndicatorUpdate):
 
 
 class LibraryIndicatorCreate(IndicatorCreate):
-    organisation_id: int = Field(description="Your organisation or one of its units")
+    organisation_id: RowId = Field(description="Your organisation or one of its units")
     category: IndicatorCategory = Field(
         description="A second-level category of §3, or an S2.2.3 overall aspect"
     )

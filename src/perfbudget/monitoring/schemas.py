@@ -11,7 +11,14 @@ from perfbudget.monitoring.models import Light, QualitativeStatus, Rectification
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
 from perfbudget.payments.models import HoldKind
-from perfbudget.schemas import Money, Quantity, RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import (
+    Money,
+    Quantity,
+    RequestModel,
+    ResponseModel,
+    RowId,
+    VersionedUpdate,
+)
 
 Actual = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
 Text = Annotated[str, Field(max_length=20000)]
@@ -21,7 +28,7 @@ Text = Annotated[str, Field(max_length=20000)]
 
 
 class ReportLineIn(RequestModel):
-    target_line_id: int = Field(description="A line of the item's approved targets")
+    target_line_id: RowId = Field(description="A line of the item's approved targets")
     actual: Actual | None = Field(
         default=None, description="Cumulative actual to the month end (quantitative lines)"
     )

@@ -5,7 +5,14 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
-from perfbudget.schemas import Points, Quantity, RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import (
+    Points,
+    Quantity,
+    RequestModel,
+    ResponseModel,
+    RowId,
+    VersionedUpdate,
+)
 from perfbudget.targets.models import TargetSetStatus
 
 TargetValue = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
@@ -20,8 +27,8 @@ class TargetLineIn(RequestModel):
     unit: str | None = Field(default=None, max_length=32)
     qualitative_standard: str | None = Field(default=None, max_length=2000)
     weight: Weight
-    library_indicator_id: int | None = None
-    framework_indicator_id: int | None = None
+    library_indicator_id: RowId | None = None
+    framework_indicator_id: RowId | None = None
 
 
 class TargetSetWrite(VersionedUpdate):

@@ -23,7 +23,7 @@ from perfbudget.imports.kinds.base import (
     per_object,
 )
 from perfbudget.monitoring.models import QualitativeStatus
-from perfbudget.schemas import Money
+from perfbudget.schemas import Money, RowId
 
 # --- self-evaluation (S2.4): the year's final actuals, one row per target line ------------
 
@@ -32,7 +32,7 @@ EVALUATION_FIELDS = ("final_execution", *SECTION_FIELDS, "version")
 
 
 class EvaluationRow(EvaluationLineIn):
-    item_id: int
+    item_id: RowId
     final_execution: Money | None = Field(default=None, ge=0)
     overview: str = Field(default="", max_length=20000)
     achievements: str = Field(default="", max_length=20000)

@@ -26,13 +26,13 @@ from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.payments import batch as payment_batch
 from perfbudget.payments.models import DisbursementSource
 from perfbudget.payments.schemas import DisbursementCreate
-from perfbudget.schemas import Money
+from perfbudget.schemas import Money, RowId
 
 # --- disbursements (the treasury feed, S2.3.2) --------------------------------------------
 
 
 class DisbursementRow(DisbursementCreate):
-    item_id: int
+    item_id: RowId
     source: DisbursementSource = DisbursementSource.treasury
 
 
@@ -92,7 +92,7 @@ LINE_FIELDS = ("target_line_id", "actual", "qualitative_status", "year_target_ex
 
 
 class MonitoringRow(ReportLineIn):
-    item_id: int
+    item_id: RowId
     month: int = Field(ge=1, le=12)
     version: int | None = Field(default=None, ge=1)
     cumulative_execution: Money | None = Field(default=None, ge=0)

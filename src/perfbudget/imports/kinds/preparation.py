@@ -25,6 +25,7 @@ from perfbudget.imports.kinds.base import (
     per_row,
 )
 from perfbudget.indicators.models import Direction, IndicatorCategory
+from perfbudget.schemas import RowId
 from perfbudget.targets import batch as target_batch
 from perfbudget.targets.schemas import TargetLineIn, TargetSetWrite
 
@@ -74,7 +75,7 @@ BUDGET_ITEMS = Kind(
 
 
 class TargetLineRow(TargetLineIn):
-    item_id: int
+    item_id: RowId
     overall_goal: str = Field(default="", max_length=4000)
     version: int | None = Field(default=None, ge=1)
 
