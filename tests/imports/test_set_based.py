@@ -445,3 +445,8 @@ def test_ids_beyond_what_a_row_can_have_are_named_not_a_500(monitor, send):
     assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
         (2, "target_line_id", "FIELD_INVALID")
     ]
+
+
+def test_json_nested_past_any_row_is_malformed(flow):
+    body = b"[" * 100_000 + b"]" * 100_000
+    assert_problem(_post(flow, body, "application/json"), 422, "IMPORT_MALFORMED")

@@ -26,16 +26,6 @@ from perfbudget.payments import service as payment_service
 from perfbudget.targets import repository as target_repository
 
 ENTITY = "self_evaluation"
-SUBMITTED = (
-    "computed_score",
-    "final_score",
-    "scoring",
-    "plausibility_flags",
-    "completeness",
-    "third_party_adopted",
-    "submitted_at",
-    "return_reason",
-)
 
 
 @dataclass(frozen=True)
@@ -51,6 +41,8 @@ class _Accepted:
     stored: SelfEvaluation | None
     # as the batch leaves it: a transient evaluation, never added to the session
     evaluation: SelfEvaluation
+    # what submitting set on it (none unless submitted)
+    submitted: dict[str, Any]
 
 
 def plan(
@@ -110,9 +102,10 @@ def plan(
                 sections=checked.sections,
                 lines=[filing.new_line(line) for line in checked.lines],
             )
+            submitted: dict[str, Any] = {}
             if submit:
                 route = filing.check_submittable(evaluation, item, evaluation.version, None)
-                filing.submit(
+                submitted = filing.submit(
                     item,
                     evaluation,
                     approved,
@@ -122,29 +115,27 @@ def plan(
                     now=now,
                 )
                 evaluation.status = route
-            return _Accepted(item, existing, evaluation)
+            return _Accepted(item, existing, evaluation, submitted)
 
         decided = batch.attempt(entry.key, decide)
         if decided is not None:
             accepted.append(decided)
-    batch.write = lambda session, origin: _write(session, origin, accepted, submit)
+    batch.write = lambda session, origin: _write(session, origin, accepted)
     return batch
 
 
-def _columns(accepted: _Accepted, origin: Origin, submit: bool) -> dict[str, Any]:
+def _columns(accepted: _Accepted, origin: Origin) -> dict[str, Any]:
     evaluation = accepted.evaluation
-    columns: dict[str, Any] = {
+    return {
         "status": evaluation.status,
         "final_execution": evaluation.final_execution,
         "sections": evaluation.sections,
         "updated_at": origin.now,
+        **accepted.submitted,
     }
-    if submit:
-        columns |= {name: getattr(evaluation, name) for name in SUBMITTED}
-    return columns
 
 
-def _write(session: Session, origin: Origin, accepted: list[_Accepted], submit: bool) -> Written:
+def _write(session: Session, origin: Origin, accepted: list[_Accepted]) -> Written:
     new = [entry for entry in accepted if entry.stored is None]
     changed = [entry for entry in accepted if entry.stored is not None]
     created = repository.insert_evaluations(
@@ -154,7 +145,7 @@ def _write(session: Session, origin: Origin, accepted: list[_Accepted], submit: 
                 "scoring": {},
                 "plausibility_flags": [],
                 "completeness": [],
-                **_columns(entry, origin, submit),
+                **_columns(entry, origin),
                 "item_id": entry.item.id,
                 "fiscal_year_id": entry.item.fiscal_year_id,
                 "organisation_id": entry.item.organisation_id,
@@ -172,7 +163,7 @@ def _write(session: Session, origin: Origin, accepted: list[_Accepted], submit: 
             {
                 "id": entry.stored.id,
                 "version": entry.stored.version,
-                **_columns(entry, origin, submit),
+                **_columns(entry, origin),
             }
             for entry in changed
             if entry.stored is not None

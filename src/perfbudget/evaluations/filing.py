@@ -202,10 +202,11 @@ def submit(
     history: dict[int, list[tuple[int, Decimal]]],
     attachments: int,
     now: datetime,
-) -> None:
+) -> dict[str, Any]:
     """Score the evaluation (after ``check_submittable``): complete, scored line by line,
     explained (§3, S2.4), with its plausibility flags and completeness checklist. Sets them
-    on ``evaluation``, which may be stored or about to be."""
+    on ``evaluation`` (stored or about to be) and its lines, and returns the evaluation's
+    own fields it set."""
     lines_in_force = list(reading.require_approved(approved))
     check_complete(evaluation, lines_in_force)
     current = {target.id for target in lines_in_force}
@@ -221,23 +222,28 @@ def submit(
         line.computed_points = points[line.target_line_id]
         line.adjusted_points = None
         line.adjustment_reason = None
-    evaluation.scoring = card.document()
-    evaluation.computed_score = card.total
-    evaluation.final_score = card.total
-    evaluation.plausibility_flags = scoring.plausibility_flags(
-        card,
-        parameters=parameters.plausibility,
-        final_execution=evaluation.final_execution,
-        approved=item.approved_amount or scoring.ZERO,
-        answers=answers,
-        history=history,
-    )
-    evaluation.completeness = reading.completeness_of(
-        item, evaluation, lines_in_force, parameters, card, attachments=attachments
-    )
-    evaluation.third_party_adopted = False
-    evaluation.submitted_at = now
-    evaluation.return_reason = None
+    fields: dict[str, Any] = {
+        "scoring": card.document(),
+        "computed_score": card.total,
+        "final_score": card.total,
+        "plausibility_flags": scoring.plausibility_flags(
+            card,
+            parameters=parameters.plausibility,
+            final_execution=evaluation.final_execution,
+            approved=item.approved_amount or scoring.ZERO,
+            answers=answers,
+            history=history,
+        ),
+        "completeness": reading.completeness_of(
+            item, evaluation, lines_in_force, parameters, card, attachments=attachments
+        ),
+        "third_party_adopted": False,
+        "submitted_at": now,
+        "return_reason": None,
+    }
+    for name, value in fields.items():
+        setattr(evaluation, name, value)
+    return fields
 
 
 def check_complete(evaluation: SelfEvaluation, approved: list[TargetLine]) -> None:

@@ -182,7 +182,7 @@ def _cell(value: Any) -> Any:
 def _json_rows(body: bytes) -> Iterator[tuple[int, RawRow | None]]:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past Python's stack
         raise malformed("The body is not valid JSON.", "请求体不是有效的 JSON。") from None
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise malformed("Send a JSON array of objects.", "请发送由对象组成的 JSON 数组。")

@@ -49,9 +49,9 @@ class _Report:
     corrective_measures: str
     lines: list[ReportLineIn]
     due_on: date
+    item: BudgetItem = field(repr=False)
     stored: MonitoringReport | None = None
     submission: filing.Submission | None = None
-    item: BudgetItem | None = field(default=None, repr=False)
 
 
 def plan(
@@ -156,9 +156,9 @@ def _write(session: Session, origin: Origin, reports: list[_Report]) -> Written:
         session,
         [
             {
-                "item_id": item.id,
-                "fiscal_year_id": item.fiscal_year_id,
-                "organisation_id": item.organisation_id,
+                "item_id": report.item.id,
+                "fiscal_year_id": report.item.fiscal_year_id,
+                "organisation_id": report.item.organisation_id,
                 "month": report.month,
                 "status": ReportStatus.draft,
                 "due_on": report.due_on,
@@ -170,7 +170,6 @@ def _write(session: Session, origin: Origin, reports: list[_Report]) -> Written:
                 **_columns(report, origin),
             }
             for report in new
-            if (item := report.item) is not None
         ],
     )
     repository.update_reports(
