@@ -450,3 +450,7 @@ def test_ids_beyond_what_a_row_can_have_are_named_not_a_500(monitor, send):
 def test_json_nested_past_any_row_is_malformed(flow):
     body = b"[" * 100_000 + b"]" * 100_000
     assert_problem(_post(flow, body, "application/json"), 422, "IMPORT_MALFORMED")
+
+
+def test_binary_sent_as_csv_is_malformed(flow):
+    assert_problem(_post(flow, b"\xff\xfe" * 500, "text/csv"), 422, "IMPORT_MALFORMED")
