@@ -31,11 +31,15 @@ os.environ["PERFBUDGET_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PERFBUDGET_SECRET_KEY"] = TEST_SECRET
 os.environ["PERFBUDGET_ENV"] = "development"
 os.environ.pop("PERFBUDGET_CORS_ORIGINS", None)
+# every test request comes from one address ("testclient"), and some tests commit their
+# refusals: the limits are for the tests that set them low
+os.environ["PERFBUDGET_REFUSAL_LIMIT_PER_USER"] = "100000"
+os.environ["PERFBUDGET_REFUSAL_LIMIT_PER_ADDRESS"] = "100000"
 
 import pytest  # noqa: E402
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, make_url, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -134,8 +138,8 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
-    def session_override() -> Iterator[Session]:
-        yield from transaction_scope(db)
+    def session_override(request: Request) -> Iterator[Session]:
+        yield from transaction_scope(db, request)
 
     app.dependency_overrides[get_session] = session_override
     with TestClient(app, raise_server_exceptions=False) as test_client:

@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from perfbudget.assessments.models import Assessment, AssessmentConclusion, AssessmentStatus
-from tests.factories import demo_org
+from perfbudget.users import repository as user_repository
+from perfbudget.users.models import Role
+from tests.factories import STRONG_PASSWORD, demo_org, make_user
 
 ITEMS = "/api/v1/budget-items"
 
@@ -103,8 +105,40 @@ OVERALL_ASPECTS = [
 class Workflow:
     def __init__(self, client: TestClient, auth: Callable[[str], dict[str, str]], db: Session):
         self.client = client
-        self.auth = auth
+        self.demo_auth = auth
         self.db = db
+        self.tokens: dict[str, str] = {}
+
+    def auth(self, user: str) -> dict[str, str]:
+        """Headers for a demo user, or for one signed in by ``colleague``."""
+        if user in self.tokens:
+            return {"Authorization": f"Bearer {self.tokens[user]}"}
+        return self.demo_auth(user)
+
+    def colleague(self, org: str = "201") -> str:
+        """Another department user of ``org``, signed in; its name works wherever a demo
+        user's does. The demo has one user per organisation, and S3 keeps whoever wrote
+        something from reviewing it."""
+        user = make_user(self.db, role=Role.department, organisation=demo_org(self.db, org))
+        self._sign_in(user.username)
+        return user.username
+
+    def transfer(self, colleague: str, role: Role, org: str) -> None:
+        """A colleague changes post, keeping the account (and so what they wrote); a change of
+        role ends their sessions, so they sign in again."""
+        user = user_repository.get_by_username(self.db, colleague)
+        assert user is not None and colleague in self.tokens, colleague
+        user.role = role
+        user.organisation_id = self.org_id(org)
+        self.db.commit()
+        self._sign_in(colleague)
+
+    def _sign_in(self, username: str) -> None:
+        response = self.client.post(
+            "/api/v1/auth/token", data={"username": username, "password": STRONG_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        self.tokens[username] = response.json()["access_token"]
 
     def org_id(self, code: str) -> int:
         return demo_org(self.db, code).id

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     lockout_threshold: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    # Failures under one name from all addresses within lockout_minutes that lock it for as
+    # long everywhere but at the addresses its account signed in from before.
+    account_lockout_threshold: int = Field(default=50, ge=1)
+    # Refused writes each leave a record; past this many within the window (per user, and per
+    # client address, which a county office's NAT shares) a refused write answers 429
+    # TOO_MANY_REFUSALS instead, and is no longer recorded one by one.
+    refusal_limit_per_user: int = Field(default=100, ge=1)
+    refusal_limit_per_address: int = Field(default=300, ge=1)
+    refusal_window_seconds: int = Field(default=600, ge=1)
     max_json_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
     alembic_ini: Path = PROJECT_ROOT / "alembic.ini"
@@ -43,14 +52,16 @@ class Settings(BaseSettings):
     attachments_dir: Path = Path("var/attachments")
     max_attachment_bytes: int = 20 * 1024 * 1024
     log_level: str = "INFO"
+    # Hosts (names or IPs) event subscriptions may target although they are internal.
+    event_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
-    def _split_origins(cls, data: object) -> object:
+    def _split_lists(cls, data: object) -> object:
         if isinstance(data, dict):
-            origins = data.get("cors_origins")
-            if isinstance(origins, str):
-                data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+            for key in ("cors_origins", "event_allowed_hosts"):
+                if isinstance(value := data.get(key), str):
+                    data[key] = [part.strip() for part in value.split(",") if part.strip()]
         return data
 
     @model_validator(mode="after")

@@ -142,7 +142,7 @@ def request_session(request: Request, sessions: sessionmaker[Session]) -> Iterat
     if _begins_reading(request) and session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={SQLITE_READING: True})
     try:
-        yield from transaction_scope(session)
+        yield from transaction_scope(session, request)
     finally:
         session.close()
 
@@ -208,21 +208,44 @@ def prepare_to_write(session: Session) -> None:
         session.rollback()
 
 
-def transaction_scope(session: Session) -> Iterator[Session]:
+def transaction_scope(session: Session, request: Request | None = None) -> Iterator[Session]:
+    """The request's transaction; a refused write (``request`` given) leaves its record."""
     from perfbudget.errors import DomainError
 
     try:
-        yield session
-        session.commit()
-    except DomainError as exc:
-        if exc.persist:
+        try:
+            yield session
             session.commit()
-        else:
+        except DomainError as exc:
+            if exc.persist:
+                session.commit()
+            else:
+                session.rollback()
+            raise
+        except BaseException:
             session.rollback()
+            raise
+    except Exception as exc:
+        if request is not None and request.method not in READING_METHODS:
+            _record_refusal(session, request, exc)
         raise
-    except BaseException:
-        session.rollback()
-        raise
+
+
+def _record_refusal(session: Session, request: Request, exc: Exception) -> None:
+    from perfbudget.audit import refusals
+    from perfbudget.auth.principal import Actor, RequestMeta
+    from perfbudget.errors import refusal_of
+
+    answer = refusal_of(exc)
+    if answer is None:
+        return
+    # who: the principal the token named, if authentication got that far
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        client = request.client.host if request.client else None
+        actor = Actor.anonymous(RequestMeta(getattr(request.state, "request_id", None), client))
+    refused = refusals.Refused(request.method, request.url.path, *answer)
+    refusals.on_refusal(session, get_settings(), actor, refused)
 
 
 def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:

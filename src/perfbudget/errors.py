@@ -142,7 +142,8 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def domain_problem(request: Request, exc: Exception) -> JSONResponse:
+    """A domain refusal as problem+json (the handler, and middleware that answers itself)."""
     assert isinstance(exc, DomainError)
     return problem_response(
         request,
@@ -154,8 +155,23 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _names_nothing(error: Any) -> bool:
+    """A path identifier (``…_id``, a fiscal year, a version number) that no row could
+    have: beyond the column, below 1, not a number."""
+    loc = error.get("loc", ())
+    return (
+        len(loc) == 2
+        and loc[0] == "path"
+        and (str(loc[1]).endswith("_id") or loc[1] in ("year", "number"))
+        and error.get("type") in ("int_parsing", "greater_than_equal", "less_than_equal")
+    )
+
+
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(_names_nothing(error) for error in exc.errors()):
+        # a missing resource, as an id that is merely unused is
+        return _http_error(request, StarletteHTTPException(404))
     errors = [
         {
             "field": ".".join(str(part) for part in err.get("loc", ())),
@@ -197,7 +213,7 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _stale_data(request: Request, exc: Exception) -> JSONResponse:
-    return _domain_error(request, version_conflict())
+    return domain_problem(request, version_conflict())
 
 
 def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -261,8 +277,27 @@ def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def refusal_of(exc: BaseException) -> tuple[int, str] | None:
+    """The status and code a refused request is answered with; None for what is not a
+    refusal (a server error, a busy database, a rate limit)."""
+    if isinstance(exc, DomainError):
+        status, code = exc.status_code, exc.code
+    elif isinstance(exc, RequestValidationError):
+        status, code = 422, "VALIDATION_FAILED"
+    elif isinstance(exc, StaleDataError):
+        status, code = 409, "VERSION_CONFLICT"
+    elif isinstance(exc, IntegrityError):
+        status, code = 409, "INTEGRITY_CONFLICT"
+    elif isinstance(exc, StarletteHTTPException):
+        status = exc.status_code
+        code = _HTTP_CODES.get(status, ("HTTP_" + str(status),))[0]
+    else:
+        return None
+    return (status, code) if 400 <= status < 500 and status != 429 else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DomainError, domain_problem)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale_data)

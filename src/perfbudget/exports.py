@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -14,12 +15,18 @@ from openpyxl.utils import get_column_letter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a worksheet cannot hold (control characters other than tab and line breaks) and what
+# UTF-8 cannot encode (lone surrogates): text stored before such input was refused still
+# exports, each such character shown as U+FFFD.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def safe_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is kept as text (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = _UNWRITABLE.sub("\ufffd", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value  # Decimal is written as an exact number
 
 
@@ -62,7 +69,7 @@ def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename
     """UTF-8 with a BOM, so that Excel reads the Chinese right; cells pass through safe_cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([safe_cell(header) for header in headers])
     for row in rows:
         writer.writerow(["" if value is None else safe_cell(value) for value in row])
     return Response(

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from perfbudget import __version__
 from perfbudget.accountability.router import router as accountability_router
 from perfbudget.assessments.router import router as assessments_router
+from perfbudget.audit.router import refusals_router
 from perfbudget.audit.router import router as audit_router
 from perfbudget.auth.router import router as auth_router
 from perfbudget.budget_items.router import router as budget_items_router
@@ -139,6 +140,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     events_router,
     imports_router,
     audit_router,
+    refusals_router,
     meta_router,
     health_router,
 )

@@ -4,6 +4,7 @@ from perfbudget.accountability.models import Referral
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.attachments.models import Attachment
 from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject
+from perfbudget.auth.models import SignInFailure
 from perfbudget.budget_items.models import BudgetItem, ItemEvent
 from perfbudget.db import Base
 from perfbudget.disclosure.models import Publication
@@ -50,6 +51,7 @@ __all__ = [
     "Referral",
     "ReportLine",
     "SelfEvaluation",
+    "SignInFailure",
     "SpendingPlanMonth",
     "Subscription",
     "TargetLine",

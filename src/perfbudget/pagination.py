@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from perfbudget.schemas import RequestModel
+from perfbudget.schemas import Count, RequestModel
 
 MAX_LIMIT = 100
 T = TypeVar("T")
@@ -18,7 +18,7 @@ class ListQuery(RequestModel):
     """Query string of a list endpoint; unknown parameters are refused (a typo is not a filter)."""
 
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Page size (at most 100)")
-    offset: int = Field(default=0, ge=0, description="Rows to skip")
+    offset: Count = Field(default=0, ge=0, description="Rows to skip")
 
 
 class Page(BaseModel, Generic[T]):

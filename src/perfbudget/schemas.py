@@ -1,29 +1,115 @@
 """Shared schema bases: requests forbid unknown fields; responses read from ORM rows."""
 
+import re
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from annotated_types import Ge, Le
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# What no text we keep may hold: C0 control characters and DEL (PostgreSQL refuses NUL;
+# spreadsheets refuse most of the others) and lone surrogates (they encode to no UTF-8).
+# Multi-line text may hold tab, line feed and carriage return.
+_NOT_IN_LINE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class _MultiLine:
+    """Marks a request field whose text may span lines (``Text``)."""
+
+
+MULTI_LINE = _MultiLine()
+
+
+def check_text(value: str, *, multi_line: bool = False) -> str:
+    """Refuse characters no stored text may hold; the one check behind every text a
+    request carries (fields, query parameters, the sign-in form)."""
+    if (_NOT_IN_TEXT if multi_line else _NOT_IN_LINE).search(value):
+        allowed = " (tab and line breaks are allowed)" if multi_line else ""
+        raise PydanticCustomError(
+            "control_character", f"Control characters are not allowed here{allowed}."
+        )
+    return value
+
+
+def _check_nested(value: Any, multi_line: bool) -> None:
+    if isinstance(value, str):
+        check_text(value, multi_line=multi_line)
+    elif isinstance(value, datetime) and value.tzinfo is None:
+        # a time without its zone names no instant: the client says which (…Z or +08:00)
+        raise PydanticCustomError(
+            "timezone_aware", "A time zone is required (e.g. 2026-01-01T00:00:00+08:00)."
+        )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_nested(key, False)
+            _check_nested(item, multi_line)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check_nested(item, multi_line)
+
+
+@cache
+def _multi_line(model: type[BaseModel], field_name: str) -> bool:
+    """Whether the field is declared ``Text`` (``Text | None`` included)."""
+    field = model.model_fields[field_name]
+    return MULTI_LINE in field.metadata or any(
+        MULTI_LINE in get_args(arg)[1:] for arg in get_args(field.annotation)
+    )
 
 
 class RequestModel(BaseModel):
     # extra="forbid": status, version, created_by … cannot be mass-assigned
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text_only(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every text (a line unless declared ``Text``) and every time of every request is
+        checked here."""
+        if info.field_name is not None:
+            _check_nested(value, _multi_line(cls, info.field_name))
+        return value
+
+
+# Text that may span lines (a reason, a description); any other str of a request is a line.
+Text = Annotated[str, MULTI_LINE]
+LongText = Annotated[Text, Field(max_length=20000)]
+# A text parameter outside a request model (a path segment).
+Line = Annotated[str, AfterValidator(check_text)]
+
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# The id of one of our rows, as a request names it (path, query or body): PostgreSQL's
+# integer columns end at 2³¹ − 1, so anything beyond can name nothing (and would fail the
+# query, not find nothing). Every integer a request carries is bounded like this.
+MAX_INT = 2**31 - 1
+RowId = Annotated[int, Ge(1), Le(MAX_INT)]
+# A count of rows to skip: bounded by the same width.
+Count = Annotated[int, Ge(0), Le(MAX_INT)]
+# A fiscal year as a calendar year.
+Year = Annotated[int, Ge(1900), Le(9999)]
+
+
 class VersionedUpdate(RequestModel):
-    version: int | None = Field(
-        default=None, ge=1, description="The row version you read; or send If-Match"
+    version: RowId | None = Field(
+        default=None, description="The row version you read; or send If-Match"
     )
 
-
-# The id of one of our rows, as a request names it: PostgreSQL's integer columns end at
-# 2³¹ − 1, so anything beyond can name nothing (and would fail the query, not find nothing).
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 # Money is NUMERIC(18,2): Decimal in, a string with two decimals out.
 Money = Annotated[

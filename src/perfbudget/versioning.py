@@ -20,7 +20,7 @@ def check_version(current: int, body_version: int | None, if_match: str | None) 
     expected = body_version
     if if_match is not None:
         raw = if_match.strip().removeprefix("W/").strip('"')
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):  # not '²', not 10¹⁰⁰
             raise Unprocessable(
                 "INVALID_IF_MATCH",
                 'If-Match must carry the row version, e.g. "3".',

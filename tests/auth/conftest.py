@@ -1,3 +1,6 @@
+from typing import Any
+
+import httpx
 import pytest
 from sqlalchemy.orm import Session
 
@@ -11,6 +14,14 @@ PASSWORD_URL = "/api/v1/auth/password"
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def as_seen(response: httpx.Response) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """Everything a client sees of a JSON answer but the request's own id."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "x-request-id"}
+    body = response.json()
+    body.pop("request_id", None)
+    return response.status_code, headers, body
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Sign-in: OAuth2 password flow, equal-cost failures, lockout (等保 level 3, ASVS V2.2)."""
+"""Sign-in: OAuth2 password flow, equal-cost failures, lockout (等保 level 3, ASVS V2.2).
+
+Every client here is at one address: the lockout of a name from that address. Other
+addresses, unknown names and the account-wide lock: test_lockout_addresses.py."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,5 +1,11 @@
 """The review chain (S3): unit → parent department → finance → decision."""
 
+import pytest
+
+from perfbudget.budget_items import service as item_service
+from perfbudget.errors import Forbidden
+from perfbudget.users.models import Role
+from tests.budget_items.conftest import ITEMS
 from tests.problems import assert_problem
 
 
@@ -147,3 +153,82 @@ def test_every_step_is_audited(flow):
         "budget_item.routed",
         "budget_item.funded",
     ]
+
+
+REVIEWS = [
+    ({"decision": "approve"}, "finance_review"),
+    ({"decision": "return", "reason": "补助标准依据不足"}, "returned"),
+]
+
+
+@pytest.mark.parametrize(("decision", "outcome"), REVIEWS)
+def test_a_department_does_not_pass_a_unit_request_it_wrote(flow, decision, outcome):
+    # issue 12: the parent department wrote its unit's request and reviewed it alone
+    item = flow.submitted("department", "201001")
+    assert item["status"] == "department_review"
+    body = assert_problem(
+        flow.post(item["id"], "department-review", "department", **decision),
+        403,
+        "SAME_PERSON_REVIEW",
+    )
+    assert "S3" in body["detail"]
+    assert (flow.get(item["id"])["status"], flow.targets(item["id"])["status"]) == (
+        "department_review",
+        "department_review",
+    )
+    reviewed = flow.post(item["id"], "department-review", flow.colleague("201"), **decision)
+    assert reviewed.status_code == 200, reviewed.text
+    assert (reviewed.json()["status"], reviewed.json()["targets"]["status"]) == (outcome, outcome)
+
+
+def test_reviewing_a_request_reviews_the_targets_filed_with_it(flow):
+    item = flow.create("unit", "201001")
+    assert flow.save_targets(item["id"], user="department").status_code == 200
+    assert flow.post(item["id"], "submit", "unit").json()["status"] == "department_review"
+    english = flow.client.post(
+        f"{ITEMS}/{item['id']}/department-review",
+        json={"decision": "approve", "version": flow.get(item["id"])["version"]},
+        headers={**flow.auth("department"), "Accept-Language": "en"},
+    )
+    assert (
+        "another reviewer decides (S3)"
+        in assert_problem(english, 403, "SAME_PERSON_REVIEW")["detail"]
+    )
+    assert_problem(
+        flow.target_post(item["id"], "department-review", "department", decision="approve"),
+        403,
+        "SAME_PERSON_REVIEW",
+    )
+    assert flow.get(item["id"])["status"] == "department_review"
+    approved = flow.post(item["id"], "department-review", flow.colleague("201"), decision="approve")
+    assert approved.json()["targets"]["status"] == "finance_review"
+
+
+def test_an_author_moved_to_finance_does_not_decide_their_own_request(flow):
+    author = flow.colleague("201")
+    item = flow.submitted(author, "201")
+    assert item["status"] == "finance_review"
+    flow.transfer(author, Role.finance, "100")
+    refusals = [
+        flow.post(item["id"], "return", author, reason="请补充实施方案"),
+        flow.post(item["id"], "decision", author, decision="reject", reason="重复"),
+        flow.post(item["id"], "decision", author, decision="fund", approved_amount="1.00"),
+        flow.target_post(item["id"], "finance-review", author, decision="approve"),
+    ]
+    for response in refusals:
+        assert_problem(response, 403, "SAME_PERSON_REVIEW")
+    assert (flow.get(item["id"])["status"], flow.targets(item["id"])["status"]) == (
+        "finance_review",
+        "finance_review",
+    )
+    assert flow.post(item["id"], "return", "finance", reason="请补充实施方案").status_code == 200
+
+
+def test_an_unrecorded_author_or_reviewer_matches_no_one():
+    # rows written before authors were kept, or by the CLI, bind no one
+    item_service.CHAIN.check_reviewer(None, None)
+    item_service.CHAIN.check_reviewer(7, None, 8)
+    with pytest.raises(Forbidden) as refused:
+        item_service.CHAIN.check_reviewer(7, None, 7)
+    assert refused.value.code == "SAME_PERSON_REVIEW"
+    assert "S3" in refused.value.zh and "S3" in refused.value.en

@@ -271,6 +271,32 @@ def test_unit_targets_are_reviewed_by_the_parent_department(flow):
     assert forwarded.json()["status"] == "finance_review"
 
 
+@pytest.mark.parametrize(
+    ("decision", "outcome"),
+    [
+        ({"decision": "approve"}, "finance_review"),
+        ({"decision": "return", "reason": "依据不足"}, "returned"),
+    ],
+)
+def test_an_adjustment_is_reviewed_by_someone_other_than_its_author(flow, decision, outcome):
+    item = flow.targets_approved(user="unit", org="201001")
+    # the parent department may adjust its unit's targets; it then does not review them (S3)
+    assert (
+        flow.target_post(item["id"], "adjustments", "department", reason="调整").status_code == 200
+    )
+    submitted = flow.target_post(item["id"], "submit", "department")
+    assert submitted.json()["status"] == "department_review"
+    assert_problem(
+        flow.target_post(item["id"], "department-review", "department", **decision),
+        403,
+        "SAME_PERSON_REVIEW",
+    )
+    assert flow.targets(item["id"])["status"] == "department_review"
+    reviewed = flow.target_post(item["id"], "department-review", flow.colleague("201"), **decision)
+    assert reviewed.status_code == 200, reviewed.text
+    assert reviewed.json()["status"] == outcome
+
+
 def test_department_overall_targets_follow_the_budget(flow):
     item = flow.create(kind="department_overall", name="县教育局部门整体支出")
     assert_problem(flow.save_targets(item["id"]), 409, "OVERALL_TARGETS_AFTER_DECISION")

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from perfbudget.users.models import Role
 from tests.evaluations.conftest import url
 from tests.problems import assert_problem, invalid_fields
 
@@ -271,3 +272,42 @@ def _user_id(evaluator, username: str) -> int:
     response = evaluator.client.get("/api/v1/auth/me", headers=evaluator.auth(username))
     assert response.status_code == 200, response.text
     return int(response.json()["id"])
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome"),
+    [
+        ({"decision": "approve"}, "finance_review"),
+        ({"decision": "return", "reason": "补充分析"}, "returned"),
+    ],
+)
+def test_no_one_reviews_a_self_evaluation_they_filed(evaluator, decision, outcome):
+    item = evaluator.funded(user="unit", org="201001")
+    # the parent department files its unit's evaluation; another of its staff reviews it (S3)
+    assert evaluator.filed(item["id"], user="department")["status"] == "department_review"
+    assert_problem(
+        evaluator.do(item["id"], "department-review", "department", **decision),
+        403,
+        "SAME_PERSON_REVIEW",
+    )
+    assert evaluator.evaluation(item["id"])["status"] == "department_review"
+    reviewer = evaluator.flow.colleague("201")
+    reviewed = evaluator.do(item["id"], "department-review", reviewer, **decision)
+    assert reviewed.status_code == 200, reviewed.text
+    assert reviewed.json()["status"] == outcome
+
+
+def test_a_filer_moved_to_finance_does_not_grade_the_self_evaluation(evaluator):
+    item = evaluator.funded()
+    author = evaluator.flow.colleague("201")
+    assert evaluator.filed(item["id"], user=author)["status"] == "finance_review"
+    evaluator.flow.transfer(author, Role.finance, "100")
+    for decision in ("approve", "return"):
+        assert_problem(
+            evaluator.do(item["id"], "grade", author, decision=decision, finding="属实"),
+            403,
+            "SAME_PERSON_REVIEW",
+        )
+    assert evaluator.evaluation(item["id"])["status"] == "finance_review"
+    graded = evaluator.do(item["id"], "grade", "finance", decision="approve", finding="属实")
+    assert graded.json()["status"] == "graded"

@@ -1,12 +1,15 @@
-"""Events through the HTTP API: an admin subscribes, the workflow emits, a deliverer with an
-httpx.MockTransport posts (no network)."""
+"""Events through the HTTP API: an admin subscribes, the workflow emits, finance reads the
+outbox, a deliverer with an httpx.MockTransport posts (no network)."""
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+
+from perfbudget.config import get_settings
 
 SUBSCRIPTIONS = "/api/v1/event-subscriptions"
 SECRET = "s3cret-key-for-tests-0123456789"
@@ -18,6 +21,16 @@ ALL_TYPES = [
     "evaluation.graded",
     "disclosure.published",
 ]
+# the receivers these tests subscribe: names that do not resolve and one private address,
+# allowed the way an installation allows its intranet systems
+TEST_HOSTS = ["treasury.example.gov.cn", "a.example", "b.example", "10.1.2.3"]
+
+
+@pytest.fixture(autouse=True)
+def allowed_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    hosts = list(TEST_HOSTS)
+    monkeypatch.setattr(get_settings(), "event_allowed_hosts", hosts)
+    return hosts
 
 
 class Events:
@@ -41,7 +54,7 @@ class Events:
         params: dict[str, Any] = {"limit": 100}
         if event_type:
             params["event_type"] = event_type
-        response = self.client.get("/api/v1/events", params=params, headers=self.auth("admin"))
+        response = self.client.get("/api/v1/events", params=params, headers=self.auth("finance"))
         assert response.status_code == 200, response.text
         return list(reversed(response.json()["items"]))
 
@@ -77,3 +90,35 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Receiver:
     return Receiver()
+
+
+class Dns:
+    """socket.getaddrinfo with the names a test sets: a name set to [] does not resolve;
+    IP literals and names not set (``localhost``) go to the real resolver."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[str]] = {}
+        self.real = socket.getaddrinfo
+
+    def __call__(self, host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if host not in self.records:
+            return self.real(host, port, *args, **kwargs)
+        if not self.records[host]:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (
+                socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (ip, port),
+            )
+            for ip in self.records[host]
+        ]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Dns:
+    resolver = Dns()
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    return resolver

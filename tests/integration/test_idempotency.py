@@ -226,3 +226,32 @@ def test_a_server_error_frees_the_key(
     assert retried.status_code == 201
     assert "Idempotent-Replay" not in retried.headers
     assert items_named(db, "重试项目") == 1
+
+
+def test_the_middleware_s_own_refusals_are_on_record(flow: Workflow) -> None:
+    headers = keyed(flow, "department", "recorded-1")
+    assert flow.client.post(ITEMS, json=item_body(flow, "甲"), headers=headers).status_code == 201
+    reused = flow.client.post(ITEMS, json=item_body(flow, "乙"), headers=headers)
+    invalid = flow.client.post(
+        ITEMS,
+        json=item_body(flow, "坏键"),
+        headers={**flow.auth("department"), "Idempotency-Key": "has space"},
+    )
+    page = flow.client.get(
+        "/api/v1/refused-requests", params={"limit": 100}, headers=flow.auth("oversight")
+    ).json()["items"]
+    recorded = {row["request_id"]: row for row in page}
+    department = flow.client.get("/api/v1/auth/me", headers=flow.auth("department")).json()
+    for response, code in (
+        (reused, "IDEMPOTENCY_KEY_REUSED"),
+        (invalid, "IDEMPOTENCY_KEY_INVALID"),
+    ):
+        row = recorded[response.headers["X-Request-ID"]]
+        assert (row["code"], row["status"], row["method"], row["path"]) == (
+            code,
+            response.status_code,
+            "POST",
+            ITEMS,
+        )
+    # a key refused before the token is read names no one; a reused key names its user
+    assert recorded[reused.headers["X-Request-ID"]]["user_id"] == department["id"]

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from perfbudget.users.models import Role
 from tests.monitoring.conftest import url
 from tests.problems import assert_problem, invalid_fields
 
@@ -218,3 +219,41 @@ def test_version_is_checked_on_every_step(monitor):
         headers={**monitor.auth("department"), "If-Match": f'"{report["version"]}"'},
     )
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome"),
+    [
+        ({"decision": "approve"}, "finance_review"),
+        ({"decision": "return", "reason": "口径有误"}, "returned"),
+    ],
+)
+def test_no_one_reviews_a_report_they_filed(monitor, decision, outcome):
+    item = monitor.funded(user="unit", org="201001")
+    # the parent department files its unit's report; another of its staff reviews it (S3)
+    report = monitor.submitted(item["id"], user="department")
+    assert report["status"] == "department_review"
+    assert_problem(
+        monitor.act(item["id"], 6, "department-review", "department", **decision),
+        403,
+        "SAME_PERSON_REVIEW",
+    )
+    assert monitor.read(item["id"])["status"] == "department_review"
+    reviewer = monitor.flow.colleague("201")
+    reviewed = monitor.act(item["id"], 6, "department-review", reviewer, **decision)
+    assert reviewed.status_code == 200, reviewed.text
+    assert reviewed.json()["status"] == outcome
+
+
+def test_a_filer_moved_to_finance_does_not_decide_on_the_report(monitor):
+    item = monitor.funded()
+    author = monitor.flow.colleague("201")
+    assert monitor.submitted(item["id"], user=author)["status"] == "finance_review"
+    monitor.flow.transfer(author, Role.finance, "100")
+    assert_problem(
+        monitor.act(item["id"], 6, "finance-review", author, decision="accept"),
+        403,
+        "SAME_PERSON_REVIEW",
+    )
+    assert monitor.read(item["id"])["status"] == "finance_review"
+    assert monitor.decided(item["id"], "accept")["status"] == "accepted"

@@ -16,6 +16,7 @@ from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["accountability"])
@@ -38,7 +39,7 @@ def list_referrals(
 
 
 @router.get("/{referral_id}", operation_id="get_referral")
-def get_referral(session: SessionDep, actor: Reader, referral_id: int) -> ReferralRead:
+def get_referral(session: SessionDep, actor: Reader, referral_id: RowId) -> ReferralRead:
     """Read one referral with its items and organisations."""
     return service.get_referral(session, referral_id)
 
@@ -47,7 +48,7 @@ def get_referral(session: SessionDep, actor: Reader, referral_id: int) -> Referr
 def update_referral(
     session: SessionDep,
     actor: Writer,
-    referral_id: int,
+    referral_id: RowId,
     body: ReferralUpdate,
     if_match: IfMatch,
 ) -> ReferralRead:
@@ -59,7 +60,7 @@ def update_referral(
 def refer_referral(
     session: SessionDep,
     actor: Writer,
-    referral_id: int,
+    referral_id: RowId,
     body: ReferralAction,
     if_match: IfMatch,
 ) -> ReferralRead:
@@ -71,7 +72,7 @@ def refer_referral(
 def close_referral(
     session: SessionDep,
     actor: Writer,
-    referral_id: int,
+    referral_id: RowId,
     body: ReferralClose,
     if_match: IfMatch,
 ) -> ReferralRead:

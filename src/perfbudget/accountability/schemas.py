@@ -6,16 +6,16 @@ from perfbudget.accountability.models import ReferralKind, ReferralStatus
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.overview.schemas import ItemRef
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import RequestModel, ResponseModel, RowId, Text, VersionedUpdate, Year
 
-Ids = list[int]
+Ids = list[RowId]
 
 
 class ReferralCreate(RequestModel):
     kind: ReferralKind
     title: str = Field(min_length=1, max_length=200)
-    facts: str = Field(min_length=1, max_length=50000)
-    fiscal_year: int | None = None
+    facts: Text = Field(min_length=1, max_length=50000)
+    fiscal_year: Year | None = None
     item_ids: Ids = Field(default_factory=list, max_length=500)
     organisation_ids: Ids = Field(default_factory=list, max_length=500)
 
@@ -23,7 +23,7 @@ class ReferralCreate(RequestModel):
 class ReferralUpdate(VersionedUpdate):
     kind: ReferralKind | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    facts: str | None = Field(default=None, min_length=1, max_length=50000)
+    facts: Text | None = Field(default=None, min_length=1, max_length=50000)
     item_ids: Ids | None = Field(default=None, max_length=500)
     organisation_ids: Ids | None = Field(default=None, max_length=500)
 
@@ -33,13 +33,13 @@ class ReferralAction(VersionedUpdate):
 
 
 class ReferralClose(VersionedUpdate):
-    outcome: str = Field(min_length=1, max_length=50000)
+    outcome: Text = Field(min_length=1, max_length=50000)
 
 
 class ReferralFilter(ListQuery):
     kind: ReferralKind | None = None
     status: ReferralStatus | None = None
-    fiscal_year: int | None = None
+    fiscal_year: Year | None = None
 
 
 class ReferralRead(ResponseModel):

@@ -21,6 +21,7 @@ from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(tags=["assessments"])
@@ -34,14 +35,14 @@ DOWNLOAD = storage.DOWNLOAD_RESPONSES
 
 
 @router.get(ITEM, operation_id="get_assessment")
-def get_assessment(session: SessionDep, actor: Reader, item_id: int) -> AssessmentRead:
+def get_assessment(session: SessionDep, actor: Reader, item_id: RowId) -> AssessmentRead:
     """Read an item's ex-ante assessment with its attachments and the reviews you may see."""
     return service.get_assessment(session, actor, item_id)
 
 
 @router.put(ITEM, operation_id="save_assessment_draft")
 def save_assessment_draft(
-    session: SessionDep, actor: Filer, item_id: int, body: AssessmentDraft, if_match: IfMatch
+    session: SessionDep, actor: Filer, item_id: RowId, body: AssessmentDraft, if_match: IfMatch
 ) -> AssessmentRead:
     """Create or replace the draft assessment of a new major policy or project (S2.1.1)."""
     return service.save_draft(session, actor, item_id, body, if_match)
@@ -49,7 +50,7 @@ def save_assessment_draft(
 
 @router.post(f"{ITEM}/submit", operation_id="submit_assessment")
 def submit_assessment(
-    session: SessionDep, actor: Filer, item_id: int, body: AssessmentAction, if_match: IfMatch
+    session: SessionDep, actor: Filer, item_id: RowId, body: AssessmentAction, if_match: IfMatch
 ) -> AssessmentRead:
     """Submit the assessment report to the finance bureau (all five dimensions needed)."""
     return service.submit_assessment(session, actor, item_id, body, if_match)
@@ -61,7 +62,7 @@ def submit_assessment(
     operation_id="upload_assessment_attachment",
 )
 def upload_assessment_attachment(
-    session: SessionDep, actor: Filer, item_id: int, file: UploadFile
+    session: SessionDep, actor: Filer, item_id: RowId, file: UploadFile
 ) -> AttachmentRead:
     """Attach a PDF, Word or Excel file (at most 20 MB) to the draft assessment."""
     return AttachmentRead.model_validate(service.add_attachment(session, actor, item_id, file))
@@ -74,7 +75,7 @@ def upload_assessment_attachment(
     responses=DOWNLOAD,
 )
 def download_assessment_attachment(
-    session: SessionDep, actor: Reader, item_id: int, attachment_id: int
+    session: SessionDep, actor: Reader, item_id: RowId, attachment_id: RowId
 ) -> FileResponse:
     """Download an attachment of an assessment you may see."""
     return service.download_attachment(session, actor, item_id, attachment_id)
@@ -86,7 +87,7 @@ def download_assessment_attachment(
     operation_id="delete_assessment_attachment",
 )
 def delete_assessment_attachment(
-    session: SessionDep, actor: Filer, item_id: int, attachment_id: int
+    session: SessionDep, actor: Filer, item_id: RowId, attachment_id: RowId
 ) -> None:
     """Remove an attachment from the draft assessment."""
     service.remove_attachment(session, actor, item_id, attachment_id)
@@ -98,7 +99,7 @@ def delete_assessment_attachment(
     operation_id="assign_assessment_reviewer",
 )
 def assign_assessment_reviewer(
-    session: SessionDep, actor: Manager, item_id: int, body: ReviewerAssignment
+    session: SessionDep, actor: Manager, item_id: RowId, body: ReviewerAssignment
 ) -> ReviewRead:
     """Assign an expert or a third party to review the submitted assessment (S2.1.2)."""
     return service.assign_reviewer(session, actor, item_id, body)
@@ -108,7 +109,7 @@ def assign_assessment_reviewer(
 def conclude_assessment(
     session: SessionDep,
     actor: Manager,
-    item_id: int,
+    item_id: RowId,
     body: AssessmentConclusionRequest,
     if_match: IfMatch,
 ) -> AssessmentRead:
@@ -125,14 +126,18 @@ def list_assessment_reviews(
 
 
 @router.get(f"{REVIEWS}/{{review_id}}", operation_id="get_assessment_review")
-def get_assessment_review(session: SessionDep, actor: Reader, review_id: int) -> ReviewRead:
+def get_assessment_review(session: SessionDep, actor: Reader, review_id: RowId) -> ReviewRead:
     """Read one review assignment."""
     return service.get_review(session, actor, review_id)
 
 
 @router.put(f"{REVIEWS}/{{review_id}}", operation_id="submit_assessment_review")
 def submit_assessment_review(
-    session: SessionDep, actor: Reviewer, review_id: int, body: ReviewSubmission, if_match: IfMatch
+    session: SessionDep,
+    actor: Reviewer,
+    review_id: RowId,
+    body: ReviewSubmission,
+    if_match: IfMatch,
 ) -> ReviewRead:
     """Submit your opinion on every dimension and a recommendation (once)."""
     return service.submit_review(session, actor, review_id, body, if_match)

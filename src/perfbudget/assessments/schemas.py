@@ -12,7 +12,7 @@ from perfbudget.assessments.models import (
 )
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import RequestModel, ResponseModel, RowId, Text, VersionedUpdate
 
 # A score out of 100 with two decimals: Decimal in, "85.00" out.
 Score = Annotated[
@@ -24,7 +24,7 @@ Score = Annotated[
 
 
 class DimensionFinding(RequestModel):
-    finding: str = Field(min_length=1, max_length=20000, description="What the assessment found")
+    finding: Text = Field(min_length=1, max_length=20000, description="What the assessment found")
     score: Score
 
 
@@ -34,7 +34,7 @@ class AssessmentDraft(VersionedUpdate):
     dimensions: dict[AssessmentDimension, DimensionFinding] = Field(
         default_factory=dict, description="All five are needed to submit (S2.1.1)"
     )
-    conclusion: str = Field(default="", max_length=20000, description="The report's conclusion")
+    conclusion: Text = Field(default="", max_length=20000, description="The report's conclusion")
 
 
 class AssessmentAction(VersionedUpdate):
@@ -42,12 +42,12 @@ class AssessmentAction(VersionedUpdate):
 
 
 class ReviewerAssignment(RequestModel):
-    reviewer_id: int = Field(description="An active expert or third-party user")
+    reviewer_id: RowId = Field(description="An active expert or third-party user")
 
 
 class AssessmentConclusionRequest(VersionedUpdate):
     final_conclusion: AssessmentConclusion
-    note: str | None = Field(
+    note: Text | None = Field(
         default=None,
         max_length=20000,
         description="Required unless the conclusion is 'supported'",
@@ -60,12 +60,12 @@ class ReviewSubmission(VersionedUpdate):
     )
     recommendation: AssessmentConclusion
     score: Score | None = None
-    summary: str | None = Field(default=None, max_length=20000)
+    summary: Text | None = Field(default=None, max_length=20000)
 
 
 class ReviewFilter(ListQuery):
     status: ReviewStatus | None = None
-    item_id: int | None = None
+    item_id: RowId | None = None
 
 
 class DimensionRead(ResponseModel):

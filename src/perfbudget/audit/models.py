@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from perfbudget.db import Base, UTCDateTime
@@ -11,6 +11,22 @@ class AuditEvent(Base):
     """One link of the tamper-evident chain; the database refuses UPDATE and DELETE."""
 
     __tablename__ = "audit_events"
+    # the chain's own head row, and the columns each link's hash covers
+    CHAIN_HEAD = 1
+    CHAINED = (
+        "seq",
+        "occurred_at",
+        "user_id",
+        "username",
+        "role",
+        "organisation_id",
+        "action",
+        "entity_type",
+        "entity_id",
+        "changes",
+        "request_id",
+        "client_address",
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -54,3 +70,47 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Refusal(Base):
+    """A refused write: who asked what, and the code it was answered with. A chain of its
+    own beside the state changes' (an attack's refusals do not queue behind real writes),
+    append-only and hash-linked in the same way."""
+
+    __tablename__ = "refusals"
+    CHAIN_HEAD = 2
+    CHAINED = (
+        "seq",
+        "occurred_at",
+        "user_id",
+        "username",
+        "role",
+        "organisation_id",
+        "method",
+        "path",
+        "status",
+        "code",
+        "request_id",
+        "client_address",
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    user_id: Mapped[int | None] = mapped_column()
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    organisation_id: Mapped[int | None] = mapped_column()
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(512))
+    status: Mapped[int] = mapped_column(SmallInteger)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        # the rate limit counts a user's and an address's recent refusals
+        Index("ix_refusals_user_time", "user_id", "occurred_at"),
+        Index("ix_refusals_address_time", "client_address", "occurred_at"),
+    )

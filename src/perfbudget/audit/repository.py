@@ -1,34 +1,33 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject
+from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject, Refusal
 from perfbudget.db import insert_many
 from perfbudget.pagination import fetch_page
 
-HEAD_ID = 1
 GENESIS_HASH = "0" * 64
 
 
-def lock_head(session: Session) -> AuditChainHead:
-    """Read the chain head under a row lock (PostgreSQL), held until the commit that follows
+def lock_head(session: Session, head_id: int) -> AuditChainHead:
+    """Read a chain's head under a row lock (PostgreSQL), held until the commit that follows
     at once; SQLite serialises writers itself."""
     head = session.execute(
         select(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ID)
+        .where(AuditChainHead.id == head_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if head is None:
-        head = AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+        head = AuditChainHead(id=head_id, last_seq=0, last_hash=GENESIS_HASH)
         session.add(head)
     return head
 
 
-def get_head(session: Session) -> AuditChainHead | None:
-    return session.get(AuditChainHead, HEAD_ID)
+def get_head(session: Session, head_id: int) -> AuditChainHead | None:
+    return session.get(AuditChainHead, head_id)
 
 
 def add_all(session: Session, events: list[AuditEvent]) -> None:
@@ -43,10 +42,13 @@ def add_subjects(session: Session, subjects: list[tuple[int, str, str]]) -> None
     )
 
 
-def iterate_in_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    yield from session.scalars(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    )
+def iterate_in_order(
+    session: Session, model: type[AuditEvent] | type[Refusal], batch: int = 2000
+) -> Iterator[AuditEvent | Refusal]:
+    query = select(model).order_by(model.seq).execution_options(yield_per=batch)
+    for link in session.scalars(query):
+        assert isinstance(link, AuditEvent | Refusal)
+        yield link
 
 
 def list_events(
@@ -81,3 +83,70 @@ def list_events(
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
     return fetch_page(session, query, [AuditEvent.seq.desc()], limit=limit, offset=offset)
+
+
+def add_refusal(session: Session, refusal: Refusal) -> None:
+    session.add(refusal)
+
+
+def count_refusals_since(
+    session: Session, since: datetime, *, user_id: int | None, client_address: str | None
+) -> tuple[int, int, datetime | None]:
+    """The user's and the address's refusals since ``since``, and the oldest of them."""
+    in_window = Refusal.occurred_at >= since
+    by_user = (
+        select(func.count()).where(in_window, Refusal.user_id == user_id).scalar_subquery()
+        if user_id is not None
+        else literal(0)
+    )
+    by_address = (
+        select(func.count())
+        .where(in_window, Refusal.client_address == client_address)
+        .scalar_subquery()
+        if client_address is not None
+        else literal(0)
+    )
+    oldest = (
+        select(func.min(Refusal.occurred_at))
+        .where(
+            in_window,
+            or_(Refusal.user_id == user_id, Refusal.client_address == client_address),
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(select(by_user, by_address, oldest)).one()
+    return int(row[0]), int(row[1]), row[2]
+
+
+def list_refusals(
+    session: Session,
+    *,
+    user_id: int | None,
+    organisation_id: int | None,
+    code: str | None,
+    method: str | None,
+    path: str | None,
+    client_address: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Refusal], int]:
+    query = select(Refusal)
+    equal = {
+        Refusal.user_id: user_id,
+        Refusal.organisation_id: organisation_id,
+        Refusal.code: code,
+        Refusal.method: method,
+        Refusal.client_address: client_address,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    if path is not None:
+        query = query.where(Refusal.path.startswith(path, autoescape=True))
+    if since is not None:
+        query = query.where(Refusal.occurred_at >= since)
+    if until is not None:
+        query = query.where(Refusal.occurred_at < until)
+    return fetch_page(session, query, [Refusal.seq.desc()], limit=limit, offset=offset)

@@ -1,16 +1,18 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import ResponseModel
+from perfbudget.schemas import ResponseModel, RowId
+
+WRITE_METHODS = Literal["POST", "PUT", "PATCH", "DELETE"]
 
 
 class AuditEventFilter(ListQuery):
     entity_type: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
-    user_id: int | None = None
+    user_id: RowId | None = None
     action: str | None = Field(default=None, max_length=64)
     since: datetime | None = Field(default=None, description="From this time (inclusive, UTC)")
     until: datetime | None = Field(default=None, description="Before this time (UTC)")
@@ -39,3 +41,33 @@ class ChainVerification(ResponseModel):
     last_seq: int
     first_broken_seq: int | None = Field(description="The first sequence number that fails")
     reason: str | None = Field(description="missing | link_broken | hash_mismatch")
+
+
+class RefusalFilter(ListQuery):
+    user_id: RowId | None = None
+    organisation_id: RowId | None = None
+    code: str | None = Field(default=None, max_length=64, description="e.g. PAYMENT_HOLD")
+    method: WRITE_METHODS | None = None
+    path: str | None = Field(default=None, max_length=512, description="Paths starting so")
+    client_address: str | None = Field(default=None, max_length=64)
+    since: datetime | None = Field(default=None, description="From this time (inclusive, UTC)")
+    until: datetime | None = Field(default=None, description="Before this time (UTC)")
+
+
+class RefusalRead(ResponseModel):
+    """A refused write: who asked, what, and the code it was answered with."""
+
+    seq: int
+    occurred_at: datetime
+    user_id: int | None
+    username: str | None
+    role: str | None
+    organisation_id: int | None
+    method: str
+    path: str
+    status: int
+    code: str
+    request_id: str | None
+    client_address: str | None
+    prev_hash: str
+    hash: str

@@ -17,7 +17,7 @@ from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
 
 from perfbudget.audit import repository
-from perfbudget.audit.models import AuditEvent
+from perfbudget.audit.models import AuditChainHead, AuditEvent, Refusal
 from perfbudget.audit.schemas import AuditEventFilter, AuditEventRead
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
@@ -53,26 +53,25 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return result
 
 
-def canonical_payload(event: AuditEvent) -> str:
-    payload = {
-        "seq": event.seq,
-        "occurred_at": event.occurred_at.isoformat(),
-        "user_id": event.user_id,
-        "username": event.username,
-        "role": event.role,
-        "organisation_id": event.organisation_id,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "changes": event.changes,
-        "request_id": event.request_id,
-        "client_address": event.client_address,
-    }
+def canonical_payload(link: AuditEvent | Refusal) -> str:
+    """The text a link's hash covers: the columns its model declares as chained."""
+    payload = {}
+    for name in link.CHAINED:
+        value = getattr(link, name)
+        payload[name] = value.isoformat() if isinstance(value, datetime) else value
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical_payload(event)).encode()).hexdigest()
+def compute_hash(prev_hash: str, link: AuditEvent | Refusal) -> str:
+    return hashlib.sha256((prev_hash + canonical_payload(link)).encode()).hexdigest()
+
+
+def append(head: AuditChainHead, link: AuditEvent | Refusal) -> None:
+    """Make ``link`` the chain's next: its number, the previous hash and its own."""
+    link.seq = head.last_seq + 1
+    link.prev_hash = head.last_hash
+    link.hash = compute_hash(head.last_hash, link)
+    head.last_seq, head.last_hash = link.seq, link.hash
 
 
 def record(
@@ -142,13 +141,9 @@ def _chain_pending(session: Session) -> None:
     if not pending:
         return
     session.info[_PENDING] = []
-    head = repository.lock_head(session)
+    head = repository.lock_head(session, AuditEvent.CHAIN_HEAD)
     for entry in pending:
-        event = entry.event
-        event.seq = head.last_seq + 1
-        event.prev_hash = head.last_hash
-        event.hash = compute_hash(head.last_hash, event)
-        head.last_seq, head.last_hash = event.seq, event.hash
+        append(head, entry.event)
     repository.add_all(session, [entry.event for entry in pending])
     subjects = [(entry.event.seq, kind, key) for entry in pending for kind, key in entry.subjects]
     if subjects:
@@ -199,12 +194,15 @@ class ChainReport:
     reason: str | None
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Recompute every link; name the first sequence number that does not hold."""
+def verify_chain(
+    session: Session, model: type[AuditEvent] | type[Refusal] = AuditEvent
+) -> ChainReport:
+    """Recompute every link of the chain (the events', or the refusals'); name the first
+    sequence number that does not hold."""
     expected_seq = 1
     prev_hash = repository.GENESIS_HASH
     checked = 0
-    for event in repository.iterate_in_order(session):
+    for event in repository.iterate_in_order(session, model):
         if event.seq != expected_seq:
             return ChainReport(False, checked, expected_seq - 1, expected_seq, "missing")
         if event.prev_hash != prev_hash:
@@ -214,7 +212,7 @@ def verify_chain(session: Session) -> ChainReport:
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
-    head = repository.get_head(session)
+    head = repository.get_head(session, model.CHAIN_HEAD)
     last_seq = expected_seq - 1
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return ChainReport(False, checked, last_seq, last_seq + 1, "missing")

@@ -51,6 +51,7 @@ class Permission(LabeledEnum):
         "accountability:write": ("登记问责移送", "Record referrals"),
         "disclosure:publish": ("公开绩效信息", "Publish targets and results"),
         "events:manage": ("管理事件订阅", "Manage event subscriptions and read deliveries"),
+        "events:read": ("查看事件内容", "Read the contents of events"),
     }
     org_read = "org:read"
     org_write = "org:write"
@@ -85,6 +86,7 @@ class Permission(LabeledEnum):
     accountability_write = "accountability:write"
     disclosure_publish = "disclosure:publish"
     events_manage = "events:manage"
+    events_read = "events:read"
 
 
 _READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
@@ -92,7 +94,7 @@ _READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
 _WORKFLOW_READ = {*_READ_COMMON, Permission.item_read, Permission.indicator_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    # admin keeps users and organisations; no finance decisions
+    # admin keeps users, organisations and event subscriptions; no finance decisions or contents
     Role.admin: frozenset(
         {
             *_READ_COMMON,
@@ -122,6 +124,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.accountability_read,
             Permission.accountability_write,
             Permission.disclosure_publish,
+            # the events report finance's own decisions; admin runs the subscriptions only
+            Permission.events_read,
         }
     ),
     Role.department: frozenset(

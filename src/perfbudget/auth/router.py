@@ -1,12 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form
 
 from perfbudget.auth import service
 from perfbudget.auth.deps import CurrentActor, MetaDep, actor_allowing_password_change
 from perfbudget.auth.principal import Actor
-from perfbudget.auth.schemas import Me, PasswordChange, TokenResponse
+from perfbudget.auth.schemas import Me, PasswordChange, SignInForm, TokenResponse
 from perfbudget.config import get_settings
 from perfbudget.db import SessionDep
 
@@ -15,7 +14,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post("/token", operation_id="create_access_token")
 def create_access_token(
-    session: SessionDep, meta: MetaDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    session: SessionDep, meta: MetaDep, form: Annotated[SignInForm, Form()]
 ) -> TokenResponse:
     """Sign in with username and password (OAuth2 password flow)."""
     return service.login(session, get_settings(), form.username, form.password, meta)

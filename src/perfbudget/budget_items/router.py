@@ -21,6 +21,7 @@ from perfbudget.budget_items.schemas import (
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["budget-items"])
@@ -55,14 +56,14 @@ def create_budget_item(
 
 
 @router.get("/{item_id}", operation_id="get_budget_item")
-def get_budget_item(session: SessionDep, actor: Reader, item_id: int) -> BudgetItemRead:
+def get_budget_item(session: SessionDep, actor: Reader, item_id: RowId) -> BudgetItemRead:
     """Read one budget item with its target summary and gate state."""
     return service.read_item(session, actor, item_id)
 
 
 @router.patch("/{item_id}", operation_id="update_budget_item")
 def update_budget_item(
-    session: SessionDep, actor: Preparer, item_id: int, body: BudgetItemUpdate, if_match: IfMatch
+    session: SessionDep, actor: Preparer, item_id: RowId, body: BudgetItemUpdate, if_match: IfMatch
 ) -> BudgetItemRead:
     """Edit a draft or returned item."""
     item = service.update_item(session, actor, item_id, body, if_match)
@@ -71,7 +72,7 @@ def update_budget_item(
 
 @router.post("/{item_id}/submit", operation_id="submit_budget_item")
 def submit_budget_item(
-    session: SessionDep, actor: Preparer, item_id: int, body: ItemAction, if_match: IfMatch
+    session: SessionDep, actor: Preparer, item_id: RowId, body: ItemAction, if_match: IfMatch
 ) -> BudgetItemRead:
     """Submit the request with its targets (to the parent department first for a unit)."""
     item = service.submit_item(session, actor, item_id, body.version, if_match)
@@ -82,7 +83,7 @@ def submit_budget_item(
 def review_budget_item_as_department(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_department_review)],
-    item_id: int,
+    item_id: RowId,
     body: ReviewDecision,
     if_match: IfMatch,
 ) -> BudgetItemRead:
@@ -95,7 +96,7 @@ def review_budget_item_as_department(
 def return_budget_item(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_finance_review)],
-    item_id: int,
+    item_id: RowId,
     body: ReturnRequest,
     if_match: IfMatch,
 ) -> BudgetItemRead:
@@ -105,7 +106,7 @@ def return_budget_item(
 
 
 @router.get("/{item_id}/gates", operation_id="get_budget_item_gates")
-def get_budget_item_gates(session: SessionDep, actor: Reader, item_id: int) -> GatesRead:
+def get_budget_item_gates(session: SessionDep, actor: Reader, item_id: RowId) -> GatesRead:
     """Every rule between this item and its money: satisfied or not, and why."""
     return service.item_gates(session, actor, item_id)
 
@@ -114,7 +115,7 @@ def get_budget_item_gates(session: SessionDep, actor: Reader, item_id: int) -> G
 def decide_budget_item(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_decide)],
-    item_id: int,
+    item_id: RowId,
     body: BudgetDecisionRequest,
     if_match: IfMatch,
 ) -> BudgetItemRead:
@@ -125,7 +126,7 @@ def decide_budget_item(
 
 @router.get("/{item_id}/history", operation_id="get_budget_item_history")
 def get_budget_item_history(
-    session: SessionDep, actor: Reader, item_id: int
+    session: SessionDep, actor: Reader, item_id: RowId
 ) -> list[ItemEventRead]:
     """The item's transitions: who moved it, when, and why."""
     return [ItemEventRead.model_validate(e) for e in service.history(session, actor, item_id)]

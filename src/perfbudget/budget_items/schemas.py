@@ -7,7 +7,16 @@ from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, I
 from perfbudget.evaluations.models import Grade
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, RowId, VersionedUpdate
+from perfbudget.schemas import (
+    Money,
+    Points,
+    RequestModel,
+    ResponseModel,
+    RowId,
+    Text,
+    VersionedUpdate,
+    Year,
+)
 
 
 class BudgetItemCreate(RequestModel):
@@ -23,7 +32,7 @@ class BudgetItemCreate(RequestModel):
     mid_year_addition: bool = Field(default=False, description="年中追加 (S2.2.2)")
     serves_public: bool = Field(default=False, description="Serves the public directly")
     requested_amount: Money = Field(gt=0)
-    description: str = Field(default="", max_length=10000)
+    description: Text = Field(default="", max_length=10000)
     continues_item_id: RowId | None = Field(
         default=None, description="The previous year's item this one continues"
     )
@@ -39,7 +48,7 @@ class BudgetItemUpdate(VersionedUpdate):
     capital_construction: bool | None = None
     serves_public: bool | None = None
     requested_amount: Money | None = Field(default=None, gt=0)
-    description: str | None = Field(default=None, max_length=10000)
+    description: Text | None = Field(default=None, max_length=10000)
     continues_item_id: RowId | None = None
 
 
@@ -49,17 +58,17 @@ class ItemAction(VersionedUpdate):
 
 class ReviewDecision(VersionedUpdate):
     decision: Literal["approve", "return"]
-    reason: str | None = Field(default=None, max_length=4000, description="Required to return")
+    reason: Text | None = Field(default=None, max_length=4000, description="Required to return")
 
 
 class ReturnRequest(VersionedUpdate):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text = Field(min_length=1, max_length=4000)
 
 
 class BudgetDecisionRequest(VersionedUpdate):
     decision: Literal["fund", "reject"]
     approved_amount: Money | None = Field(default=None, gt=0, description="Required to fund")
-    reason: str | None = Field(
+    reason: Text | None = Field(
         default=None,
         max_length=4000,
         description="Required to reject, or to approve more than was requested",
@@ -67,8 +76,8 @@ class BudgetDecisionRequest(VersionedUpdate):
 
 
 class BudgetItemFilter(ListQuery):
-    fiscal_year: int | None = None
-    organisation_id: int | None = None
+    fiscal_year: Year | None = None
+    organisation_id: RowId | None = None
     kind: ItemKind | None = None
     status: ItemStatus | None = None
     budget_book: BudgetBook | None = None

@@ -36,7 +36,7 @@ from perfbudget.pagination import Page
 from perfbudget.payments.models import HoldKind
 from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
-from perfbudget.workflow import check_transition
+from perfbudget.workflow import ReviewChain
 
 I = ItemStatus  # noqa: E741 - the table reads better short
 TRANSITIONS = {
@@ -48,6 +48,7 @@ TRANSITIONS = {
     I.funded: frozenset[ItemStatus](),
     I.rejected: frozenset[ItemStatus](),
 }
+CHAIN = ReviewChain("budget item", "预算项目", TRANSITIONS, I.department_review, I.finance_review)
 EDITABLE = (I.draft, I.returned)
 AUDITED_FIELDS = (
     "code",
@@ -94,7 +95,7 @@ def _move(
     action: str,
     reason: str | None = None,
 ) -> None:
-    check_transition(TRANSITIONS, "budget item", "预算项目", item.status, target)
+    CHAIN.check(item.status, target)
     before = item.status
     item.status = target
     repository.add_event(
@@ -248,13 +249,12 @@ def submit_item(
     item = _locked_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     check_version(item.version, version, if_match)
-    check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.submitted)
+    CHAIN.check(item.status, I.submitted)
     target_service.submit_with_item(session, actor, item)
     item.submitted_at = clock.utcnow()
     item.return_reason = None
     _move(session, actor, item, I.submitted, "submitted")
-    route = I.department_review if rules.needs_department_review(item) else I.finance_review
-    _move(session, actor, item, route, "routed")
+    _move(session, actor, item, CHAIN.route(rules.needs_department_review(item)), "routed")
     return item
 
 
@@ -263,6 +263,7 @@ def department_review(
 ) -> BudgetItem:
     item = _locked_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
+    _check_reviewer(session, actor, item)
     check_version(item.version, data.version, if_match)
     if data.decision == "approve":
         _move(session, actor, item, I.finance_review, "department_approved", data.reason)
@@ -277,12 +278,19 @@ def return_item(
 ) -> BudgetItem:
     """Finance sends the request back for changes."""
     item = _locked_item(session, actor, item_id)
+    _check_reviewer(session, actor, item)
     check_version(item.version, data.version, if_match)
     if item.status is not I.finance_review:
-        check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.returned)
+        CHAIN.check(item.status, I.returned)
     _return(session, actor, item, data.reason, "finance_returned")
     target_service.follow_item(session, item, item.status, data.reason)
     return item
+
+
+def _check_reviewer(session: Session, actor: Actor, item: BudgetItem) -> None:
+    """S3 over all that the review decides: the item and the targets that move with it."""
+    following = target_service.following_set(session, item)
+    CHAIN.check_reviewer(actor.user_id, *target_service.request_authors(item, following))
 
 
 def _return(
@@ -363,16 +371,17 @@ def decide(
     session: Session, actor: Actor, item_id: int, data: BudgetDecisionRequest, if_match: str | None
 ) -> BudgetItem:
     item = _locked_item(session, actor, item_id)
+    CHAIN.check_reviewer(actor.user_id, item.created_by_id)
     check_version(item.version, data.version, if_match)
     if data.decision == "reject":
         if not (data.reason or "").strip():
             raise Unprocessable(
                 "REASON_REQUIRED", "Give the reasons for the rejection.", "不予安排须说明理由。"
             )
-        check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.rejected)
+        CHAIN.check(item.status, I.rejected)
         item.approved_amount = None
     else:
-        check_transition(TRANSITIONS, "budget item", "预算项目", item.status, I.funded)
+        CHAIN.check(item.status, I.funded)
         _check_amount(item, data)
         context = gate_context(session, item)
         failures = gates.blocking_failures(gates.evaluate(context, data.approved_amount))

@@ -10,6 +10,7 @@ from perfbudget.congress import service
 from perfbudget.congress.schemas import CongressPackage, CongressPackageQuery
 from perfbudget.db import SessionDep
 from perfbudget.exports import XLSX
+from perfbudget.schemas import Year
 
 router = APIRouter(prefix="/api/v1/fiscal-years", tags=["congress"])
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/v1/fiscal-years", tags=["congress"])
 def get_congress_package(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.congress_read)],
-    year: int,
+    year: Year,
     query: Annotated[CongressPackageQuery, Query()],
 ) -> CongressPackage | Response:
     """Approved targets with items and amounts, by department, for the People's Congress."""

@@ -24,6 +24,7 @@ from perfbudget.disclosure.schemas import (
     PublicTargets,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import Line, RowId, Year
 
 router = APIRouter(prefix="/api/v1", tags=["disclosure"])
 Publisher = Annotated[Actor, Allowed(Permission.disclosure_publish)]
@@ -35,7 +36,7 @@ Publisher = Annotated[Actor, Allowed(Permission.disclosure_publish)]
     operation_id="publish_department_disclosure",
 )
 def publish(
-    session: SessionDep, actor: Publisher, year: int, body: PublicationCreate
+    session: SessionDep, actor: Publisher, year: Year, body: PublicationCreate
 ) -> PublicationRead:
     """Publish a department's approved targets or evaluation results (S4.4)."""
     return service.publish(session, actor, year, body)
@@ -47,7 +48,7 @@ def publish(
     operation_id="publish_circular_disclosure",
 )
 def publish_circular_disclosure(
-    session: SessionDep, actor: Publisher, year: int
+    session: SessionDep, actor: Publisher, year: Year
 ) -> PublicationRead:
     """Publish the year's department assessment circular (ranking) to the public."""
     return service.publish_circular(session, actor, year)
@@ -57,7 +58,7 @@ def publish_circular_disclosure(
 def list_publications(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.results_read)],
-    year: int,
+    year: Year,
     filters: Annotated[PublicationFilter, Query()],
 ) -> Page[PublicationRead]:
     """Everything published for the year, current and withdrawn, newest first."""
@@ -66,7 +67,7 @@ def list_publications(
 
 @router.post("/publications/{publication_id}/withdraw", operation_id="withdraw_publication")
 def withdraw(
-    session: SessionDep, actor: Publisher, publication_id: int, body: PublicationWithdraw
+    session: SessionDep, actor: Publisher, publication_id: RowId, body: PublicationWithdraw
 ) -> PublicationRead:
     """Take a publication down; the public no longer sees it (audited with the reason)."""
     return service.withdraw(session, actor, publication_id, body.reason)
@@ -106,7 +107,7 @@ def public_organisations(session: SessionDep, request: Request) -> Response:
     "/fiscal-years/{year}/targets", operation_id="public_targets", response_model=PublicTargets
 )
 def public_targets(
-    session: SessionDep, request: Request, year: int, query: Annotated[PublicQuery, Query()]
+    session: SessionDep, request: Request, year: Year, query: Annotated[PublicQuery, Query()]
 ) -> Response:
     """Published performance targets of the year, by department."""
     contents = service.public_contents(session, year, PublicationKind.targets, query.organisation)
@@ -117,7 +118,7 @@ def public_targets(
     "/fiscal-years/{year}/results", operation_id="public_results", response_model=PublicResults
 )
 def public_results(
-    session: SessionDep, request: Request, year: int, query: Annotated[PublicQuery, Query()]
+    session: SessionDep, request: Request, year: Year, query: Annotated[PublicQuery, Query()]
 ) -> Response:
     """Published evaluation results (score and grade) of the year, by department."""
     contents = service.public_contents(session, year, PublicationKind.results, query.organisation)
@@ -127,7 +128,7 @@ def public_results(
 @public_router.get(
     "/fiscal-years/{year}/circular", operation_id="public_circular", response_model=CircularContent
 )
-def public_circular(session: SessionDep, request: Request, year: int) -> Response:
+def public_circular(session: SessionDep, request: Request, year: Year) -> Response:
     """The published department assessment circular of the year."""
     return _json(request, service.public_circular(session, year))
 
@@ -137,7 +138,7 @@ def public_circular(session: SessionDep, request: Request, year: int) -> Respons
     operation_id="public_publication",
     response_model=PublicationContent,
 )
-def public_publication(session: SessionDep, request: Request, public_id: str) -> Response:
+def public_publication(session: SessionDep, request: Request, public_id: Line) -> Response:
     """One current publication by its stable identifier, e.g. 2026-201-targets."""
     return _json(request, service.public_publication(session, public_id))
 
@@ -146,7 +147,7 @@ def public_publication(session: SessionDep, request: Request, public_id: str) ->
     "/open-data/{year}/{kind}.json", operation_id="open_data_json", response_model=OpenDataSet
 )
 def open_data_json(
-    session: SessionDep, request: Request, year: int, kind: PublicationKind
+    session: SessionDep, request: Request, year: Year, kind: PublicationKind
 ) -> Response:
     """Open data: every current publication of a kind for the year, as JSON."""
     contents = service.public_contents(session, year, kind)
@@ -160,7 +161,7 @@ def open_data_json(
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 with BOM"}},
 )
 def open_data_csv(
-    session: SessionDep, request: Request, year: int, kind: PublicationKind
+    session: SessionDep, request: Request, year: Year, kind: PublicationKind
 ) -> Response:
     """Open data: the same as CSV (UTF-8 with BOM, Chinese headers) for Excel."""
     body = service.open_data_csv(session, year, kind)

@@ -15,20 +15,20 @@ from perfbudget.evaluations.models import Grade
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
 from perfbudget.orgs.models import OrganisationKind
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import Money, Points, Quantity, RequestModel, ResponseModel
+from perfbudget.schemas import Money, Points, Quantity, RequestModel, ResponseModel, RowId, Text
 
 # --- requests -------------------------------------------------------------------------
 
 
 class PublicationCreate(RequestModel):
-    organisation_id: int = Field(description="A department (top-level organisation)")
+    organisation_id: RowId = Field(description="A department (top-level organisation)")
     kind: Literal["targets", "results"] = Field(
         description="targets: with the budget; results: with the final accounts"
     )
 
 
 class PublicationWithdraw(RequestModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Why it is taken down")
+    reason: Text = Field(min_length=1, max_length=2000, description="Why it is taken down")
 
 
 class PublicationFilter(ListQuery):

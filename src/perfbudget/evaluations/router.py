@@ -22,6 +22,7 @@ from perfbudget.evaluations.schemas import (
     ThirdPartyEvaluation,
 )
 from perfbudget.exports import XLSX
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/budget-items/{item_id}/self-evaluation", tags=["evaluations"])
@@ -41,7 +42,7 @@ Finance = Annotated[Actor, Allowed(Permission.evaluation_review)]
 def get_self_evaluation(
     session: SessionDep,
     actor: Reader,
-    item_id: int,
+    item_id: RowId,
     query: Annotated[EvaluationQuery, Query()],
 ) -> EvaluationRead | Response:
     """Read the self-evaluation: lines, score with formulas (each line rounded half-up to
@@ -53,7 +54,7 @@ def get_self_evaluation(
 
 @router.put("", operation_id="save_self_evaluation")
 def save_self_evaluation(
-    session: SessionDep, actor: Filer, item_id: int, body: EvaluationDraft, if_match: IfMatch
+    session: SessionDep, actor: Filer, item_id: RowId, body: EvaluationDraft, if_match: IfMatch
 ) -> EvaluationRead:
     """Create or replace the draft self-evaluation of a funded item (S2.4)."""
     return service.save_draft(session, actor, item_id, body, if_match)
@@ -61,7 +62,7 @@ def save_self_evaluation(
 
 @router.post("/submit", operation_id="submit_self_evaluation")
 def submit_self_evaluation(
-    session: SessionDep, actor: Filer, item_id: int, body: EvaluationAction, if_match: IfMatch
+    session: SessionDep, actor: Filer, item_id: RowId, body: EvaluationAction, if_match: IfMatch
 ) -> EvaluationRead:
     """Submit: the score, plausibility flags and checklist are computed and kept."""
     return service.submit(session, actor, item_id, body, if_match)
@@ -71,7 +72,7 @@ def submit_self_evaluation(
 def review_self_evaluation_as_department(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_department_review)],
-    item_id: int,
+    item_id: RowId,
     body: DepartmentReview,
     if_match: IfMatch,
 ) -> EvaluationRead:
@@ -85,7 +86,7 @@ def review_self_evaluation_as_department(
     operation_id="upload_self_evaluation_attachment",
 )
 def upload_self_evaluation_attachment(
-    session: SessionDep, actor: Filer, item_id: int, file: UploadFile
+    session: SessionDep, actor: Filer, item_id: RowId, file: UploadFile
 ) -> AttachmentRead:
     """Attach the self-evaluation report (PDF, Word or Excel, at most 20 MB)."""
     return AttachmentRead.model_validate(service.add_attachment(session, actor, item_id, file))
@@ -93,7 +94,7 @@ def upload_self_evaluation_attachment(
 
 @router.get("/attachments", operation_id="list_self_evaluation_attachments")
 def list_self_evaluation_attachments(
-    session: SessionDep, actor: Reader, item_id: int
+    session: SessionDep, actor: Reader, item_id: RowId
 ) -> list[AttachmentRead]:
     """The self-evaluation's report attachments."""
     return reading.list_attachments(session, actor, item_id)
@@ -106,7 +107,7 @@ def list_self_evaluation_attachments(
     responses=storage.DOWNLOAD_RESPONSES,
 )
 def download_self_evaluation_attachment(
-    session: SessionDep, actor: Reader, item_id: int, attachment_id: int
+    session: SessionDep, actor: Reader, item_id: RowId, attachment_id: RowId
 ) -> FileResponse:
     """Download a report attachment of a self-evaluation you may see."""
     return reading.download_attachment(session, actor, item_id, attachment_id)
@@ -116,8 +117,8 @@ def download_self_evaluation_attachment(
 def adjust_self_evaluation_line(
     session: SessionDep,
     actor: Finance,
-    item_id: int,
-    target_line_id: int,
+    item_id: RowId,
+    target_line_id: RowId,
     body: LineAdjustment,
     if_match: IfMatch,
 ) -> EvaluationRead:
@@ -127,7 +128,7 @@ def adjust_self_evaluation_line(
 
 @router.post("/grade", operation_id="grade_self_evaluation")
 def grade_self_evaluation(
-    session: SessionDep, actor: Finance, item_id: int, body: GradeDecision, if_match: IfMatch
+    session: SessionDep, actor: Finance, item_id: RowId, body: GradeDecision, if_match: IfMatch
 ) -> EvaluationRead:
     """Finance's finding and the grade (优良中差), or a return with the finding (S2.4)."""
     return service.grade(session, actor, item_id, body, if_match)
@@ -137,7 +138,7 @@ def grade_self_evaluation(
 def commission_third_party_evaluation(
     session: SessionDep,
     actor: Finance,
-    item_id: int,
+    item_id: RowId,
     body: ThirdPartyCommission,
     if_match: IfMatch,
 ) -> EvaluationRead:
@@ -149,7 +150,7 @@ def commission_third_party_evaluation(
 def save_third_party_evaluation(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.evaluation_third_party)],
-    item_id: int,
+    item_id: RowId,
     body: ThirdPartyEvaluation,
     if_match: IfMatch,
 ) -> EvaluationRead:
@@ -159,7 +160,7 @@ def save_third_party_evaluation(
 
 @router.post("/adopt-third-party", operation_id="adopt_third_party_score")
 def adopt_third_party_score(
-    session: SessionDep, actor: Finance, item_id: int, body: EvaluationAction, if_match: IfMatch
+    session: SessionDep, actor: Finance, item_id: RowId, body: EvaluationAction, if_match: IfMatch
 ) -> EvaluationRead:
     """Adopt the third party's score as the final score."""
     return service.adopt_third_party(session, actor, item_id, body, if_match)

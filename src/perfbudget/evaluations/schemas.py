@@ -11,6 +11,7 @@ from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.monitoring.models import QualitativeStatus
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.schemas import (
+    LongText,
     Money,
     Points,
     Quantity,
@@ -23,17 +24,16 @@ from perfbudget.schemas import (
 Actual = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
 Share = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 PointsIn = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
-Text = Annotated[str, Field(max_length=20000)]
 SECTIONS = ("overview", "achievements", "problems", "improvements")
 
 
 class Sections(RequestModel):
     """The report's four parts (S2.4)."""
 
-    overview: Text = Field(default="", description="项目概况")
-    achievements: Text = Field(default="", description="绩效目标完成情况")
-    problems: Text = Field(default="", description="存在的问题及原因")
-    improvements: Text = Field(default="", description="改进措施")
+    overview: LongText = Field(default="", description="项目概况")
+    achievements: LongText = Field(default="", description="绩效目标完成情况")
+    problems: LongText = Field(default="", description="存在的问题及原因")
+    improvements: LongText = Field(default="", description="改进措施")
 
 
 class EvaluationLineIn(RequestModel):
@@ -48,7 +48,7 @@ class EvaluationLineIn(RequestModel):
         default=None,
         description="Share of the weight given, % — within the level's band (qualitative lines)",
     )
-    explanation: Text = Field(
+    explanation: LongText = Field(
         default="", description="Required below target and from the over-achievement threshold"
     )
 
@@ -69,32 +69,32 @@ class EvaluationAction(VersionedUpdate):
 
 class DepartmentReview(VersionedUpdate):
     decision: Literal["approve", "return"]
-    reason: str | None = Field(default=None, max_length=4000, description="Required to return")
+    reason: LongText | None = Field(default=None, max_length=4000, description="Required to return")
 
 
 class LineAdjustment(VersionedUpdate):
     points: PointsIn = Field(description="Points finance gives the line, 0 to its weight")
-    reason: str = Field(default="", max_length=4000, description="Required (audited)")
+    reason: LongText = Field(default="", max_length=4000, description="Required (audited)")
 
 
 class GradeDecision(VersionedUpdate):
     decision: Literal["approve", "return"]
-    finding: str = Field(
+    finding: LongText = Field(
         default="", max_length=20000, description="Finance's truthfulness and completeness finding"
     )
     grade_override: Grade | None = Field(
         default=None, description="A grade other than the final score's (needs override_reason)"
     )
-    override_reason: str | None = Field(default=None, max_length=4000)
+    override_reason: LongText | None = Field(default=None, max_length=4000)
 
 
 class ThirdPartyCommission(VersionedUpdate):
-    third_party_id: int = Field(description="An active third_party user")
+    third_party_id: RowId = Field(description="An active third_party user")
 
 
 class ThirdPartyEvaluation(VersionedUpdate):
     score: PointsIn
-    report: Text = Field(min_length=1)
+    report: LongText = Field(min_length=1)
 
 
 class LocalText(ResponseModel):

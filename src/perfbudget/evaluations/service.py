@@ -271,6 +271,7 @@ def department_review(
     item = item_service.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     evaluation = reading.evaluation_of(session, item)
+    filing.CHAIN.check_reviewer(actor.user_id, evaluation.created_by_id)
     target = E.finance_review if data.decision == "approve" else E.returned
     filing.check_transition_to(evaluation.status, target)
     check_version(evaluation.version, data.version, if_match)
@@ -352,6 +353,7 @@ def grade(
     a reason (S2.4); or the self-evaluation goes back with the finding."""
     item = item_service.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
+    filing.CHAIN.check_reviewer(actor.user_id, evaluation.created_by_id)
     target = E.graded if data.decision == "approve" else E.returned
     filing.check_transition_to(evaluation.status, target)
     check_version(evaluation.version, data.version, if_match)

@@ -9,7 +9,8 @@ import httpx
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.events import repository, signing
+from perfbudget.config import Settings, get_settings
+from perfbudget.events import addresses, repository, signing
 from perfbudget.events.models import Delivery, DeliveryStatus, OutboxEvent, Subscription
 
 TIMEOUT_SECONDS = 10.0
@@ -56,6 +57,7 @@ def deliver_due(
     """Attempt every due pending delivery (up to ``batch``), in the caller's transaction: the
     rows stay locked until it commits, so another deliverer skips them."""
     moment = now or clock.utcnow()
+    settings = get_settings()
     run = DeliveryRun()
     due = repository.lock_due(session, moment, batch)
     events = repository.events_by_id(session, {d.event_id for d in due})
@@ -63,6 +65,7 @@ def deliver_due(
     for delivery in due:
         _attempt(
             client,
+            settings,
             delivery,
             events[delivery.event_id],
             subscriptions[delivery.subscription_id],
@@ -80,6 +83,7 @@ def deliver_due(
 
 def _attempt(
     client: httpx.Client,
+    settings: Settings,
     delivery: Delivery,
     event: OutboxEvent,
     subscription: Subscription,
@@ -93,13 +97,18 @@ def _attempt(
     # signed at the wall-clock time the receiver checks against
     headers = signing.headers(subscription.secret, event.event_id, event.event_type.value, body)
     delivery.attempts += 1
+    delivery.last_status_code = None
+    # checked again at each attempt: the name may resolve elsewhere since it was subscribed
+    refusal = addresses.refusal(subscription.url, settings)
+    if refusal is not None:
+        _failed(delivery, refusal.summary, now)
+        return
     try:
         response = client.post(
             subscription.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS
         )
     except httpx.HTTPError as exc:
-        delivery.last_status_code = None
-        _failed(delivery, f"{exc.__class__.__name__}: {exc}"[:1000], now)
+        _failed(delivery, _outcome(exc), now)
         return
     delivery.last_status_code = response.status_code
     if response.is_success:
@@ -107,7 +116,19 @@ def _attempt(
         delivery.delivered_at = now
         delivery.last_error = None
     else:
-        _failed(delivery, f"HTTP {response.status_code}: {response.text[:500]}", now)
+        # the status only: what the target answers is not ours to keep or show
+        _failed(delivery, f"HTTP {response.status_code}", now)
+
+
+def _outcome(exc: httpx.HTTPError) -> str:
+    """A short summary of a failed request, without the exception's text."""
+    if isinstance(exc, httpx.TimeoutException):
+        summary = "timed out"
+    elif isinstance(exc, httpx.ConnectError):
+        summary = "could not connect"
+    else:
+        summary = "request failed"
+    return f"{summary} ({exc.__class__.__name__})"
 
 
 def _failed(delivery: Delivery, error: str, now: datetime) -> None:

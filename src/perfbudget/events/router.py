@@ -20,10 +20,12 @@ from perfbudget.events.schemas import (
     SubscriptionVersion,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 Manager = Annotated[Actor, Allowed(Permission.events_manage)]
+Reader = Annotated[Actor, Allowed(Permission.events_read)]
 SUBSCRIPTIONS = "/event-subscriptions"
 
 
@@ -47,7 +49,7 @@ def create_event_subscription(
 
 @router.get(SUBSCRIPTIONS + "/{subscription_id}", operation_id="get_event_subscription")
 def get_event_subscription(
-    session: SessionDep, actor: Manager, subscription_id: int
+    session: SessionDep, actor: Manager, subscription_id: RowId
 ) -> SubscriptionRead:
     """Read one subscription (secret masked)."""
     return service.to_read(service.get_subscription(session, subscription_id))
@@ -57,7 +59,7 @@ def get_event_subscription(
 def update_event_subscription(
     session: SessionDep,
     actor: Manager,
-    subscription_id: int,
+    subscription_id: RowId,
     body: SubscriptionUpdate,
     if_match: IfMatch,
 ) -> SubscriptionRead:
@@ -72,7 +74,7 @@ def update_event_subscription(
 def deactivate_event_subscription(
     session: SessionDep,
     actor: Manager,
-    subscription_id: int,
+    subscription_id: RowId,
     body: SubscriptionVersion,
     if_match: IfMatch,
 ) -> SubscriptionRead:
@@ -89,7 +91,7 @@ def deactivate_event_subscription(
 def activate_event_subscription(
     session: SessionDep,
     actor: Manager,
-    subscription_id: int,
+    subscription_id: RowId,
     body: SubscriptionVersion,
     if_match: IfMatch,
 ) -> SubscriptionRead:
@@ -108,7 +110,7 @@ def list_event_deliveries(
 
 @router.get("/events", operation_id="list_events")
 def list_events(
-    session: SessionDep, actor: Manager, filters: Annotated[EventFilter, Query()]
+    session: SessionDep, actor: Reader, filters: Annotated[EventFilter, Query()]
 ) -> Page[EventRead]:
     """The outbox: every event emitted, newest first."""
     return service.list_events(session, filters)

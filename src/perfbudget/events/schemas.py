@@ -5,7 +5,7 @@ from pydantic import Field
 
 from perfbudget.events.models import DeliveryStatus, EventType
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 
 SECRET_FIELD = Field(
     default=None,
@@ -56,7 +56,7 @@ class SubscriptionCreated(SubscriptionRead):
 
 
 class DeliveryFilter(ListQuery):
-    subscription_id: int | None = None
+    subscription_id: RowId | None = None
     status: DeliveryStatus | None = None
     event_type: EventType | None = None
 

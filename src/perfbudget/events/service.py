@@ -5,15 +5,16 @@ import json
 import secrets
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
+from perfbudget.config import get_settings
 from perfbudget.errors import Unprocessable, not_found
-from perfbudget.events import repository
+from perfbudget.events import addresses, repository
 from perfbudget.events.models import Delivery, EventType, OutboxEvent, Subscription
 from perfbudget.events.schemas import (
     DeliveryFilter,
@@ -57,14 +58,27 @@ def emit(session: Session, event_type: EventType, payload: dict[str, Any]) -> Ou
 # --- subscriptions ---------------------------------------------------------------------------
 
 
+def _has_valid_port(parts: SplitResult) -> bool:
+    try:
+        return parts.port is None or parts.port > 0
+    except ValueError:  # out of range or not a number
+        return False
+
+
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _has_valid_port(parts):
         raise Unprocessable(
             "SUBSCRIPTION_URL_INVALID",
             "The subscription URL must be an absolute http(s) URL.",
             "订阅地址须为完整的 http(s) 地址。",
             extra={"url": url},
+        )
+    refusal = addresses.refusal(url, get_settings())
+    if refusal is not None:
+        # the host, not the URL: the URL may carry a password
+        raise Unprocessable(
+            "SUBSCRIPTION_URL_REFUSED", refusal.en, refusal.zh, extra={"host": parts.hostname}
         )
     return url
 

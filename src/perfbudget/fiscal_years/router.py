@@ -16,6 +16,7 @@ from perfbudget.fiscal_years.schemas import (
     ParametersUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import Year
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/fiscal-years", tags=["fiscal-years"])
@@ -42,14 +43,14 @@ def create_fiscal_year(
 
 
 @router.get("/{year}", operation_id="get_fiscal_year")
-def get_fiscal_year(session: SessionDep, actor: Reader, year: int) -> FiscalYearRead:
+def get_fiscal_year(session: SessionDep, actor: Reader, year: Year) -> FiscalYearRead:
     """Read a fiscal year and its rule parameters."""
     return FiscalYearRead.model_validate(service.get_fiscal_year(session, year))
 
 
 @router.put("/{year}/parameters", operation_id="update_fiscal_year_parameters")
 def update_fiscal_year_parameters(
-    session: SessionDep, actor: Writer, year: int, body: ParametersUpdate, if_match: IfMatch
+    session: SessionDep, actor: Writer, year: Year, body: ParametersUpdate, if_match: IfMatch
 ) -> FiscalYearRead:
     """Replace the rule parameters (only while the year is being prepared)."""
     fiscal_year = service.update_parameters(
@@ -60,7 +61,7 @@ def update_fiscal_year_parameters(
 
 @router.post("/{year}/start-execution", operation_id="start_fiscal_year_execution")
 def start_fiscal_year_execution(
-    session: SessionDep, actor: Writer, year: int, body: FiscalYearTransition, if_match: IfMatch
+    session: SessionDep, actor: Writer, year: Year, body: FiscalYearTransition, if_match: IfMatch
 ) -> FiscalYearRead:
     """Move the year from preparation to execution (the budget is approved)."""
     fiscal_year = service.change_status(
@@ -71,7 +72,7 @@ def start_fiscal_year_execution(
 
 @router.post("/{year}/close", operation_id="close_fiscal_year")
 def close_fiscal_year(
-    session: SessionDep, actor: Writer, year: int, body: FiscalYearTransition, if_match: IfMatch
+    session: SessionDep, actor: Writer, year: Year, body: FiscalYearTransition, if_match: IfMatch
 ) -> FiscalYearRead:
     """Close an executing year."""
     fiscal_year = service.change_status(

@@ -124,10 +124,16 @@ def _records(
 
 def _csv_rows(body: bytes) -> Iterator[tuple[int, RawRow | None]]:
     reader = csv.reader(io.StringIO(_decode(body), newline=""))
-    header = next(reader, None)
-    if header is None:
-        return
-    yield from _records(header, ((reader.line_num, row) for row in reader))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        yield from _records(header, ((reader.line_num, row) for row in reader))
+    except csv.Error as exc:  # a field past the csv module's limit (128 KiB), a stray quote
+        raise malformed(
+            f"The CSV cannot be read near line {reader.line_num}: {exc}.",
+            f"CSV 文件第 {reader.line_num} 行附近无法解析：{exc}。",
+        ) from None
 
 
 def check_archive(body: bytes) -> None:

@@ -21,6 +21,7 @@ from perfbudget.indicators.schemas import (
     LibraryIndicatorUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId, Year
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(tags=["indicators"])
@@ -34,7 +35,7 @@ LIBRARY = "/api/v1/indicator-library"
 
 
 @router.get(FRAMEWORK, operation_id="get_indicator_framework")
-def get_indicator_framework(session: SessionDep, actor: Reader, year: int) -> FrameworkRead:
+def get_indicator_framework(session: SessionDep, actor: Reader, year: Year) -> FrameworkRead:
     """Read the year's framework: first and second levels, and how many indicators it holds."""
     return service.get_framework(session, year)
 
@@ -43,7 +44,7 @@ def get_indicator_framework(session: SessionDep, actor: Reader, year: int) -> Fr
 def list_framework_indicators(
     session: SessionDep,
     actor: Reader,
-    year: int,
+    year: Year,
     filters: Annotated[FrameworkIndicatorFilter, Query()],
 ) -> Page[FrameworkIndicatorRead]:
     """List the year's common third-level indicators, in §3 order."""
@@ -56,7 +57,7 @@ def list_framework_indicators(
     operation_id="create_framework_indicator",
 )
 def create_framework_indicator(
-    session: SessionDep, actor: FrameworkWriter, year: int, body: FrameworkIndicatorCreate
+    session: SessionDep, actor: FrameworkWriter, year: Year, body: FrameworkIndicatorCreate
 ) -> FrameworkIndicatorRead:
     """Add a common indicator to the year's framework (only while the year is preparing)."""
     indicator = service.create_framework_indicator(session, actor, year, body)
@@ -65,7 +66,7 @@ def create_framework_indicator(
 
 @router.post(f"{FRAMEWORK}/copy-forward", operation_id="copy_indicator_framework_forward")
 def copy_indicator_framework_forward(
-    session: SessionDep, actor: FrameworkWriter, year: int
+    session: SessionDep, actor: FrameworkWriter, year: Year
 ) -> CopyForwardResult:
     """Start an empty framework from the active indicators of the nearest earlier year."""
     return service.copy_framework_forward(session, actor, year)
@@ -73,7 +74,7 @@ def copy_indicator_framework_forward(
 
 @router.get(f"{FRAMEWORK_INDICATORS}/{{indicator_id}}", operation_id="get_framework_indicator")
 def get_framework_indicator(
-    session: SessionDep, actor: Reader, year: int, indicator_id: int
+    session: SessionDep, actor: Reader, year: Year, indicator_id: RowId
 ) -> FrameworkIndicatorRead:
     """Read one common indicator of the year."""
     indicator = service.read_framework_indicator(session, year, indicator_id)
@@ -84,8 +85,8 @@ def get_framework_indicator(
 def update_framework_indicator(
     session: SessionDep,
     actor: FrameworkWriter,
-    year: int,
-    indicator_id: int,
+    year: Year,
+    indicator_id: RowId,
     body: FrameworkIndicatorUpdate,
     if_match: IfMatch,
 ) -> FrameworkIndicatorRead:
@@ -103,8 +104,8 @@ def update_framework_indicator(
 def deactivate_framework_indicator(
     session: SessionDep,
     actor: FrameworkWriter,
-    year: int,
-    indicator_id: int,
+    year: Year,
+    indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
 ) -> FrameworkIndicatorRead:
@@ -122,8 +123,8 @@ def deactivate_framework_indicator(
 def activate_framework_indicator(
     session: SessionDep,
     actor: FrameworkWriter,
-    year: int,
-    indicator_id: int,
+    year: Year,
+    indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
 ) -> FrameworkIndicatorRead:
@@ -154,7 +155,7 @@ def create_library_indicator(
 
 @router.get(f"{LIBRARY}/{{indicator_id}}", operation_id="get_library_indicator")
 def get_library_indicator(
-    session: SessionDep, actor: Reader, indicator_id: int
+    session: SessionDep, actor: Reader, indicator_id: RowId
 ) -> LibraryIndicatorRead:
     """Read one library indicator."""
     return service.read_library_indicator(session, actor, indicator_id)
@@ -164,7 +165,7 @@ def get_library_indicator(
 def update_library_indicator(
     session: SessionDep,
     actor: LibraryWriter,
-    indicator_id: int,
+    indicator_id: RowId,
     body: LibraryIndicatorUpdate,
     if_match: IfMatch,
 ) -> LibraryIndicatorRead:
@@ -176,7 +177,7 @@ def update_library_indicator(
 def deactivate_library_indicator(
     session: SessionDep,
     actor: LibraryWriter,
-    indicator_id: int,
+    indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
 ) -> LibraryIndicatorRead:
@@ -190,7 +191,7 @@ def deactivate_library_indicator(
 def activate_library_indicator(
     session: SessionDep,
     actor: LibraryWriter,
-    indicator_id: int,
+    indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
 ) -> LibraryIndicatorRead:

@@ -69,7 +69,7 @@ class FrameworkIndicatorFilter(IndicatorFilter):
 
 
 class LibraryIndicatorFilter(IndicatorFilter):
-    organisation_id: int | None = None
+    organisation_id: RowId | None = None
     sector: str | None = Field(default=None, max_length=64)
 
 

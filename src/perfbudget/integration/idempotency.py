@@ -7,6 +7,10 @@ it in progress; the unique (user_id, key) constraint decides races between worke
 true``); a 5xx, a 401 or a crash deletes the record so that the client may retry. Records
 older than 24 hours may be replaced: after a day the same key starts afresh. A worker that
 dies mid-request leaves its record in progress (409) until then.
+
+Nothing stored is told to a token that the route would refuse now (a password change, a
+disable or a role change since revokes it): the token is checked as the route checks it
+(auth.service.authenticate) before any stored answer, and refused as the route refuses it.
 """
 
 import hashlib
@@ -24,11 +28,21 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfbudget import clock
+from perfbudget.audit import refusals
+from perfbudget.auth import service as auth_service
 from perfbudget.auth import tokens
+from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.config import Settings
-from perfbudget.db import get_sessionmaker
-from perfbudget.errors import database_busy, is_contention, problem_response
-from perfbudget.i18n import pick
+from perfbudget.db import get_sessionmaker, reading
+from perfbudget.errors import (
+    Conflict,
+    DomainError,
+    TooManyRequests,
+    Unprocessable,
+    database_busy,
+    domain_problem,
+    is_contention,
+)
 from perfbudget.integration import repository
 
 logger = logging.getLogger("perfbudget.idempotency")
@@ -106,12 +120,24 @@ def finish(record_id: int, status: int | None, headers: dict[str, Any], body: by
             )
 
 
-def _user_id(settings: Settings, headers: Headers) -> int | None:
+def token_refusal(settings: Settings, token: str) -> DomainError | None:
+    """Why the route would refuse the token now, if it would."""
+    with new_session() as session, reading(session):
+        try:
+            auth_service.authenticate(session, settings, token)
+        except DomainError as error:
+            return error
+    return None
+
+
+def _bearer_token(headers: Headers) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _user_id(settings: Settings, token: str) -> int | None:
     try:
-        return tokens.decode(settings, token.strip()).user_id
+        return tokens.decode(settings, token).user_id
     except tokens.InvalidToken:
         return None  # the route answers 401 itself
 
@@ -131,10 +157,11 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not _KEY.match(key):
-            await self._problem(scope, receive, send, 400, "IDEMPOTENCY_KEY_INVALID")
+            await self._refuse(scope, receive, send, _key_invalid(), None)
             return
-        user_id = _user_id(self.settings, headers)
-        if user_id is None:
+        token = _bearer_token(headers)
+        user_id = _user_id(self.settings, token) if token is not None else None
+        if token is None or user_id is None:
             await self.app(scope, receive, send)
             return
 
@@ -146,13 +173,21 @@ class IdempotencyMiddleware:
             claimed = await run_in_threadpool(
                 claim, user_id, key, scope["method"], scope["path"], hashed
             )
+            refused = (
+                await run_in_threadpool(token_refusal, self.settings, token)
+                if isinstance(claimed, StoredAnswer)
+                else None  # the request runs: the route checks the token itself
+            )
         except OperationalError as error:  # outside the app's handlers: answer here
             if not is_contention(error):
                 raise
             await database_busy(Request(scope), error)(scope, receive, send)
             return
+        if refused is not None:
+            await self._refuse(scope, receive, send, refused, user_id)
+            return
         if isinstance(claimed, StoredAnswer):
-            await self._answer_stored(scope, receive, send, claimed, hashed)
+            await self._answer_stored(scope, receive, send, claimed, hashed, user_id)
             return
         await self._run_and_store(scope, receive, send, claimed, body)
 
@@ -198,14 +233,18 @@ class IdempotencyMiddleware:
         await send({"type": "http.response.body", "body": content, "more_body": False})
 
     async def _answer_stored(
-        self, scope: Scope, receive: Receive, send: Send, stored: StoredAnswer, hashed: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        stored: StoredAnswer,
+        hashed: str,
+        user_id: int,
     ) -> None:
         if stored.request_hash != hashed:
-            await self._problem(scope, receive, send, 422, "IDEMPOTENCY_KEY_REUSED")
+            await self._refuse(scope, receive, send, _key_reused(), user_id)
         elif not stored.completed:
-            await self._problem(
-                scope, receive, send, 409, "IDEMPOTENCY_IN_PROGRESS", {"Retry-After": "1"}
-            )
+            await self._refuse(scope, receive, send, _in_progress(), user_id)
         else:
             raw = [
                 (name.encode("latin-1"), str(value).encode("latin-1"))
@@ -215,34 +254,55 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.start", "status": stored.status, "headers": raw})
             await send({"type": "http.response.body", "body": stored.body, "more_body": False})
 
-    @staticmethod
-    async def _problem(
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        status: int,
-        code: str,
-        headers: dict[str, str] | None = None,
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, error: DomainError, user_id: int | None
     ) -> None:
-        zh, en = _MESSAGES[code]
-        response = problem_response(Request(scope), status, code, pick(zh, en), headers=headers)
-        await response(scope, receive, send)
+        """Answer the middleware's own refusal as the app's handler would, and put it on
+        record as the app's refusals are (past the limit, 429 instead)."""
+        limited = await run_in_threadpool(record_refusal, self.settings, scope, user_id, error)
+        await domain_problem(Request(scope), limited or error)(scope, receive, send)
 
 
-_MESSAGES = {
-    "IDEMPOTENCY_KEY_INVALID": (
-        "Idempotency-Key 须为 1–128 个字符，仅限字母、数字及 . _ : -。",
+def _key_invalid() -> DomainError:
+    return DomainError(
+        "IDEMPOTENCY_KEY_INVALID",
         "Idempotency-Key must be 1–128 characters of letters, digits and . _ : -.",
-    ),
-    "IDEMPOTENCY_KEY_REUSED": (
-        "该 Idempotency-Key 已用于另一个请求，请换用新的键。",
+        "Idempotency-Key 须为 1–128 个字符，仅限字母、数字及 . _ : -。",
+    )
+
+
+def _key_reused() -> Unprocessable:
+    return Unprocessable(
+        "IDEMPOTENCY_KEY_REUSED",
         "This Idempotency-Key was used for a different request; use a new key.",
-    ),
-    "IDEMPOTENCY_IN_PROGRESS": (
-        "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。",
+        "该 Idempotency-Key 已用于另一个请求，请换用新的键。",
+    )
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        "IDEMPOTENCY_IN_PROGRESS",
         "A request with this Idempotency-Key is still being processed; retry later.",
-    ),
-}
+        "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。",
+        headers={"Retry-After": "1"},
+    )
+
+
+def record_refusal(
+    settings: Settings, scope: Scope, user_id: int | None, error: DomainError
+) -> DomainError | None:
+    """The refusal on record; the 429 to answer instead if past the limit."""
+    client = scope.get("client")
+    meta = RequestMeta(scope.get("state", {}).get("request_id"), client[0] if client else None)
+    refused = refusals.Refused(scope["method"], scope["path"], error.status_code, error.code)
+    with new_session() as session:
+        try:
+            refusals.on_refusal(
+                session, settings, Actor(user_id, None, None, None, None, meta), refused
+            )
+        except TooManyRequests as limited:
+            return limited
+    return None
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -23,6 +23,7 @@ from perfbudget.monitoring.schemas import (
     ReportRead,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 # one router for the stage; its two resources carry their own tags
@@ -40,14 +41,16 @@ DOWNLOAD = storage.DOWNLOAD_RESPONSES
 
 
 @router.get(REPORTS, tags=MONITORING, operation_id="list_monitoring_reports")
-def list_monitoring_reports(session: SessionDep, actor: Reader, item_id: int) -> MonitoringCalendar:
+def list_monitoring_reports(
+    session: SessionDep, actor: Reader, item_id: RowId
+) -> MonitoringCalendar:
     """The item's reporting calendar: the lines to answer, each month's due date and report."""
     return reading.calendar(session, actor, item_id)
 
 
 @router.get(REPORT, tags=MONITORING, operation_id="get_monitoring_report")
 def get_monitoring_report(
-    session: SessionDep, actor: Reader, item_id: int, month: Month
+    session: SessionDep, actor: Reader, item_id: RowId, month: Month
 ) -> ReportRead:
     """Read a month's report with every light, its formula, inputs and parameters."""
     return reading.get_report(session, actor, item_id, month)
@@ -57,7 +60,7 @@ def get_monitoring_report(
 def save_monitoring_report(
     session: SessionDep,
     actor: Filer,
-    item_id: int,
+    item_id: RowId,
     month: Month,
     body: ReportDraft,
     if_match: IfMatch,
@@ -70,7 +73,7 @@ def save_monitoring_report(
 def submit_monitoring_report(
     session: SessionDep,
     actor: Filer,
-    item_id: int,
+    item_id: RowId,
     month: Month,
     body: ReportAction,
     if_match: IfMatch,
@@ -87,7 +90,7 @@ def submit_monitoring_report(
 def review_monitoring_report_as_department(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_department_review)],
-    item_id: int,
+    item_id: RowId,
     month: Month,
     body: ReportDepartmentReview,
     if_match: IfMatch,
@@ -100,7 +103,7 @@ def review_monitoring_report_as_department(
 def review_monitoring_report(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.monitoring_review)],
-    item_id: int,
+    item_id: RowId,
     month: Month,
     body: ReportFinanceReview,
     if_match: IfMatch,
@@ -119,7 +122,7 @@ def list_rectifications(
 
 @router.get(ORDER, tags=RECTIFICATIONS, operation_id="get_rectification")
 def get_rectification(
-    session: SessionDep, actor: Reader, rectification_id: int
+    session: SessionDep, actor: Reader, rectification_id: RowId
 ) -> RectificationRead:
     """Read a rectification order with the answer and its evidence."""
     return rectifications.get_rectification(session, actor, rectification_id)
@@ -129,7 +132,7 @@ def get_rectification(
 def answer_rectification(
     session: SessionDep,
     actor: Filer,
-    rectification_id: int,
+    rectification_id: RowId,
     body: RectificationResponse,
     if_match: IfMatch,
 ) -> RectificationRead:
@@ -144,7 +147,7 @@ def answer_rectification(
     operation_id="upload_rectification_attachment",
 )
 def upload_rectification_attachment(
-    session: SessionDep, actor: Filer, rectification_id: int, file: UploadFile
+    session: SessionDep, actor: Filer, rectification_id: RowId, file: UploadFile
 ) -> AttachmentRead:
     """Attach evidence of the measures taken (PDF, Word or Excel, at most 20 MB)."""
     return AttachmentRead.model_validate(
@@ -160,7 +163,7 @@ def upload_rectification_attachment(
     responses=DOWNLOAD,
 )
 def download_rectification_attachment(
-    session: SessionDep, actor: Reader, rectification_id: int, attachment_id: int
+    session: SessionDep, actor: Reader, rectification_id: RowId, attachment_id: RowId
 ) -> FileResponse:
     """Download evidence attached to a rectification you may see."""
     return rectifications.download_attachment(session, actor, rectification_id, attachment_id)
@@ -170,7 +173,7 @@ def download_rectification_attachment(
 def verify_rectification(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.monitoring_review)],
-    rectification_id: int,
+    rectification_id: RowId,
     body: RectificationVerification,
     if_match: IfMatch,
 ) -> RectificationRead:

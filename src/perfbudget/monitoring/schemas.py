@@ -12,6 +12,7 @@ from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
 from perfbudget.payments.models import HoldKind
 from perfbudget.schemas import (
+    LongText,
     Money,
     Quantity,
     RequestModel,
@@ -21,7 +22,6 @@ from perfbudget.schemas import (
 )
 
 Actual = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
-Text = Annotated[str, Field(max_length=20000)]
 
 
 # --- monthly reports -----------------------------------------------------------------------
@@ -38,7 +38,7 @@ class ReportLineIn(RequestModel):
     year_target_expected: bool = Field(
         default=True, description="Whether the year's target is still expected to be met"
     )
-    note: str = Field(default="", max_length=4000)
+    note: LongText = Field(default="", max_length=4000)
 
 
 class ReportDraft(VersionedUpdate):
@@ -52,8 +52,8 @@ class ReportDraft(VersionedUpdate):
     target_expected: bool = Field(
         default=True, description="Whether the item's targets are still expected to be met"
     )
-    deviation_reasons: Text = Field(default="", description="Why it deviates (S2.3.1)")
-    corrective_measures: Text = Field(default="", description="What is done about it (S2.3.1)")
+    deviation_reasons: LongText = Field(default="", description="Why it deviates (S2.3.1)")
+    corrective_measures: LongText = Field(default="", description="What is done about it (S2.3.1)")
     lines: list[ReportLineIn] = Field(default_factory=list, max_length=100)
 
 
@@ -63,15 +63,15 @@ class ReportAction(VersionedUpdate):
 
 class ReportDepartmentReview(VersionedUpdate):
     decision: Literal["approve", "return"]
-    reason: str | None = Field(default=None, max_length=4000, description="Required to return")
+    reason: LongText | None = Field(default=None, max_length=4000, description="Required to return")
 
 
 class ReportFinanceReview(VersionedUpdate):
     decision: Literal["accept", "rectify", "suspend", "stop"]
-    reason: str | None = Field(
+    reason: LongText | None = Field(
         default=None, max_length=4000, description="Required to suspend or stop payments"
     )
-    required_measures: str | None = Field(
+    required_measures: LongText | None = Field(
         default=None, max_length=20000, description="Required to order rectification or suspend"
     )
     deadline: date | None = Field(
@@ -199,20 +199,20 @@ class MonitoringCalendar(ResponseModel):
 
 class RectificationFilter(ListQuery):
     status: RectificationStatus | None = None
-    organisation_id: int | None = None
-    item_id: int | None = None
+    organisation_id: RowId | None = None
+    item_id: RowId | None = None
     overdue: bool | None = Field(
         default=None, description="true: past the deadline and not yet accepted"
     )
 
 
 class RectificationResponse(VersionedUpdate):
-    measures_taken: str = Field(min_length=1, max_length=20000)
+    measures_taken: LongText = Field(min_length=1, max_length=20000)
 
 
 class RectificationVerification(VersionedUpdate):
     decision: Literal["accepted", "rejected"]
-    note: str | None = Field(default=None, max_length=4000, description="Required to reject")
+    note: LongText | None = Field(default=None, max_length=4000, description="Required to reject")
 
 
 class RectificationRead(ResponseModel):

@@ -270,6 +270,7 @@ def department_review(
     item = item_service.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     report = reading.report_of(session, item, month)
+    filing.CHAIN.check_reviewer(actor.user_id, report.created_by_id)
     target = R.finance_review if data.decision == "approve" else R.returned
     filing.check_transition_to(report.status, target)
     check_version(report.version, data.version, if_match)
@@ -299,6 +300,7 @@ def finance_review(
     if item is None:
         raise not_found("Budget item", "预算项目")
     report = reading.report_of(session, item, month)
+    filing.CHAIN.check_reviewer(actor.user_id, report.created_by_id)
     target = FINANCE_DECISIONS[data.decision]
     filing.check_transition_to(report.status, target)
     check_version(report.version, data.version, if_match)

@@ -15,6 +15,7 @@ from perfbudget.orgs.schemas import (
     OrganisationUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
@@ -42,7 +43,7 @@ def create_organisation(
 
 @router.get("/{org_id}", operation_id="get_organisation")
 def get_organisation(
-    session: SessionDep, actor: Annotated[Actor, Allowed(Permission.org_read)], org_id: int
+    session: SessionDep, actor: Annotated[Actor, Allowed(Permission.org_read)], org_id: RowId
 ) -> OrganisationRead:
     """Read one organisation."""
     return OrganisationRead.model_validate(service.get_organisation(session, actor, org_id))
@@ -52,7 +53,7 @@ def get_organisation(
 def update_organisation(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.org_write)],
-    org_id: int,
+    org_id: RowId,
     body: OrganisationUpdate,
     if_match: IfMatch,
 ) -> OrganisationRead:
@@ -65,7 +66,7 @@ def update_organisation(
 def deactivate_organisation(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.org_write)],
-    org_id: int,
+    org_id: RowId,
     body: OrganisationStatusChange,
     if_match: IfMatch,
 ) -> OrganisationRead:
@@ -78,7 +79,7 @@ def deactivate_organisation(
 def activate_organisation(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.org_write)],
-    org_id: int,
+    org_id: RowId,
     body: OrganisationStatusChange,
     if_match: IfMatch,
 ) -> OrganisationRead:

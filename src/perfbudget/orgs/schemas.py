@@ -4,7 +4,7 @@ from pydantic import Field
 
 from perfbudget.orgs.models import OrganisationKind
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 
 CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
 
@@ -14,13 +14,13 @@ class OrganisationCreate(RequestModel):
     name_zh: str = Field(min_length=1, max_length=200, description="Chinese name")
     name_en: str | None = Field(default=None, max_length=200)
     kind: OrganisationKind
-    parent_id: int | None = Field(default=None, description="Required for a subordinate unit")
+    parent_id: RowId | None = Field(default=None, description="Required for a subordinate unit")
 
 
 class OrganisationUpdate(VersionedUpdate):
     name_zh: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
-    parent_id: int | None = Field(default=None, description="Move a unit under another parent")
+    parent_id: RowId | None = Field(default=None, description="Move a unit under another parent")
 
 
 class OrganisationStatusChange(VersionedUpdate):
@@ -28,7 +28,9 @@ class OrganisationStatusChange(VersionedUpdate):
 
 
 class OrganisationFilter(ListQuery):
-    parent_id: int | None = Field(default=None, description="Direct children of this organisation")
+    parent_id: RowId | None = Field(
+        default=None, description="Direct children of this organisation"
+    )
     kind: OrganisationKind | None = None
     active: bool | None = None
     search: str | None = Field(default=None, max_length=100, description="Part of code or name")

@@ -17,6 +17,7 @@ from perfbudget.overview.schemas import (
     QueueRow,
 )
 from perfbudget.pagination import Page
+from perfbudget.schemas import Year
 
 router = APIRouter(tags=["monitoring-overview"])
 Reader = Annotated[Actor, Allowed(Permission.overview_read)]
@@ -37,7 +38,7 @@ queue_reader.required_permission = Permission.monitoring_review  # type: ignore[
     "/api/v1/fiscal-years/{year}/monitoring-overview", operation_id="get_monitoring_overview"
 )
 def get_monitoring_overview(
-    session: SessionDep, actor: Reader, year: int, query: Annotated[MonthQuery, Query()]
+    session: SessionDep, actor: Reader, year: Year, query: Annotated[MonthQuery, Query()]
 ) -> MonitoringOverview:
     """The month's monitoring by department and for the county: reports, lights, money, holds."""
     return service.monitoring_overview(session, actor, year, query.month)
@@ -48,7 +49,7 @@ def get_monitoring_overview(
     operation_id="get_monitoring_compliance",
 )
 def get_monitoring_compliance(
-    session: SessionDep, actor: Reader, year: int, query: Annotated[MonthQuery, Query()]
+    session: SessionDep, actor: Reader, year: Year, query: Annotated[MonthQuery, Query()]
 ) -> MonitoringCompliance:
     """The month's missing and late reports, listed per organisation (S2.3.1)."""
     return service.monitoring_compliance(session, actor, year, query.month)

@@ -8,7 +8,7 @@ from perfbudget.budget_items.models import ItemKind
 from perfbudget.monitoring.models import Light, ReportStatus
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import Money, RequestModel, ResponseModel
+from perfbudget.schemas import Money, RequestModel, ResponseModel, RowId, Year
 
 # A percentage with two decimals, as a string: "87.50" is 87.5 %.
 Percentage = Annotated[
@@ -21,13 +21,13 @@ class MonthQuery(RequestModel):
 
 
 class QueueFilter(ListQuery):
-    fiscal_year: int | None = None
+    fiscal_year: Year | None = None
     month: int | None = Field(default=None, ge=1, le=12)
     status: ReportStatus = Field(
         default=ReportStatus.finance_review, description="Default: awaiting finance review"
     )
     light: Light | None = Field(default=None, description="The item's light")
-    organisation_id: int | None = Field(
+    organisation_id: RowId | None = Field(
         default=None, description="This organisation and its subordinate units"
     )
     late: bool | None = None

@@ -15,13 +15,14 @@ from perfbudget.payments.schemas import (
     SpendingPlanRead,
     SpendingPlanWrite,
 )
+from perfbudget.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["payments"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
 
 
 @router.get("/{item_id}/spending-plan", operation_id="get_spending_plan")
-def get_spending_plan(session: SessionDep, actor: Reader, item_id: int) -> SpendingPlanRead:
+def get_spending_plan(session: SessionDep, actor: Reader, item_id: RowId) -> SpendingPlanRead:
     """The item's monthly spending plan (cumulative); empty means m ÷ 12."""
     return service.get_plan(session, actor, item_id)
 
@@ -30,7 +31,7 @@ def get_spending_plan(session: SessionDep, actor: Reader, item_id: int) -> Spend
 def set_spending_plan(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_write)],
-    item_id: int,
+    item_id: RowId,
     body: SpendingPlanWrite,
 ) -> SpendingPlanRead:
     """Set the twelve cumulative monthly amounts (at most the approved amount)."""
@@ -38,7 +39,7 @@ def set_spending_plan(
 
 
 @router.get("/{item_id}/disbursements", operation_id="list_disbursements")
-def list_disbursements(session: SessionDep, actor: Reader, item_id: int) -> DisbursementLedger:
+def list_disbursements(session: SessionDep, actor: Reader, item_id: RowId) -> DisbursementLedger:
     """Payments made on the item, with approved, disbursed and remaining amounts."""
     return service.ledger(session, actor, item_id)
 
@@ -51,7 +52,7 @@ def list_disbursements(session: SessionDep, actor: Reader, item_id: int) -> Disb
 def record_disbursement(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.payment_write)],
-    item_id: int,
+    item_id: RowId,
     body: DisbursementCreate,
 ) -> DisbursementRead:
     """Record a payment; refused while payments are held or stopped, or beyond the budget."""
@@ -61,6 +62,6 @@ def record_disbursement(
 
 
 @router.get("/{item_id}/holds", operation_id="list_payment_holds")
-def list_payment_holds(session: SessionDep, actor: Reader, item_id: int) -> list[HoldRead]:
+def list_payment_holds(session: SessionDep, actor: Reader, item_id: RowId) -> list[HoldRead]:
     """Every suspension and stop on the item, active or lifted."""
     return service.list_holds(session, actor, item_id)

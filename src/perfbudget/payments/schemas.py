@@ -3,7 +3,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from perfbudget.payments.models import DisbursementSource, HoldKind
-from perfbudget.schemas import Money, RequestModel, ResponseModel
+from perfbudget.schemas import Money, RequestModel, ResponseModel, Text
 
 
 class PlanMonth(RequestModel):
@@ -29,7 +29,7 @@ class SpendingPlanRead(ResponseModel):
 class DisbursementCreate(RequestModel):
     amount: Money = Field(gt=0)
     paid_on: date
-    purpose: str = Field(min_length=1, max_length=500)
+    purpose: Text = Field(min_length=1, max_length=500)
     source: DisbursementSource = DisbursementSource.manual
     external_reference: str | None = Field(
         default=None, max_length=64, description="The treasury's payment number, if any"

@@ -25,6 +25,7 @@ from perfbudget.results.schemas import (
     ResultsByOrganisation,
     ResultsFilter,
 )
+from perfbudget.schemas import RowId, Year
 from perfbudget.versioning import IfMatch
 
 router = APIRouter(tags=["results"])
@@ -57,7 +58,7 @@ plan_reader.required_permission = Permission.results_plan  # type: ignore[attr-d
     responses=WORKBOOK,
 )
 def list_results(
-    session: SessionDep, actor: Reader, year: int, filters: Annotated[ResultsFilter, Query()]
+    session: SessionDep, actor: Reader, year: Year, filters: Annotated[ResultsFilter, Query()]
 ) -> Page[ResultRow] | Response:
     """The results ledger: every graded item with its grade and consequence (S2.5)."""
     if filters.format in ("xlsx", "csv"):
@@ -72,7 +73,7 @@ def list_results(
     responses=WORKBOOK,
 )
 def get_results_by_organisation(
-    session: SessionDep, actor: Reader, year: int, query: Annotated[ExportQuery, Query()]
+    session: SessionDep, actor: Reader, year: Year, query: Annotated[ExportQuery, Query()]
 ) -> ResultsByOrganisation | Response:
     """Results per department, for government performance and officials' appraisal (S2.5)."""
     report = service.results_by_organisation(session, year)
@@ -85,7 +86,7 @@ def get_results_by_organisation(
 def file_rectification_plan(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.results_plan)],
-    item_id: int,
+    item_id: RowId,
     body: RectificationPlanCreate,
 ) -> RectificationPlanRead:
     """File the rectification plan of an item graded 中, once (S2.5)."""
@@ -94,7 +95,7 @@ def file_rectification_plan(
 
 @router.get(PLAN, operation_id="get_rectification_plan")
 def get_rectification_plan(
-    session: SessionDep, actor: Annotated[Actor, Depends(plan_reader)], item_id: int
+    session: SessionDep, actor: Annotated[Actor, Depends(plan_reader)], item_id: RowId
 ) -> RectificationPlanRead:
     """Read an item's rectification plan."""
     return service.get_rectification_plan(session, actor, item_id)
@@ -102,7 +103,7 @@ def get_rectification_plan(
 
 @router.post(ASSESSMENTS + "/compute", operation_id="compute_department_assessments")
 def compute_department_assessments(
-    session: SessionDep, actor: Writer, year: int
+    session: SessionDep, actor: Writer, year: Year
 ) -> DepartmentAssessmentList:
     """Compute every department's assessment from the records and rank them (S3)."""
     return assessment.compute_assessments(session, actor, year)
@@ -110,7 +111,7 @@ def compute_department_assessments(
 
 @router.get(ASSESSMENTS, operation_id="list_department_assessments")
 def list_department_assessments(
-    session: SessionDep, actor: Reader, year: int
+    session: SessionDep, actor: Reader, year: Year
 ) -> DepartmentAssessmentList:
     """The department assessments of the year, ranked by total (S3)."""
     return assessment.list_assessments(session, year)
@@ -120,8 +121,8 @@ def list_department_assessments(
 def score_department_assessment(
     session: SessionDep,
     actor: Writer,
-    year: int,
-    assessment_id: int,
+    year: Year,
+    assessment_id: RowId,
     body: AssessmentUpdate,
     if_match: IfMatch,
 ) -> DepartmentAssessmentRead:
@@ -131,7 +132,7 @@ def score_department_assessment(
 
 @router.post(CIRCULAR, operation_id="create_circular", status_code=status.HTTP_201_CREATED)
 def create_circular(
-    session: SessionDep, actor: Writer, year: int, body: CircularCreate
+    session: SessionDep, actor: Writer, year: Year, body: CircularCreate
 ) -> CircularRead:
     """Draft the year's circular (通报) of the department assessment."""
     return assessment.create_circular(session, actor, year, body)
@@ -139,13 +140,13 @@ def create_circular(
 
 @router.post(CIRCULAR + "/publish", operation_id="publish_circular")
 def publish_circular(
-    session: SessionDep, actor: Writer, year: int, body: CircularPublish, if_match: IfMatch
+    session: SessionDep, actor: Writer, year: Year, body: CircularPublish, if_match: IfMatch
 ) -> CircularRead:
     """Publish the circular with a snapshot of the ranking as it stands (S3)."""
     return assessment.publish_circular(session, actor, year, body, if_match)
 
 
 @router.get(CIRCULAR, operation_id="get_circular")
-def get_circular(session: SessionDep, actor: Reader, year: int) -> CircularRead:
+def get_circular(session: SessionDep, actor: Reader, year: Year) -> CircularRead:
     """Read the year's circular, draft or published."""
     return assessment.get_circular(session, year)

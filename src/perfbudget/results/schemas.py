@@ -10,7 +10,15 @@ from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.overview.schemas import ItemRef, Percentage
 from perfbudget.pagination import ListQuery
 from perfbudget.results.models import AssessmentStatus
-from perfbudget.schemas import Money, Points, RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import (
+    Money,
+    Points,
+    RequestModel,
+    ResponseModel,
+    RowId,
+    Text,
+    VersionedUpdate,
+)
 
 ExportFormat = Literal["json", "xlsx", "csv"]
 
@@ -20,7 +28,7 @@ class ExportQuery(RequestModel):
 
 
 class ResultsFilter(ListQuery):
-    organisation_id: int | None = Field(
+    organisation_id: RowId | None = Field(
         default=None, description="This organisation and its subordinate units"
     )
     grade: Grade | None = None
@@ -78,7 +86,7 @@ class ResultsByOrganisation(ResponseModel):
 
 
 class RectificationPlanCreate(RequestModel):
-    plan: str = Field(min_length=1, max_length=20000)
+    plan: Text = Field(min_length=1, max_length=20000)
 
 
 class RectificationPlanRead(ResponseModel):
@@ -132,12 +140,12 @@ class DepartmentAssessmentList(ResponseModel):
 
 class AssessmentUpdate(VersionedUpdate):
     qualitative_score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
-    note: str | None = Field(default=None, max_length=5000)
+    note: Text | None = Field(default=None, max_length=5000)
 
 
 class CircularCreate(RequestModel):
     title: str = Field(min_length=1, max_length=200)
-    body: str = Field(default="", max_length=50000)
+    body: Text = Field(default="", max_length=50000)
 
 
 class RankingEntry(ResponseModel):

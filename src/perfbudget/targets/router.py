@@ -9,6 +9,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.schemas import ItemAction
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
+from perfbudget.schemas import RowId
 from perfbudget.targets import service
 from perfbudget.targets.schemas import (
     FilingCheckReport,
@@ -25,14 +26,14 @@ Preparer = Annotated[Actor, Allowed(Permission.item_write)]
 
 
 @router.get("/{item_id}/targets", operation_id="get_targets")
-def get_targets(session: SessionDep, actor: Reader, item_id: int) -> TargetSetRead:
+def get_targets(session: SessionDep, actor: Reader, item_id: RowId) -> TargetSetRead:
     """The current version of the item's performance targets."""
     return TargetSetRead.model_validate(service.current_set(session, actor, item_id))
 
 
 @router.put("/{item_id}/targets", operation_id="save_targets")
 def save_targets(
-    session: SessionDep, actor: Preparer, item_id: int, body: TargetSetWrite, if_match: IfMatch
+    session: SessionDep, actor: Preparer, item_id: RowId, body: TargetSetWrite, if_match: IfMatch
 ) -> TargetSetRead:
     """Write the draft targets: overall goal and indicator lines (replaces the lines)."""
     return TargetSetRead.model_validate(
@@ -41,7 +42,7 @@ def save_targets(
 
 
 @router.get("/{item_id}/targets/checks", operation_id="check_targets")
-def check_targets(session: SessionDep, actor: Reader, item_id: int) -> FilingCheckReport:
+def check_targets(session: SessionDep, actor: Reader, item_id: RowId) -> FilingCheckReport:
     """Run the filing checks on the current targets without submitting them."""
     return service.check_report(session, actor, item_id)
 
@@ -55,7 +56,7 @@ def check_targets(session: SessionDep, actor: Reader, item_id: int) -> FilingChe
 def list_target_versions(
     session: SessionDep,
     actor: Reader,
-    item_id: int,
+    item_id: RowId,
     format: Annotated[
         exports.ExportFormat, Query(description="xlsx or csv: one row per line")
     ] = "json",
@@ -68,7 +69,7 @@ def list_target_versions(
 
 @router.get("/{item_id}/targets/versions/{number}", operation_id="get_target_version")
 def get_target_version(
-    session: SessionDep, actor: Reader, item_id: int, number: int
+    session: SessionDep, actor: Reader, item_id: RowId, number: RowId
 ) -> TargetSetRead:
     """One version of the targets."""
     return TargetSetRead.model_validate(service.get_version(session, actor, item_id, number))
@@ -76,7 +77,7 @@ def get_target_version(
 
 @router.post("/{item_id}/targets/submit", operation_id="submit_targets")
 def submit_targets(
-    session: SessionDep, actor: Preparer, item_id: int, body: ItemAction, if_match: IfMatch
+    session: SessionDep, actor: Preparer, item_id: RowId, body: ItemAction, if_match: IfMatch
 ) -> TargetSetRead:
     """Submit an adjustment, overall targets, or targets returned while the item is in review."""
     return TargetSetRead.model_validate(
@@ -88,7 +89,7 @@ def submit_targets(
 def review_targets_as_department(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_department_review)],
-    item_id: int,
+    item_id: RowId,
     body: TargetReview,
     if_match: IfMatch,
 ) -> TargetSetRead:
@@ -102,7 +103,7 @@ def review_targets_as_department(
 def review_targets_as_finance(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.item_finance_review)],
-    item_id: int,
+    item_id: RowId,
     body: TargetReview,
     if_match: IfMatch,
 ) -> TargetSetRead:
@@ -114,7 +115,7 @@ def review_targets_as_finance(
 
 @router.post("/{item_id}/targets/adjustments", operation_id="adjust_targets")
 def adjust_targets(
-    session: SessionDep, actor: Preparer, item_id: int, body: TargetAdjustment, if_match: IfMatch
+    session: SessionDep, actor: Preparer, item_id: RowId, body: TargetAdjustment, if_match: IfMatch
 ) -> TargetSetRead:
     """Start an adjustment of approved targets: a new version, reviewed again."""
     return TargetSetRead.model_validate(service.adjust(session, actor, item_id, body, if_match))

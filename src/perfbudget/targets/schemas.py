@@ -11,6 +11,7 @@ from perfbudget.schemas import (
     RequestModel,
     ResponseModel,
     RowId,
+    Text,
     VersionedUpdate,
 )
 from perfbudget.targets.models import TargetSetStatus
@@ -25,24 +26,24 @@ class TargetLineIn(RequestModel):
     direction: Direction
     target_value: TargetValue | None = None
     unit: str | None = Field(default=None, max_length=32)
-    qualitative_standard: str | None = Field(default=None, max_length=2000)
+    qualitative_standard: Text | None = Field(default=None, max_length=2000)
     weight: Weight
     library_indicator_id: RowId | None = None
     framework_indicator_id: RowId | None = None
 
 
 class TargetSetWrite(VersionedUpdate):
-    overall_goal: str = Field(default="", max_length=4000)
+    overall_goal: Text = Field(default="", max_length=4000)
     lines: list[TargetLineIn] = Field(default_factory=list, max_length=100)
 
 
 class TargetReview(VersionedUpdate):
     decision: Literal["approve", "return"]
-    reason: str | None = Field(default=None, max_length=4000, description="Required to return")
+    reason: Text | None = Field(default=None, max_length=4000, description="Required to return")
 
 
 class TargetAdjustment(VersionedUpdate):
-    reason: str = Field(min_length=1, max_length=4000, description="Why the targets change")
+    reason: Text = Field(min_length=1, max_length=4000, description="Why the targets change")
 
 
 class TargetLineRead(ResponseModel):

@@ -27,7 +27,7 @@ from perfbudget.targets.schemas import (
     TargetSetWrite,
 )
 from perfbudget.versioning import check_version
-from perfbudget.workflow import check_transition
+from perfbudget.workflow import ReviewChain
 
 S = TargetSetStatus
 TRANSITIONS = {
@@ -38,11 +38,12 @@ TRANSITIONS = {
     S.approved: frozenset({S.superseded}),
     S.superseded: frozenset[TargetSetStatus](),
 }
+CHAIN = ReviewChain("target set", "绩效目标", TRANSITIONS, S.department_review, S.finance_review)
 EDITABLE = (S.draft, S.returned)
 
 
 def _move(target_set: TargetSet, target: TargetSetStatus) -> None:
-    check_transition(TRANSITIONS, "target set", "绩效目标", target_set.status, target)
+    CHAIN.check(target_set.status, target)
     target_set.status = target
 
 
@@ -257,9 +258,7 @@ def _file(session: Session, actor: Actor, item: BudgetItem, target_set: TargetSe
             f"绩效目标未通过 {len(blocking)} 项审核要求：{blocking[0].zh}",
             extra={"checks": [_check_read(c).model_dump() for c in blocking]},
         )
-    _move(
-        target_set, S.department_review if rules.needs_department_review(item) else S.finance_review
-    )
+    _move(target_set, CHAIN.route(rules.needs_department_review(item)))
     target_set.submitted_at = clock.utcnow()
     target_set.return_reason = None
     session.flush()
@@ -306,7 +305,7 @@ def submit_targets(
             "该绩效目标随预算申请一并报送，请提交预算项目（S2.2.2）。",
         )
     if target_set.status not in EDITABLE:
-        check_transition(TRANSITIONS, "target set", "绩效目标", target_set.status, S.finance_review)
+        CHAIN.check(target_set.status, S.finance_review)
     _file(session, actor, item, target_set)
     return target_set
 
@@ -317,6 +316,7 @@ def department_review(
     item = item_service.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     target_set = current_set(session, actor, item_id)
+    CHAIN.check_reviewer(actor.user_id, *request_authors(item, target_set))
     check_version(target_set.version, data.version, if_match)
     _review(
         session, actor, target_set, data, approve_to=S.finance_review, expected=S.department_review
@@ -327,8 +327,9 @@ def department_review(
 def finance_review(
     session: Session, actor: Actor, item_id: int, data: TargetReview, if_match: str | None
 ) -> TargetSet:
-    item_service.get_item(session, actor, item_id)
+    item = item_service.get_item(session, actor, item_id)
     target_set = current_set(session, actor, item_id)
+    CHAIN.check_reviewer(actor.user_id, *request_authors(item, target_set))
     check_version(target_set.version, data.version, if_match)
     previous = repository.approved(session, item_id)
     _review(session, actor, target_set, data, approve_to=S.approved, expected=S.finance_review)
@@ -351,13 +352,7 @@ def _review(
     expected: TargetSetStatus,
 ) -> None:
     if target_set.status is not expected:
-        check_transition(
-            TRANSITIONS,
-            "target set",
-            "绩效目标",
-            target_set.status,
-            approve_to if data.decision == "approve" else S.returned,
-        )
+        CHAIN.check(target_set.status, approve_to if data.decision == "approve" else S.returned)
     if data.decision == "return":
         _require_reason(data.reason)
         _move(target_set, S.returned)
@@ -382,14 +377,33 @@ def _require_reason(reason: str | None) -> None:
         )
 
 
+def _follows(item: BudgetItem, target_set: TargetSet) -> bool:
+    """The first set of a project or policy is filed with the request (S2.2.2) and moves with
+    it; an overall budget's targets and any adjustment go their own way."""
+    return item.kind is not ItemKind.department_overall and target_set.number == 1
+
+
+def following_set(session: Session, item: BudgetItem) -> TargetSet | None:
+    target_set = repository.current(session, item.id)
+    return target_set if target_set is not None and _follows(item, target_set) else None
+
+
+def request_authors(item: BudgetItem, target_set: TargetSet | None) -> tuple[int | None, ...]:
+    """Who prepared what a review decides: a set that moves with its item is one request
+    with it, so reviewing either decides on both authors' work (S3)."""
+    if target_set is None:
+        return (item.created_by_id,)
+    if _follows(item, target_set):
+        return (item.created_by_id, target_set.created_by_id)
+    return (target_set.created_by_id,)
+
+
 def follow_item(
     session: Session, item: BudgetItem, item_status: ItemStatus, reason: str | None
 ) -> None:
     """Keep the original target set in step when the item itself moves up or back."""
-    if item.kind is ItemKind.department_overall:
-        return
-    target_set = repository.current(session, item.id)
-    if target_set is None or target_set.number != 1:
+    target_set = following_set(session, item)
+    if target_set is None:
         return
     if item_status is ItemStatus.finance_review and target_set.status is S.department_review:
         _move(target_set, S.finance_review)

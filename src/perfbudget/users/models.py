@@ -43,6 +43,9 @@ class User(Timestamps, Base):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change, disable, role or organisation change: older tokens die.
     token_version: Mapped[int] = mapped_column(default=1)
+    # For administrators, a summary of sign_in_failures (perfbudget.auth), which decides: the
+    # failures under the name from all addresses in the current window, and the end of the
+    # latest lock on the name (from one address, or account-wide).
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from perfbudget.pagination import fetch_page
@@ -10,17 +10,6 @@ from perfbudget.users.schemas import UserFilter
 
 def get(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
-
-
-def lock(session: Session, user_id: int) -> User:
-    """The user's current row, locked until the transaction ends (PostgreSQL; SQLite's
-    writers are serialised already): concurrent updates of a counter wait for each other."""
-    return session.scalars(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update(of=User)
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def get_by_username(session: Session, username: str) -> User | None:
@@ -48,14 +37,22 @@ def list_page(
 
 
 # Login bookkeeping goes around the ORM's version counter: signing in is not an edit
-# of the account, and must not make an administrator's pending change stale.
-def record_failed_login(
-    session: Session, user_id: int, count: int, locked_until: datetime | None
+# of the account, and must not make an administrator's pending change stale. The counts
+# themselves live in sign_in_failures (perfbudget.auth); the user's row keeps a summary for
+# administrators.
+def record_failed_sign_in(
+    session: Session, username: str, failures: int, locked_until: datetime | None
 ) -> None:
+    """``failures``: the name's failures from all addresses in the current window;
+    ``locked_until``: the end of a lock set just now. The same statement whether or not an
+    account has the name (it then changes nothing), so an unknown name costs the same."""
+    values: dict[str, object] = {"failed_login_count": failures}
+    if locked_until is not None:
+        values["locked_until"] = locked_until
     session.execute(
         update(User)
-        .where(User.id == user_id)
-        .values(failed_login_count=count, locked_until=locked_until)
+        .where(User.username == username)
+        .values(**values)
         .execution_options(synchronize_session="fetch")
     )
 
@@ -63,7 +60,11 @@ def record_failed_login(
 def record_successful_login(
     session: Session, user_id: int, at: datetime, new_hash: str | None
 ) -> None:
-    values: dict[str, object] = {"failed_login_count": 0, "locked_until": None, "last_login_at": at}
+    # a lock from elsewhere may still hold (another address's, or the account-wide one)
+    values: dict[str, object] = {
+        "locked_until": case((User.locked_until > at, User.locked_until), else_=None),
+        "last_login_at": at,
+    }
     if new_hash is not None:
         values["password_hash"] = new_hash
     session.execute(

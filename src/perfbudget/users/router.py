@@ -7,6 +7,7 @@ from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
+from perfbudget.schemas import RowId
 from perfbudget.users import service
 from perfbudget.users.schemas import (
     PasswordReset,
@@ -38,14 +39,14 @@ def create_user(session: SessionDep, actor: Writer, body: UserCreate) -> UserRea
 
 
 @router.get("/{user_id}", operation_id="get_user")
-def get_user(session: SessionDep, actor: Reader, user_id: int) -> UserRead:
+def get_user(session: SessionDep, actor: Reader, user_id: RowId) -> UserRead:
     """Read one account."""
     return UserRead.model_validate(service.get_user(session, user_id))
 
 
 @router.patch("/{user_id}", operation_id="update_user")
 def update_user(
-    session: SessionDep, actor: Writer, user_id: int, body: UserUpdate, if_match: IfMatch
+    session: SessionDep, actor: Writer, user_id: RowId, body: UserUpdate, if_match: IfMatch
 ) -> UserRead:
     """Change name, role or organisation (a new role or organisation revokes old tokens)."""
     return UserRead.model_validate(service.update_user(session, actor, user_id, body, if_match))
@@ -53,7 +54,7 @@ def update_user(
 
 @router.post("/{user_id}/disable", operation_id="disable_user")
 def disable_user(
-    session: SessionDep, actor: Writer, user_id: int, body: UserVersion, if_match: IfMatch
+    session: SessionDep, actor: Writer, user_id: RowId, body: UserVersion, if_match: IfMatch
 ) -> UserRead:
     """Disable an account (accounts are never deleted); its tokens stop working."""
     user = service.set_active(session, actor, user_id, False, body.version, if_match)
@@ -62,7 +63,7 @@ def disable_user(
 
 @router.post("/{user_id}/enable", operation_id="enable_user")
 def enable_user(
-    session: SessionDep, actor: Writer, user_id: int, body: UserVersion, if_match: IfMatch
+    session: SessionDep, actor: Writer, user_id: RowId, body: UserVersion, if_match: IfMatch
 ) -> UserRead:
     """Enable a disabled account."""
     user = service.set_active(session, actor, user_id, True, body.version, if_match)
@@ -71,7 +72,7 @@ def enable_user(
 
 @router.post("/{user_id}/reset-password", operation_id="reset_user_password")
 def reset_user_password(
-    session: SessionDep, actor: Writer, user_id: int, body: PasswordReset, if_match: IfMatch
+    session: SessionDep, actor: Writer, user_id: RowId, body: PasswordReset, if_match: IfMatch
 ) -> UserRead:
     """Set a temporary password that must be changed at next login."""
     user = service.reset_password(session, actor, user_id, body, if_match)
@@ -80,7 +81,7 @@ def reset_user_password(
 
 @router.post("/{user_id}/unlock", operation_id="unlock_user")
 def unlock_user(
-    session: SessionDep, actor: Writer, user_id: int, body: UserVersion, if_match: IfMatch
+    session: SessionDep, actor: Writer, user_id: RowId, body: UserVersion, if_match: IfMatch
 ) -> UserRead:
     """Lift a lockout after failed logins."""
     return UserRead.model_validate(service.unlock(session, actor, user_id, body.version, if_match))

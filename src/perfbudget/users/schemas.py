@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from perfbudget.pagination import ListQuery
-from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
+from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 from perfbudget.users.models import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$"
@@ -14,7 +14,7 @@ class UserCreate(RequestModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     display_name: str = Field(min_length=1, max_length=100)
     role: Role
-    organisation_id: int | None = Field(default=None, description="Required for department users")
+    organisation_id: RowId | None = Field(default=None, description="Required for department users")
     initial_password: Annotated[
         str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256)
     ] = Field(description="Must be changed at first login")
@@ -28,7 +28,7 @@ class UserCreate(RequestModel):
 class UserUpdate(VersionedUpdate):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     role: Role | None = None
-    organisation_id: int | None = None
+    organisation_id: RowId | None = None
 
 
 class UserVersion(VersionedUpdate):
@@ -43,7 +43,7 @@ class PasswordReset(VersionedUpdate):
 
 class UserFilter(ListQuery):
     role: Role | None = None
-    organisation_id: int | None = None
+    organisation_id: RowId | None = None
     active: bool | None = None
     search: str | None = Field(default=None, max_length=64)
 

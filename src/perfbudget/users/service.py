@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
 from perfbudget.auth import passwords, policy
+from perfbudget.auth import repository as sign_in_repository
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.errors import Conflict, RuleViolation, not_found
@@ -175,11 +176,10 @@ def reset_password(
     user = get_user(session, user_id)
     check_version(user.version, data.version, if_match)
     passwords.check_policy(data.temporary_password, user.username)
+    _clear_sign_in_failures(session, user)
     user.password_hash = passwords.hash_password(data.temporary_password)
     user.must_change_password = True
     user.token_version += 1
-    user.failed_login_count = 0
-    user.locked_until = None
     session.flush()
     audit.record(
         session,
@@ -192,14 +192,21 @@ def reset_password(
     return user
 
 
+def _clear_sign_in_failures(session: Session, user: User) -> None:
+    """Lift every lock on the account's name, from each address and account-wide (the
+    failure records first: a sign-in takes them before the user's row)."""
+    sign_in_repository.clear(session, user.username)
+    user.failed_login_count = 0
+    user.locked_until = None
+
+
 def unlock(
     session: Session, actor: Actor, user_id: int, version: int | None, if_match: str | None
 ) -> User:
     user = get_user(session, user_id)
     check_version(user.version, version, if_match)
     before = {"locked_until": user.locked_until, "failed_login_count": user.failed_login_count}
-    user.failed_login_count = 0
-    user.locked_until = None
+    _clear_sign_in_failures(session, user)
     session.flush()
     audit.record_change(
         session,

@@ -23,7 +23,7 @@ from perfbudget.imports.kinds.base import (
     per_object,
 )
 from perfbudget.monitoring.models import QualitativeStatus
-from perfbudget.schemas import Money, RowId
+from perfbudget.schemas import Money, RowId, Text
 
 # --- self-evaluation (S2.4): the year's final actuals, one row per target line ------------
 
@@ -34,11 +34,11 @@ EVALUATION_FIELDS = ("final_execution", *SECTION_FIELDS, "version")
 class EvaluationRow(EvaluationLineIn):
     item_id: RowId
     final_execution: Money | None = Field(default=None, ge=0)
-    overview: str = Field(default="", max_length=20000)
-    achievements: str = Field(default="", max_length=20000)
-    problems: str = Field(default="", max_length=20000)
-    improvements: str = Field(default="", max_length=20000)
-    version: int | None = Field(default=None, ge=1)
+    overview: Text = Field(default="", max_length=20000)
+    achievements: Text = Field(default="", max_length=20000)
+    problems: Text = Field(default="", max_length=20000)
+    improvements: Text = Field(default="", max_length=20000)
+    version: RowId | None = Field(default=None, ge=1)
 
 
 def _draft(rows: list[EvaluationRow]) -> EvaluationDraft:

@@ -26,7 +26,7 @@ from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.payments import batch as payment_batch
 from perfbudget.payments.models import DisbursementSource
 from perfbudget.payments.schemas import DisbursementCreate
-from perfbudget.schemas import Money, RowId
+from perfbudget.schemas import Money, RowId, Text
 
 # --- disbursements (the treasury feed, S2.3.2) --------------------------------------------
 
@@ -94,11 +94,11 @@ LINE_FIELDS = ("target_line_id", "actual", "qualitative_status", "year_target_ex
 class MonitoringRow(ReportLineIn):
     item_id: RowId
     month: int = Field(ge=1, le=12)
-    version: int | None = Field(default=None, ge=1)
+    version: RowId | None = Field(default=None, ge=1)
     cumulative_execution: Money | None = Field(default=None, ge=0)
     target_expected: bool = True
-    deviation_reasons: str = Field(default="", max_length=20000)
-    corrective_measures: str = Field(default="", max_length=20000)
+    deviation_reasons: Text = Field(default="", max_length=20000)
+    corrective_measures: Text = Field(default="", max_length=20000)
 
 
 def _draft(rows: list[MonitoringRow]) -> ReportDraft:

@@ -25,7 +25,7 @@ from perfbudget.imports.kinds.base import (
     per_row,
 )
 from perfbudget.indicators.models import Direction, IndicatorCategory
-from perfbudget.schemas import RowId
+from perfbudget.schemas import RowId, Text
 from perfbudget.targets import batch as target_batch
 from perfbudget.targets.schemas import TargetLineIn, TargetSetWrite
 
@@ -76,8 +76,8 @@ BUDGET_ITEMS = Kind(
 
 class TargetLineRow(TargetLineIn):
     item_id: RowId
-    overall_goal: str = Field(default="", max_length=4000)
-    version: int | None = Field(default=None, ge=1)
+    overall_goal: Text = Field(default="", max_length=4000)
+    version: RowId | None = Field(default=None, ge=1)
 
 
 def _target_set(rows: list[TargetLineRow]) -> TargetSetWrite:
