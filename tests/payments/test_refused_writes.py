@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from perfbudget.config import get_settings
 from perfbudget.payments.models import HoldKind
@@ -214,3 +216,45 @@ def test_refused_writes_past_the_limit_answer_429_and_stop_filling_the_trail(
     # three refusals and the first 429, not the second
     assert sorted(row["code"] for row in rows) == ["TOO_MANY_REFUSALS", *["VALIDATION_FAILED"] * 3]
     assert {row["username"] for row in rows} == {user}
+
+
+def _refuse_three(flow: Workflow) -> list[int]:
+    for _ in range(3):
+        assert_problem(
+            flow.client.post(ITEMS, json={}, headers=flow.auth("department")),
+            422,
+            "VALIDATION_FAILED",
+        )
+    rows = flow.client.get(REFUSED, params={"limit": 3}, headers=flow.auth("oversight")).json()
+    return [row["seq"] for row in rows["items"]]
+
+
+def test_the_database_refuses_to_edit_a_refusal(flow, db):
+    seq = _refuse_three(flow)[1]
+    for statement in (
+        "UPDATE refusals SET code = 'FORGED' WHERE seq = :seq",
+        "DELETE FROM refusals WHERE seq = :seq",
+    ):
+        savepoint = db.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.execute(text(statement), {"seq": seq})
+        savepoint.rollback()
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        ("UPDATE refusals SET code = 'FORGED' WHERE seq = :seq", "hash_mismatch"),
+        ("DELETE FROM refusals WHERE seq = :seq", "missing"),
+    ],
+)
+def test_verify_names_an_edited_or_deleted_refusal(flow, db, statement, reason):
+    seq = _refuse_three(flow)[1]
+    if db.bind.dialect.name == "sqlite":
+        db.execute(text("DROP TRIGGER refusals_no_update"))
+        db.execute(text("DROP TRIGGER refusals_no_delete"))
+    else:
+        db.execute(text("DROP TRIGGER refusals_no_change ON refusals"))
+    db.execute(text(statement), {"seq": seq})
+    report = flow.client.get(f"{REFUSED}/verify", headers=flow.auth("oversight")).json()
+    assert (report["intact"], report["first_broken_seq"], report["reason"]) == (False, seq, reason)
