@@ -9,13 +9,18 @@ from perfbudget.schemas import ResponseModel, RowId
 WRITE_METHODS = Literal["POST", "PUT", "PATCH", "DELETE"]
 
 
-class AuditEventFilter(ListQuery):
-    entity_type: str | None = Field(default=None, max_length=64)
-    entity_id: str | None = Field(default=None, max_length=64)
+class TrailQuery(ListQuery):
+    """A page of a trail, newest first, within an optional period."""
+
     user_id: RowId | None = None
-    action: str | None = Field(default=None, max_length=64)
     since: datetime | None = Field(default=None, description="From this time (inclusive, UTC)")
     until: datetime | None = Field(default=None, description="Before this time (UTC)")
+
+
+class AuditEventFilter(TrailQuery):
+    entity_type: str | None = Field(default=None, max_length=64)
+    entity_id: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(default=None, max_length=64)
 
 
 class AuditEventRead(ResponseModel):
@@ -43,15 +48,12 @@ class ChainVerification(ResponseModel):
     reason: str | None = Field(description="missing | link_broken | hash_mismatch")
 
 
-class RefusalFilter(ListQuery):
-    user_id: RowId | None = None
+class RefusalFilter(TrailQuery):
     organisation_id: RowId | None = None
     code: str | None = Field(default=None, max_length=64, description="e.g. PAYMENT_HOLD")
     method: WRITE_METHODS | None = None
     path: str | None = Field(default=None, max_length=512, description="Paths starting so")
     client_address: str | None = Field(default=None, max_length=64)
-    since: datetime | None = Field(default=None, description="From this time (inclusive, UTC)")
-    until: datetime | None = Field(default=None, description="Before this time (UTC)")
 
 
 class RefusalRead(ResponseModel):

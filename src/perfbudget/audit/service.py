@@ -17,7 +17,7 @@ from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
 
 from perfbudget.audit import repository
-from perfbudget.audit.models import AuditChainHead, AuditEvent, Refusal
+from perfbudget.audit.models import AuditChainHead, AuditEvent, ChainLink, Refusal
 from perfbudget.audit.schemas import AuditEventFilter, AuditEventRead
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
@@ -53,7 +53,7 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return result
 
 
-def canonical_payload(link: AuditEvent | Refusal) -> str:
+def canonical_payload(link: ChainLink) -> str:
     """The text a link's hash covers: the columns its model declares as chained."""
     payload = {}
     for name in link.CHAINED:
@@ -62,11 +62,11 @@ def canonical_payload(link: AuditEvent | Refusal) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def compute_hash(prev_hash: str, link: AuditEvent | Refusal) -> str:
+def compute_hash(prev_hash: str, link: ChainLink) -> str:
     return hashlib.sha256((prev_hash + canonical_payload(link)).encode()).hexdigest()
 
 
-def append(head: AuditChainHead, link: AuditEvent | Refusal) -> None:
+def append(head: AuditChainHead, link: ChainLink) -> None:
     """Make ``link`` the chain's next: its number, the previous hash and its own."""
     link.seq = head.last_seq + 1
     link.prev_hash = head.last_hash
