@@ -6,10 +6,11 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from perfbudget.i18n import pick
 
@@ -167,7 +168,7 @@ def _names_nothing(error: Any) -> bool:
     )
 
 
-def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if any(_names_nothing(error) for error in exc.errors()):
         # a missing resource, as an id that is merely unused is
@@ -176,7 +177,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {
             "field": ".".join(str(part) for part in err.get("loc", ())),
             "code": err.get("type", "invalid"),
-            "message": err.get("msg", ""),
+            "message": pick(_message_zh(err), err.get("msg", "")),
         }
         for err in exc.errors()
     ]
@@ -187,10 +188,99 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         "VALIDATION_FAILED",
         pick(
             f"请求数据校验失败，共 {count} 处错误。",
-            f"The request failed validation ({count} errors).",
+            f"The request failed validation ({count} error{'' if count == 1 else 's'}).",
         ),
         extra={"errors": errors},
     )
+
+
+_DATE = "应为 YYYY-MM-DD 格式的有效日期"
+_DATETIME = "应为带时区的有效日期时间，例如 2026-01-01T00:00:00+08:00"
+# Pydantic's error types in zh-CN, filled from the error's ctx; a type not here keeps
+# Pydantic's English message.
+_MESSAGES_ZH = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不允许的字段",
+    "json_invalid": "JSON 格式错误：{error}",
+    "json_type": "应为 JSON 文本",
+    "string_type": "应为字符串",
+    "string_unicode": "应为有效的 Unicode 字符串",
+    "string_too_short": "长度不得少于 {min_length} 个字符",
+    "string_too_long": "长度不得超过 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符合要求（{pattern}）",
+    "too_short": "至少应有 {min_length} 项，实有 {actual_length} 项",
+    "too_long": "至多可有 {max_length} 项，实有 {actual_length} 项",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_parsing_size": "整数超出可处理的范围",
+    "int_from_float": "应为整数，不能带小数部分",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "finite_number": "应为有限的数字",
+    "decimal_type": "应为数字",
+    "decimal_parsing": "应为有效的十进制数",
+    "decimal_max_digits": "数字总位数不得超过 {max_digits} 位",
+    "decimal_max_places": "小数位数不得超过 {decimal_places} 位",
+    "decimal_whole_digits": "整数部分不得超过 {whole_digits} 位",
+    "bool_type": "应为布尔值（true 或 false）",
+    "bool_parsing": "应为布尔值（true 或 false）",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "不得小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "不得大于 {le}",
+    "multiple_of": "应为 {multiple_of} 的倍数",
+    "enum": "应为以下取值之一：{expected}",
+    "literal_error": "应为以下取值之一：{expected}",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "list_type": "应为数组",
+    "set_type": "应为数组",
+    "tuple_type": "应为数组",
+    "url_type": "应为 URL 字符串",
+    "url_parsing": "应为有效的 URL",
+    "url_scheme": "URL 的协议应为 {expected_schemes}",
+    "url_too_long": "URL 长度不得超过 {max_length} 个字符",
+    "uuid_type": "应为 UUID",
+    "uuid_parsing": "应为有效的 UUID",
+    "value_error": "取值无效：{error}",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": "应为日期，不能带有时间部分",
+    "date_past": "应为过去的日期",
+    "date_future": "应为将来的日期",
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "datetime_object_invalid": _DATETIME,
+    "datetime_past": "应为过去的时间",
+    "datetime_future": "应为将来的时间",
+    "time_type": "应为有效的时间",
+    "time_parsing": "应为有效的时间",
+    "timezone_aware": "须带时区，例如 2026-01-01T00:00:00+08:00",
+    "timezone_naive": "不应带时区",
+    # our own (schemas.check_text)
+    "control_character": "此处不允许控制字符",
+}
+
+
+def _message_zh(error: Any) -> str:
+    """The error in zh-CN with its context filled in (「不得大于 100」), else Pydantic's."""
+    template = _MESSAGES_ZH.get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", ""))
+    ctx = dict(error.get("ctx") or {})
+    if "expected" in ctx:  # "'a', 'b' or 'c'"
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", ", ").replace(", ", "、")
+    if isinstance(ctx.get("error"), Exception):
+        ctx["error"] = str(ctx["error"])
+    if error.get("type") == "control_character" and ctx.get("multi_line"):
+        template += "（可含制表符与换行）"
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return str(error.get("msg", ""))
 
 
 _HTTP_CODES = {
@@ -202,14 +292,39 @@ _HTTP_CODES = {
 }
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method a route answers at this path: Starlette's 405 names only the first
+    route's (``allow: GET`` on a path that also takes POST)."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed) or None
+
+
+def http_code(status: int) -> str:
+    """The code a bare HTTP error (404 for an unknown path, 405 …) answers with."""
+    return _HTTP_CODES.get(status, ("HTTP_" + str(status),))[0]
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 304:  # versioning.NotModified: no body
+        return Response(status_code=304, headers=headers)
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     code, zh, en = _HTTP_CODES.get(
         exc.status_code, ("HTTP_" + str(exc.status_code), HTTPStatus(exc.status_code).phrase, "")
     )
-    return problem_response(
-        request, exc.status_code, code, pick(zh, en or zh), headers=dict(exc.headers or {})
-    )
+    return problem_response(request, exc.status_code, code, pick(zh, en or zh), headers=headers)
 
 
 def _stale_data(request: Request, exc: Exception) -> JSONResponse:
@@ -290,7 +405,7 @@ def refusal_of(exc: BaseException) -> tuple[int, str] | None:
         status, code = 409, "INTEGRITY_CONFLICT"
     elif isinstance(exc, StarletteHTTPException):
         status = exc.status_code
-        code = _HTTP_CODES.get(status, ("HTTP_" + str(status),))[0]
+        code = http_code(status)
     else:
         return None
     return (status, code) if 400 <= status < 500 and status != 429 else None

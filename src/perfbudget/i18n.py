@@ -5,6 +5,7 @@ from typing import Literal
 
 Language = Literal["zh", "en"]
 current_language: ContextVar[Language] = ContextVar("current_language", default="zh")
+CONTENT_LANGUAGE: dict[Language, str] = {"zh": "zh-CN", "en": "en"}
 
 
 def negotiate(accept_language: str | None) -> Language:

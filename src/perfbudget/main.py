@@ -18,6 +18,7 @@ from perfbudget.auth.router import router as auth_router
 from perfbudget.budget_items.router import router as budget_items_router
 from perfbudget.config import Settings, get_settings
 from perfbudget.congress.router import router as congress_router
+from perfbudget.contract.document import install_contract
 from perfbudget.disclosure.router import public_router as disclosure_public_router
 from perfbudget.disclosure.router import router as disclosure_router
 from perfbudget.docs import install_docs
@@ -207,6 +208,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _summaries_from_docstrings(router)
         app.include_router(router)
     install_docs(app)
+    install_contract(
+        app, (route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute))
+    )
     # innermost: request id, language and the body limit apply before a key is claimed
     app.add_middleware(IdempotencyMiddleware, settings=settings)
     if settings.cors_origins:
@@ -215,7 +219,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replay"],
+            # what a browser client may read: downloads' names, versions, language, retries
+            expose_headers=[
+                "Content-Disposition",
+                "ETag",
+                "X-Request-ID",
+                "Idempotent-Replay",
+                "Retry-After",
+                "Content-Language",
+            ],
         )
     app.add_middleware(
         RequestContextMiddleware,

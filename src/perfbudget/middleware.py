@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfbudget.errors import problem_response
-from perfbudget.i18n import current_language, negotiate, pick
+from perfbudget.i18n import CONTENT_LANGUAGE, current_language, negotiate, pick
 
 access_log = logging.getLogger("perfbudget.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -40,7 +40,8 @@ class RequestContextMiddleware:
         offered = headers.get("x-request-id", "")
         request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        current_language.set(negotiate(headers.get("accept-language")))
+        language = negotiate(headers.get("accept-language"))
+        current_language.set(language)
         started = time.perf_counter()
         status_holder = {"status": 500}
 
@@ -55,7 +56,11 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                answer = MutableHeaders(scope=message)
+                answer["X-Request-ID"] = request_id
+                # the language `detail` and errors[] were written in, and what chose it
+                answer.setdefault("Content-Language", CONTENT_LANGUAGE[language])
+                answer.add_vary_header("Accept-Language")
             await send(message)
 
         declared = headers.get("content-length")

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -38,7 +39,9 @@ def check_text(value: str, *, multi_line: bool = False) -> str:
     if (_NOT_IN_TEXT if multi_line else _NOT_IN_LINE).search(value):
         allowed = " (tab and line breaks are allowed)" if multi_line else ""
         raise PydanticCustomError(
-            "control_character", f"Control characters are not allowed here{allowed}."
+            "control_character",
+            f"Control characters are not allowed here{allowed}.",
+            {"multi_line": multi_line},  # errors.py's zh message says what is allowed
         )
     return value
 
@@ -131,11 +134,26 @@ class VersionedUpdate(RequestModel):
     )
 
 
+def _decimal_schema(pattern: str, description: str, example: str) -> WithJsonSchema:
+    """A decimal in the contract, in requests and answers alike: a string (JSON numbers lose
+    digits in most clients), one schema for both directions."""
+    return WithJsonSchema(
+        {"type": "string", "pattern": pattern, "description": description, "examples": [example]}
+    )
+
+
 # Money is NUMERIC(18,2): Decimal in, a string with two decimals out.
 Money = Annotated[
     Decimal,
     Field(max_digits=18, decimal_places=2),
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+    _decimal_schema(
+        r"^-?\d{1,16}(\.\d{1,2})?$",
+        "Yuan as a decimal string; answers always carry two decimals. A JSON number is "
+        "accepted in requests too; more than two decimals are refused (decimal_max_places), "
+        "never rounded.",
+        "1250000.00",
+    ),
 ]
 
 
@@ -148,6 +166,21 @@ def _plain(value: Decimal) -> str:
 Points = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+    _decimal_schema(
+        r"^-?\d+(\.\d+)?$",
+        "Points as a decimal string; answers carry two decimals (rounded half up). A JSON "
+        "number is accepted in requests too.",
+        "8.50",
+    ),
 ]
 # A measured quantity (target values, actuals): as entered, without padding zeros.
-Quantity = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="json")]
+Quantity = Annotated[
+    Decimal,
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    _decimal_schema(
+        r"^-?\d+(\.\d+)?$",
+        "A quantity as a decimal string, as entered (no padding zeros). A JSON number is "
+        "accepted in requests too.",
+        "98.5",
+    ),
+]

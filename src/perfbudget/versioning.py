@@ -1,8 +1,10 @@
-"""Optimistic locking: updates carry the version they read (body ``version`` or If-Match)."""
+"""Optimistic locking: updates carry the version they read (body ``version`` or If-Match);
+reads and writes of one versioned object answer it as ``ETag: "<version>"``."""
 
-from typing import Annotated
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from perfbudget.errors import PreconditionRequired, Unprocessable, version_conflict
 
@@ -44,3 +46,80 @@ def check_version(current: int, body_version: int | None, if_match: str | None) 
 
 
 IfMatch = Annotated[str | None, Depends(if_match_header)]
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+_ETAG_HEADER = {
+    "ETag": {
+        "description": 'The row version, e.g. "3": send it as If-Match to write, as '
+        "If-None-Match to read again only if it changed",
+        "schema": {"type": "string"},
+    }
+}
+# `responses=` of a read of one versioned object: the 200's ETag and the 304
+ETAG_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": _ETAG_HEADER},
+    304: {
+        "description": "Not Modified: If-None-Match names the current version (no body)",
+        "headers": _ETAG_HEADER,
+    },
+}
+
+
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
+def none_match(if_none_match: str, etag: str) -> bool:
+    """Whether If-None-Match (``*``, or a list of tags, weak or strong) names ``etag``."""
+    tags = (tag.strip() for tag in if_none_match.split(","))
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in tags)
+
+
+class NotModified(StarletteHTTPException):
+    """The client's copy is current: errors.py answers 304 with the ETag and no body."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(status_code=304, headers={"ETag": etag})
+
+
+class ResponseETag:
+    """``etag(obj)`` in a route that returns one versioned object: the answer's ETag."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+    def __call__(self, obj: V) -> V:
+        self.response.headers["ETag"] = etag_of(obj.version)
+        return obj
+
+
+class ConditionalRead(ResponseETag):
+    """The ETag of a read, and 304 when If-None-Match already names it."""
+
+    def __init__(
+        self,
+        response: Response,
+        if_none_match: Annotated[
+            str | None,
+            Header(description='An ETag you read, e.g. "3" (or `*`): 304 while it is current'),
+        ] = None,
+    ) -> None:
+        super().__init__(response)
+        self.if_none_match = if_none_match
+
+    def __call__(self, obj: V) -> V:
+        etag = etag_of(obj.version)
+        if self.if_none_match is not None and none_match(self.if_none_match, etag):
+            raise NotModified(etag)
+        return super().__call__(obj)
+
+
+WriteETag = Annotated[ResponseETag, Depends()]
+ReadETag = Annotated[ConditionalRead, Depends()]

@@ -16,7 +16,7 @@ def test_a_department_request_goes_straight_to_finance(flow):
     assert item["targets"]["status"] == "finance_review"
     history = flow.client.get(
         f"/api/v1/budget-items/{item['id']}/history", headers=flow.auth("department")
-    ).json()
+    ).json()["items"]
     assert [(e["from_status"], e["to_status"]) for e in history] == [
         ("draft", "submitted"),
         ("submitted", "finance_review"),

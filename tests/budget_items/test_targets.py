@@ -208,7 +208,7 @@ def test_approved_targets_are_amend_only(flow):
     flow.target_post(item["id"], "finance-review", "finance", decision="approve")
     versions = flow.client.get(
         f"{ITEMS}/{item['id']}/targets/versions", headers=flow.auth("oversight")
-    ).json()
+    ).json()["items"]
     assert [(v["number"], v["status"]) for v in versions] == [(2, "approved"), (1, "superseded")]
     first = flow.client.get(
         f"{ITEMS}/{item['id']}/targets/versions/1", headers=flow.auth("oversight")

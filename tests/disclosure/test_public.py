@@ -49,6 +49,10 @@ ALLOWED_KEYS = {
     "ranking",
     "rank",
     "score",
+    # a page's envelope (the organisations list)
+    "total",
+    "limit",
+    "offset",
 }
 MARK = "泄露标记"
 
@@ -233,8 +237,9 @@ def test_public_organisations_are_the_active_ones(disclosure: Disclosure):
     ).one()
     organisation.is_active = False
     disclosure.db.commit()
-    body = disclosure.client.get(f"{PUBLIC}/organisations").json()
-    by_code = {row["code"]: row for row in body}
+    body = disclosure.client.get(f"{PUBLIC}/organisations", params={"limit": 100}).json()
+    assert body["total"] == len(body["items"])
+    by_code = {row["code"]: row for row in body["items"]}
     assert "204001" not in by_code
     assert by_code["201001"] == {
         "code": "201001",
@@ -243,6 +248,20 @@ def test_public_organisations_are_the_active_ones(disclosure: Disclosure):
         "parent_code": "201",
     }
     assert json.dumps(body).count('"id"') == 0
+
+
+def test_public_organisations_page_by_code(disclosure: Disclosure):
+    def page(**params: Any) -> Any:
+        return disclosure.client.get(f"{PUBLIC}/organisations", params=params)
+
+    whole = page(limit=100).json()
+    codes = [row["code"] for row in whole["items"]]
+    assert codes == sorted(codes) and whole["total"] == len(codes) > 4
+    first, second = page(limit=2).json(), page(limit=2, offset=2).json()
+    assert (first["total"], first["limit"], first["offset"]) == (len(codes), 2, 0)
+    assert [row["code"] for row in first["items"] + second["items"]] == codes[:4]
+    assert page().json()["limit"] == 20
+    assert_problem(page(limit=101), 422, "VALIDATION_FAILED")
 
 
 def test_nothing_published_reads_as_empty_or_404(disclosure: Disclosure):

@@ -144,7 +144,7 @@ def test_attachments_and_the_checklist(evaluator):
     listed = evaluator.client.get(
         url(item["id"], "/attachments"), headers=evaluator.auth("finance")
     )
-    assert [a["filename"] for a in listed.json()] == ["自评报告.pdf"]
+    assert [a["filename"] for a in listed.json()["items"]] == ["自评报告.pdf"]
     download = evaluator.client.get(
         url(item["id"], f"/attachments/{upload.json()['id']}"), headers=evaluator.auth("finance")
     )

@@ -57,7 +57,8 @@ def test_one_bad_row_among_a_thousand_writes_nothing_and_is_named(monitor, send)
     assert named["column_zh"] == "项目编号"
     assert named["message_zh"] and named["message_en"]
     assert ledger(monitor, item["id"])["items"] == []
-    runs = monitor.client.get("/api/v1/imports/runs", headers=monitor.auth("finance")).json()
+    page = monitor.client.get("/api/v1/imports/runs", headers=monitor.auth("finance")).json()
+    runs = page["items"]
     assert runs[0]["outcome"] == "rejected"
     assert runs[0]["row_count"] == 1000
     assert len(runs[0]["errors"]) == 2
@@ -104,7 +105,7 @@ def test_an_upload_is_recorded_and_audited(monitor, send):
     response = send("disbursements", [payment(item["id"])])
     run_id = response.json()["import_run_id"]
     runs = monitor.client.get("/api/v1/imports/runs", headers=monitor.auth("department")).json()
-    assert all(run["id"] != run_id for run in runs)  # a department sees only its own
+    assert all(run["id"] != run_id for run in runs["items"])  # a department sees only its own
     events = monitor.client.get(
         "/api/v1/audit-events",
         params={"entity_type": "import_run", "entity_id": str(run_id)},

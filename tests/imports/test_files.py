@@ -79,7 +79,7 @@ def test_multipart_with_a_file_field_is_accepted(monitor):
         headers=monitor.auth("finance"),
     )
     assert response.status_code == 201, response.text
-    runs = monitor.client.get(f"{IMPORTS}/runs", headers=monitor.auth("finance")).json()
+    runs = monitor.client.get(f"{IMPORTS}/runs", headers=monitor.auth("finance")).json()["items"]
     assert runs[0]["filename"] == "拨款.xlsx"
 
 

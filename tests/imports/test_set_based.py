@@ -159,7 +159,7 @@ def test_an_upload_is_one_audit_event_that_each_report_trail_shows(monitor, send
             monitor.client, monitor.auth, entity_type="monitoring_report", entity_id=str(report_id)
         )
         assert [e["seq"] for e in trail] == [event["seq"]]  # no event per report
-    runs = monitor.client.get(f"{IMPORTS}/runs", headers=monitor.auth("department")).json()
+    runs = monitor.client.get(f"{IMPORTS}/runs", headers=monitor.auth("department")).json()["items"]
     assert (runs[0]["id"], runs[0]["outcome"], runs[0]["imported"]) == (run_id, "imported", 2)
     assert runs[0]["sha256"] == changes["sha256"]
     verified = monitor.client.get("/api/v1/audit-events/verify", headers=monitor.auth("oversight"))
@@ -177,7 +177,7 @@ def test_an_imported_item_history_names_its_run(flow, send):
     (item,) = listed
     history = flow.client.get(
         f"/api/v1/budget-items/{item['id']}/history", headers=flow.auth("department")
-    ).json()
+    ).json()["items"]
     steps = [(e["action"], e["from_status"], e["to_status"], e["import_run_id"]) for e in history]
     assert steps == [("imported", None, "draft", run_id)]
     trail = events(flow.client, flow.auth, entity_type="budget_item", entity_id=str(item["id"]))
@@ -412,7 +412,7 @@ def test_blank_rows_count_toward_the_limit(flow, monkeypatch):
     workbook.save(buffer)
     assert_problem(_post(flow, buffer.getvalue(), XLSX), 413, "IMPORT_TOO_MANY_ROWS")
 
-    runs = flow.client.get(f"{IMPORTS}/runs", headers=flow.auth("finance")).json()
+    runs = flow.client.get(f"{IMPORTS}/runs", headers=flow.auth("finance")).json()["items"]
     assert runs[0]["outcome"] == "refused"
     assert runs[0]["errors"][0]["code"] == "IMPORT_TOO_MANY_ROWS"
 

@@ -182,7 +182,7 @@ class Monitor:
             f"/api/v1/budget-items/{item_id}/holds", headers=self.auth("finance")
         )
         assert response.status_code == 200, response.text
-        return list(response.json())
+        return list(response.json()["items"])
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_a_stop_is_final_and_reports_the_unspent_balance(flow, funded, hold):
     assert_problem(pay(flow, funded["id"], "10.00"), 409, "ITEM_STOPPED")
     holds = flow.client.get(
         f"/api/v1/budget-items/{funded['id']}/holds", headers=flow.auth("oversight")
-    ).json()
+    ).json()["items"]
     assert holds[0]["kind"] == "stop"
     assert holds[0]["unspent_balance"] == "750000.00"
     assert holds[0]["active"] is True

@@ -3,8 +3,6 @@ column holds, control characters in any text, times without a zone, unreadable u
 and stored text that exports must still write."""
 
 import io
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +15,11 @@ from sqlalchemy import update
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.main import ROUTERS
 from perfbudget.schemas import MAX_INT, RequestModel
+from tests.contract import CONTRACT, parameters
 from tests.imports.conftest import IMPORTS
 from tests.problems import assert_problem, invalid_fields
 from tests.workflow import ITEMS
 
-CONTRACT = json.loads((Path(__file__).parents[2] / "openapi" / "openapi.json").read_text())
 BEYOND = [str(2**31), str(2**63), "18446744073709551617", "99999999999999999999"]
 
 
@@ -50,7 +48,7 @@ def test_every_integer_a_request_carries_is_bounded_by_the_columns():
     integers = []
     for path, operations in CONTRACT["paths"].items():
         for method, operation in operations.items():
-            for parameter in operation.get("parameters", []):
+            for parameter in parameters(operation):
                 where = f"{method} {path} {parameter['in']}.{parameter['name']}"
                 integers += _integers(parameter["schema"], where, set())
             for content in operation.get("requestBody", {}).get("content", {}).values():
@@ -106,7 +104,7 @@ def _text_query_parameters() -> list[tuple[str, str]]:
         get = operations.get("get")
         if get is None:
             continue
-        for parameter in get.get("parameters", []):
+        for parameter in parameters(get):
             schemas = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
             if parameter["in"] == "query" and any(
                 schema.get("type") == "string" and "enum" not in schema and "format" not in schema

@@ -21,10 +21,10 @@ def _usernames(body):
 
 def test_demo_users_are_listed_in_username_order(client, admin):
     body = _list(client, admin)
-    assert body["total"] == 11
+    assert body["total"] == 12
     assert _usernames(body) == [
         "admin", "agriculture", "department", "expert", "finance", "health", "investment",
-        "oversight", "thirdparty", "transport", "unit",
+        "oversight", "thirdparty", "transport", "treasury-sync", "unit",
     ]  # fmt: skip
 
 

@@ -3,12 +3,12 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from perfbudget.accountability.models import Referral
+from perfbudget.accountability.models import Referral, ReferralStatus
 from perfbudget.accountability.schemas import ReferralFilter
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 
 
 def get(session: Session, referral_id: int) -> Referral | None:
@@ -30,8 +30,16 @@ def list_page(session: Session, filters: ReferralFilter) -> tuple[list[Referral]
     for column, value in ((Referral.kind, filters.kind), (Referral.status, filters.status)):
         if value is not None:
             query = query.where(column == value)
-    # newest first: the cases finance is working on
-    order = [Referral.id.desc()]
+    # by default newest first: the cases finance is working on
+    sorts = {
+        "id": Referral.id,
+        "kind": Referral.kind,
+        "status": declared_order(Referral.status, ReferralStatus),
+        "title": Referral.title,
+        "created_at": Referral.created_at,
+        "updated_at": Referral.updated_at,
+    }
+    order = sort_order(filters.sort, sorts, Referral.id)
     return fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
 
 

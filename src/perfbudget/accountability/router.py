@@ -17,7 +17,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["accountability"])
 Reader = Annotated[Actor, Allowed(Permission.accountability_read)]
@@ -25,9 +25,11 @@ Writer = Annotated[Actor, Allowed(Permission.accountability_write)]
 
 
 @router.post("", operation_id="create_referral", status_code=status.HTTP_201_CREATED)
-def create_referral(session: SessionDep, actor: Writer, body: ReferralCreate) -> ReferralRead:
+def create_referral(
+    session: SessionDep, actor: Writer, body: ReferralCreate, etag: WriteETag
+) -> ReferralRead:
     """Record a referral to discipline inspection or an accountability request (S4.3)."""
-    return service.create_referral(session, actor, body)
+    return etag(service.create_referral(session, actor, body))
 
 
 @router.get("", operation_id="list_referrals")
@@ -38,10 +40,12 @@ def list_referrals(
     return service.list_referrals(session, filters)
 
 
-@router.get("/{referral_id}", operation_id="get_referral")
-def get_referral(session: SessionDep, actor: Reader, referral_id: RowId) -> ReferralRead:
+@router.get("/{referral_id}", operation_id="get_referral", responses=ETAG_RESPONSES)
+def get_referral(
+    session: SessionDep, actor: Reader, referral_id: RowId, etag: ReadETag
+) -> ReferralRead:
     """Read one referral with its items and organisations."""
-    return service.get_referral(session, referral_id)
+    return etag(service.get_referral(session, referral_id))
 
 
 @router.patch("/{referral_id}", operation_id="update_referral")
@@ -51,9 +55,10 @@ def update_referral(
     referral_id: RowId,
     body: ReferralUpdate,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReferralRead:
     """Edit a draft referral."""
-    return service.update_referral(session, actor, referral_id, body, if_match)
+    return etag(service.update_referral(session, actor, referral_id, body, if_match))
 
 
 @router.post("/{referral_id}/refer", operation_id="refer_referral")
@@ -63,9 +68,10 @@ def refer_referral(
     referral_id: RowId,
     body: ReferralAction,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReferralRead:
     """Send the referral: draft → referred."""
-    return service.refer(session, actor, referral_id, body, if_match)
+    return etag(service.refer(session, actor, referral_id, body, if_match))
 
 
 @router.post("/{referral_id}/close", operation_id="close_referral")
@@ -75,6 +81,7 @@ def close_referral(
     referral_id: RowId,
     body: ReferralClose,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReferralRead:
     """Record the outcome: referred → closed."""
-    return service.close(session, actor, referral_id, body, if_match)
+    return etag(service.close(session, actor, referral_id, body, if_match))

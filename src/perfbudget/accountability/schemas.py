@@ -5,7 +5,7 @@ from pydantic import Field
 from perfbudget.accountability.models import ReferralKind, ReferralStatus
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.overview.schemas import ItemRef
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, Text, VersionedUpdate, Year
 
 Ids = list[RowId]
@@ -40,6 +40,9 @@ class ReferralFilter(ListQuery):
     kind: ReferralKind | None = None
     status: ReferralStatus | None = None
     fiscal_year: Year | None = None
+    sort: str = sort_field(
+        "id", "kind", "status", "title", "created_at", "updated_at", default="-id"
+    )
 
 
 class ReferralRead(ResponseModel):

@@ -17,7 +17,7 @@ from perfbudget.assessments.schemas import ReviewFilter
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.models import BudgetItem
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.users.models import Role
 
 Query = TypeVar("Query", bound=Select[Any])
@@ -96,6 +96,18 @@ def count_submitted_reviews(session: Session, assessment_id: int) -> int:
     )
 
 
+_REVIEW_SORTS = {
+    "id": AssessmentReview.id,
+    "assessment_id": AssessmentReview.assessment_id,
+    "reviewer_id": AssessmentReview.reviewer_id,
+    "status": declared_order(AssessmentReview.status, ReviewStatus),
+    "score": AssessmentReview.score,
+    "submitted_at": AssessmentReview.submitted_at,
+    "created_at": AssessmentReview.created_at,
+    "updated_at": AssessmentReview.updated_at,
+}
+
+
 def list_reviews_page(
     session: Session, actor: Actor, filters: ReviewFilter
 ) -> tuple[list[AssessmentReview], int]:
@@ -108,7 +120,7 @@ def list_reviews_page(
                 select(Assessment.id).where(Assessment.item_id == filters.item_id)
             )
         )
-    order = [AssessmentReview.id.desc()]
+    order = sort_order(filters.sort, _REVIEW_SORTS, AssessmentReview.id)
     return fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
 
 

@@ -22,7 +22,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(tags=["assessments"])
 ITEM = "/api/v1/budget-items/{item_id}/assessment"
@@ -34,26 +34,38 @@ Manager = Annotated[Actor, Allowed(Permission.assessment_manage)]
 DOWNLOAD = storage.DOWNLOAD_RESPONSES
 
 
-@router.get(ITEM, operation_id="get_assessment")
-def get_assessment(session: SessionDep, actor: Reader, item_id: RowId) -> AssessmentRead:
+@router.get(ITEM, operation_id="get_assessment", responses=ETAG_RESPONSES)
+def get_assessment(
+    session: SessionDep, actor: Reader, item_id: RowId, etag: ReadETag
+) -> AssessmentRead:
     """Read an item's ex-ante assessment with its attachments and the reviews you may see."""
-    return service.get_assessment(session, actor, item_id)
+    return etag(service.get_assessment(session, actor, item_id))
 
 
 @router.put(ITEM, operation_id="save_assessment_draft")
 def save_assessment_draft(
-    session: SessionDep, actor: Filer, item_id: RowId, body: AssessmentDraft, if_match: IfMatch
+    session: SessionDep,
+    actor: Filer,
+    item_id: RowId,
+    body: AssessmentDraft,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> AssessmentRead:
     """Create or replace the draft assessment of a new major policy or project (S2.1.1)."""
-    return service.save_draft(session, actor, item_id, body, if_match)
+    return etag(service.save_draft(session, actor, item_id, body, if_match))
 
 
 @router.post(f"{ITEM}/submit", operation_id="submit_assessment")
 def submit_assessment(
-    session: SessionDep, actor: Filer, item_id: RowId, body: AssessmentAction, if_match: IfMatch
+    session: SessionDep,
+    actor: Filer,
+    item_id: RowId,
+    body: AssessmentAction,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> AssessmentRead:
     """Submit the assessment report to the finance bureau (all five dimensions needed)."""
-    return service.submit_assessment(session, actor, item_id, body, if_match)
+    return etag(service.submit_assessment(session, actor, item_id, body, if_match))
 
 
 @router.post(
@@ -99,10 +111,10 @@ def delete_assessment_attachment(
     operation_id="assign_assessment_reviewer",
 )
 def assign_assessment_reviewer(
-    session: SessionDep, actor: Manager, item_id: RowId, body: ReviewerAssignment
+    session: SessionDep, actor: Manager, item_id: RowId, body: ReviewerAssignment, etag: WriteETag
 ) -> ReviewRead:
     """Assign an expert or a third party to review the submitted assessment (S2.1.2)."""
-    return service.assign_reviewer(session, actor, item_id, body)
+    return etag(service.assign_reviewer(session, actor, item_id, body))
 
 
 @router.post(f"{ITEM}/conclusion", operation_id="conclude_assessment")
@@ -112,9 +124,10 @@ def conclude_assessment(
     item_id: RowId,
     body: AssessmentConclusionRequest,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> AssessmentRead:
     """Record the finance bureau's conclusion on the reviewed assessment (S2.1.2)."""
-    return service.conclude(session, actor, item_id, body, if_match)
+    return etag(service.conclude(session, actor, item_id, body, if_match))
 
 
 @router.get(REVIEWS, operation_id="list_assessment_reviews")
@@ -125,10 +138,14 @@ def list_assessment_reviews(
     return service.list_reviews(session, actor, filters)
 
 
-@router.get(f"{REVIEWS}/{{review_id}}", operation_id="get_assessment_review")
-def get_assessment_review(session: SessionDep, actor: Reader, review_id: RowId) -> ReviewRead:
+@router.get(
+    f"{REVIEWS}/{{review_id}}", operation_id="get_assessment_review", responses=ETAG_RESPONSES
+)
+def get_assessment_review(
+    session: SessionDep, actor: Reader, review_id: RowId, etag: ReadETag
+) -> ReviewRead:
     """Read one review assignment."""
-    return service.get_review(session, actor, review_id)
+    return etag(service.get_review(session, actor, review_id))
 
 
 @router.put(f"{REVIEWS}/{{review_id}}", operation_id="submit_assessment_review")
@@ -138,6 +155,7 @@ def submit_assessment_review(
     review_id: RowId,
     body: ReviewSubmission,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReviewRead:
     """Submit your opinion on every dimension and a recommendation (once)."""
-    return service.submit_review(session, actor, review_id, body, if_match)
+    return etag(service.submit_review(session, actor, review_id, body, if_match))

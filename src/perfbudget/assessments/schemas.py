@@ -11,7 +11,7 @@ from perfbudget.assessments.models import (
     ReviewStatus,
 )
 from perfbudget.attachments.schemas import AttachmentRead
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, Text, VersionedUpdate
 
 # A score out of 100 with two decimals: Decimal in, "85.00" out.
@@ -66,6 +66,17 @@ class ReviewSubmission(VersionedUpdate):
 class ReviewFilter(ListQuery):
     status: ReviewStatus | None = None
     item_id: RowId | None = None
+    sort: str = sort_field(
+        "id",
+        "assessment_id",
+        "reviewer_id",
+        "status",
+        "score",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+        default="-id",
+    )
 
 
 class DimensionRead(ResponseModel):

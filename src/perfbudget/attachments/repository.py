@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from perfbudget.attachments.models import Attachment
+from perfbudget.pagination import fetch_page
 
 
 def add(session: Session, attachment: Attachment) -> None:
@@ -31,6 +32,16 @@ def get_for_owner(
 
 def list_for_owner(session: Session, owner_type: str, owner_id: int) -> Sequence[Attachment]:
     return list_for_owners(session, owner_type, [owner_id]).get(owner_id, [])
+
+
+def page_for_owner(
+    session: Session, owner_type: str, owner_id: int, *, limit: int, offset: int
+) -> tuple[list[Attachment], int]:
+    """An owner's attachments, oldest first."""
+    query = select(Attachment).where(
+        Attachment.owner_type == owner_type, Attachment.owner_id == owner_id
+    )
+    return fetch_page(session, query, [Attachment.id], limit=limit, offset=offset)
 
 
 def list_for_owners(

@@ -15,11 +15,13 @@ from starlette.responses import FileResponse
 
 from perfbudget.attachments import repository, storage
 from perfbudget.attachments.models import Attachment
+from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.config import get_settings
 from perfbudget.errors import DomainError, NotFound, PayloadTooLarge, not_found
+from perfbudget.pagination import ListQuery, Page, page_of
 
 logger = logging.getLogger("perfbudget.attachments")
 MAX_FILENAME_CHARS = 255
@@ -134,6 +136,15 @@ def get_for_owner(
 
 def list_for_owner(session: Session, owner_type: str, owner_id: int) -> Sequence[Attachment]:
     return repository.list_for_owner(session, owner_type, owner_id)
+
+
+def page_for_owner(
+    session: Session, owner_type: str, owner_id: int, page: ListQuery
+) -> Page[AttachmentRead]:
+    rows, total = repository.page_for_owner(
+        session, owner_type, owner_id, limit=page.limit, offset=page.offset
+    )
+    return page_of(AttachmentRead, rows, total, page)
 
 
 def list_for_owners(

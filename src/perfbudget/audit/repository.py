@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget.audit.models import AuditChainHead, AuditEvent, AuditSubject, Refusal
 from perfbudget.db import insert_many
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import fetch_page, sort_order
 
 GENESIS_HASH = "0" * 64
 
@@ -51,6 +51,26 @@ def iterate_in_order(
         yield link
 
 
+_EVENT_SORTS = {
+    "seq": AuditEvent.seq,
+    "occurred_at": AuditEvent.occurred_at,
+    "user_id": AuditEvent.user_id,
+    "action": AuditEvent.action,
+    "entity_type": AuditEvent.entity_type,
+}
+_REFUSAL_SORTS = {
+    "seq": Refusal.seq,
+    "occurred_at": Refusal.occurred_at,
+    "user_id": Refusal.user_id,
+    "organisation_id": Refusal.organisation_id,
+    "code": Refusal.code,
+    "method": Refusal.method,
+    "path": Refusal.path,
+    "status": Refusal.status,
+    "client_address": Refusal.client_address,
+}
+
+
 def list_events(
     session: Session,
     *,
@@ -60,6 +80,7 @@ def list_events(
     action: str | None,
     since: datetime | None,
     until: datetime | None,
+    sort: str,
     limit: int,
     offset: int,
 ) -> tuple[list[AuditEvent], int]:
@@ -82,7 +103,8 @@ def list_events(
         query = query.where(AuditEvent.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
-    return fetch_page(session, query, [AuditEvent.seq.desc()], limit=limit, offset=offset)
+    order = sort_order(sort, _EVENT_SORTS, AuditEvent.seq)
+    return fetch_page(session, query, order, limit=limit, offset=offset)
 
 
 def add_refusal(session: Session, refusal: Refusal) -> None:
@@ -129,6 +151,7 @@ def list_refusals(
     client_address: str | None,
     since: datetime | None,
     until: datetime | None,
+    sort: str,
     limit: int,
     offset: int,
 ) -> tuple[list[Refusal], int]:
@@ -149,4 +172,5 @@ def list_refusals(
         query = query.where(Refusal.occurred_at >= since)
     if until is not None:
         query = query.where(Refusal.occurred_at < until)
-    return fetch_page(session, query, [Refusal.seq.desc()], limit=limit, offset=offset)
+    order = sort_order(sort, _REFUSAL_SORTS, Refusal.seq)
+    return fetch_page(session, query, order, limit=limit, offset=offset)

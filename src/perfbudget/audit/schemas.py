@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import ResponseModel, RowId
 
 WRITE_METHODS = Literal["POST", "PUT", "PATCH", "DELETE"]
@@ -21,6 +21,7 @@ class AuditEventFilter(TrailQuery):
     entity_type: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
     action: str | None = Field(default=None, max_length=64)
+    sort: str = sort_field("seq", "occurred_at", "user_id", "action", "entity_type", default="-seq")
 
 
 class AuditEventRead(ResponseModel):
@@ -54,6 +55,18 @@ class RefusalFilter(TrailQuery):
     method: WRITE_METHODS | None = None
     path: str | None = Field(default=None, max_length=512, description="Paths starting so")
     client_address: str | None = Field(default=None, max_length=64)
+    sort: str = sort_field(
+        "seq",
+        "occurred_at",
+        "user_id",
+        "organisation_id",
+        "code",
+        "method",
+        "path",
+        "status",
+        "client_address",
+        default="-seq",
+    )
 
 
 class RefusalRead(ResponseModel):

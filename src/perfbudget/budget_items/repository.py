@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session, aliased
 
 from perfbudget.assessments.models import Assessment, AssessmentReview
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items.models import BudgetItem, ItemEvent
+from perfbudget.budget_items.models import BudgetItem, ItemEvent, ItemStatus
 from perfbudget.budget_items.schemas import BudgetItemFilter
 from perfbudget.db import insert_many
 from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import HoldKind, PaymentHold
 from perfbudget.results.models import RectificationPlan
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
@@ -217,13 +218,30 @@ def _readable() -> Select[Any]:
     )
 
 
+_SORTS = {
+    "id": BudgetItem.id,
+    "code": BudgetItem.code,
+    "name": BudgetItem.name,
+    "requested_amount": BudgetItem.requested_amount,
+    "approved_amount": BudgetItem.approved_amount,
+    "organisation": Organisation.code,
+    "fiscal_year": FiscalYear.year,
+    "kind": BudgetItem.kind,
+    "status": declared_order(BudgetItem.status, ItemStatus),
+    "submitted_at": BudgetItem.submitted_at,
+    "decided_at": BudgetItem.decided_at,
+    "created_at": BudgetItem.created_at,
+    "updated_at": BudgetItem.updated_at,
+}
+
+
 def list_page(
     session: Session, actor: Actor, filters: BudgetItemFilter
 ) -> tuple[list[Row[Any]], int]:
     """A page of items as rows (see ``rows``) and the total: two statements."""
     page = session.execute(
         _filtered(_readable(), actor, filters)
-        .order_by(BudgetItem.id)
+        .order_by(*sort_order(filters.sort, _SORTS, BudgetItem.id))
         .limit(filters.limit)
         .offset(filters.offset)
     ).all()
@@ -260,7 +278,9 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     insert_many(session, ItemEvent, rows)
 
 
-def events(session: Session, item_id: int) -> Sequence[ItemEvent]:
-    return session.scalars(
-        select(ItemEvent).where(ItemEvent.item_id == item_id).order_by(ItemEvent.id)
-    ).all()
+def events_page(
+    session: Session, item_id: int, *, limit: int, offset: int
+) -> tuple[list[ItemEvent], int]:
+    """The item's transitions, oldest first."""
+    query = select(ItemEvent).where(ItemEvent.item_id == item_id)
+    return fetch_page(session, query, [ItemEvent.id], limit=limit, offset=offset)

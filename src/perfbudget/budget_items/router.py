@@ -20,9 +20,9 @@ from perfbudget.budget_items.schemas import (
 )
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
-from perfbudget.pagination import Page
+from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["budget-items"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -48,35 +48,47 @@ def list_budget_items(
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_budget_item")
 def create_budget_item(
-    session: SessionDep, actor: Preparer, body: BudgetItemCreate
+    session: SessionDep, actor: Preparer, body: BudgetItemCreate, etag: WriteETag
 ) -> BudgetItemRead:
     """Start a budget request (a draft) for a project, policy or department budget."""
     item = service.create_item(session, actor, body)
-    return service.read_items(session, [item])[0]
+    return etag(service.read_items(session, [item])[0])
 
 
-@router.get("/{item_id}", operation_id="get_budget_item")
-def get_budget_item(session: SessionDep, actor: Reader, item_id: RowId) -> BudgetItemRead:
+@router.get("/{item_id}", operation_id="get_budget_item", responses=ETAG_RESPONSES)
+def get_budget_item(
+    session: SessionDep, actor: Reader, item_id: RowId, etag: ReadETag
+) -> BudgetItemRead:
     """Read one budget item with its target summary and gate state."""
-    return service.read_item(session, actor, item_id)
+    return etag(service.read_item(session, actor, item_id))
 
 
 @router.patch("/{item_id}", operation_id="update_budget_item")
 def update_budget_item(
-    session: SessionDep, actor: Preparer, item_id: RowId, body: BudgetItemUpdate, if_match: IfMatch
+    session: SessionDep,
+    actor: Preparer,
+    item_id: RowId,
+    body: BudgetItemUpdate,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> BudgetItemRead:
     """Edit a draft or returned item."""
     item = service.update_item(session, actor, item_id, body, if_match)
-    return service.read_items(session, [item])[0]
+    return etag(service.read_items(session, [item])[0])
 
 
 @router.post("/{item_id}/submit", operation_id="submit_budget_item")
 def submit_budget_item(
-    session: SessionDep, actor: Preparer, item_id: RowId, body: ItemAction, if_match: IfMatch
+    session: SessionDep,
+    actor: Preparer,
+    item_id: RowId,
+    body: ItemAction,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> BudgetItemRead:
     """Submit the request with its targets (to the parent department first for a unit)."""
     item = service.submit_item(session, actor, item_id, body.version, if_match)
-    return service.read_items(session, [item])[0]
+    return etag(service.read_items(session, [item])[0])
 
 
 @router.post("/{item_id}/department-review", operation_id="review_budget_item_as_department")
@@ -86,10 +98,11 @@ def review_budget_item_as_department(
     item_id: RowId,
     body: ReviewDecision,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> BudgetItemRead:
     """The parent department approves a unit's request to finance, or returns it (S3)."""
     item = service.department_review(session, actor, item_id, body, if_match)
-    return service.read_items(session, [item])[0]
+    return etag(service.read_items(session, [item])[0])
 
 
 @router.post("/{item_id}/return", operation_id="return_budget_item")
@@ -99,10 +112,11 @@ def return_budget_item(
     item_id: RowId,
     body: ReturnRequest,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> BudgetItemRead:
     """Finance returns the request for changes, with reasons."""
     item = service.return_item(session, actor, item_id, body, if_match)
-    return service.read_items(session, [item])[0]
+    return etag(service.read_items(session, [item])[0])
 
 
 @router.get("/{item_id}/gates", operation_id="get_budget_item_gates")
@@ -118,15 +132,16 @@ def decide_budget_item(
     item_id: RowId,
     body: BudgetDecisionRequest,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> BudgetItemRead:
     """Fund (with the approved amount) or reject; refused while a gate is unsatisfied."""
     item = service.decide(session, actor, item_id, body, if_match)
-    return service.read_items(session, [item])[0]
+    return etag(service.read_items(session, [item])[0])
 
 
 @router.get("/{item_id}/history", operation_id="get_budget_item_history")
 def get_budget_item_history(
-    session: SessionDep, actor: Reader, item_id: RowId
-) -> list[ItemEventRead]:
-    """The item's transitions: who moved it, when, and why."""
-    return [ItemEventRead.model_validate(e) for e in service.history(session, actor, item_id)]
+    session: SessionDep, actor: Reader, item_id: RowId, page: Annotated[ListQuery, Query()]
+) -> Page[ItemEventRead]:
+    """The item's transitions, oldest first: who moved it, when, and why."""
+    return service.history(session, actor, item_id, page)

@@ -6,7 +6,7 @@ from pydantic import Field
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind, ItemStatus
 from perfbudget.evaluations.models import Grade
 from perfbudget.orgs.schemas import OrganisationRef
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import (
     Money,
     Points,
@@ -86,6 +86,22 @@ class BudgetItemFilter(ListQuery):
     capital_construction: bool | None = None
     mid_year_addition: bool | None = None
     search: str | None = Field(default=None, max_length=100)
+    sort: str = sort_field(
+        "id",
+        "code",
+        "name",
+        "requested_amount",
+        "approved_amount",
+        "organisation",
+        "fiscal_year",
+        "kind",
+        "status",
+        "submitted_at",
+        "decided_at",
+        "created_at",
+        "updated_at",
+        default="id",
+    )
 
 
 class TargetSummary(ResponseModel):

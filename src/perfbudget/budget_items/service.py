@@ -22,6 +22,7 @@ from perfbudget.budget_items.schemas import (
     BudgetItemUpdate,
     GateRead,
     GatesRead,
+    ItemEventRead,
     ReturnRequest,
     ReviewDecision,
 )
@@ -32,7 +33,7 @@ from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
-from perfbudget.pagination import Page
+from perfbudget.pagination import ListQuery, Page, page_of
 from perfbudget.payments.models import HoldKind
 from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
@@ -502,6 +503,7 @@ def list_items(session: Session, actor: Actor, filters: BudgetItemFilter) -> Pag
     )
 
 
-def history(session: Session, actor: Actor, item_id: int) -> list[ItemEvent]:
+def history(session: Session, actor: Actor, item_id: int, page: ListQuery) -> Page[ItemEventRead]:
     get_item(session, actor, item_id)
-    return list(repository.events(session, item_id))
+    rows, total = repository.events_page(session, item_id, limit=page.limit, offset=page.offset)
+    return page_of(ItemEventRead, rows, total, page)

@@ -90,6 +90,9 @@ USERS = [
     ("health", "卫健委规划财务股", Role.department, "202"),
     ("agriculture", "农业农村局计财股", Role.department, "203"),
     ("transport", "交通运输局财务股", Role.department, "204"),
+    # an integration account: the treasury's payment system feeds disbursements (finance's
+    # to record) and reads the events it acts on (docs/integration.md)
+    ("treasury-sync", "国库集中支付系统（接口）", Role.finance, "100"),
 ]
 
 

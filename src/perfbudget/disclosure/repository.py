@@ -1,13 +1,15 @@
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.disclosure.models import Publication, PublicationKind
+from perfbudget.disclosure.schemas import PublicationFilter
 from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
+from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
+from perfbudget.pagination import fetch_page, fetch_page_rows, sort_order
 from perfbudget.results.models import AssessmentStatus, Circular
 
 
@@ -62,17 +64,25 @@ def revisions(
     )
 
 
-def publications_query(
-    fiscal_year_id: int, kind: PublicationKind | None, status: str | None
-) -> Select[Any]:
+def publications_page(
+    session: Session, fiscal_year_id: int, filters: PublicationFilter
+) -> tuple[list[Publication], int]:
     query = select(Publication).where(Publication.fiscal_year_id == fiscal_year_id)
-    if kind is not None:
-        query = query.where(Publication.kind == kind)
-    if status == "current":
+    if filters.kind is not None:
+        query = query.where(Publication.kind == filters.kind)
+    if filters.status == "current":
         query = query.where(Publication.withdrawn_at.is_(None))
-    elif status == "withdrawn":
+    elif filters.status == "withdrawn":
         query = query.where(Publication.withdrawn_at.is_not(None))
-    return query
+    sorts = {
+        "id": Publication.id,
+        "kind": Publication.kind,
+        "organisation": org_repository.code_of(Publication.organisation_id),
+        "published_at": Publication.published_at,
+        "withdrawn_at": Publication.withdrawn_at,
+    }
+    order = sort_order(filters.sort, sorts, Publication.id)
+    return fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
 
 
 def current_publications(
@@ -106,12 +116,16 @@ def current_by_public_id(session: Session, public_id: str) -> Publication | None
     )
 
 
-def active_organisations(session: Session) -> list[tuple[Organisation, str | None]]:
+def active_organisations(
+    session: Session, *, limit: int, offset: int
+) -> tuple[list[tuple[Organisation, str | None]], int]:
+    """A page of the active organisations with their parents' codes, by code."""
     parent = aliased(Organisation)
-    rows = session.execute(
+    query = (
         select(Organisation, parent.code)
         .outerjoin(parent, parent.id == Organisation.parent_id)
         .where(Organisation.is_active.is_(True))
-        .order_by(Organisation.code)
     )
-    return [(organisation, parent_code) for organisation, parent_code in rows]
+    order = [Organisation.code, Organisation.id]
+    rows, total = fetch_page_rows(session, query, order, limit=limit, offset=offset)
+    return [(organisation, parent_code) for organisation, parent_code in rows], total

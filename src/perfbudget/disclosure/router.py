@@ -23,8 +23,9 @@ from perfbudget.disclosure.schemas import (
     PublicResults,
     PublicTargets,
 )
-from perfbudget.pagination import Page
+from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import Line, RowId, Year
+from perfbudget.versioning import none_match
 
 router = APIRouter(prefix="/api/v1", tags=["disclosure"])
 Publisher = Annotated[Actor, Allowed(Permission.disclosure_publish)]
@@ -83,9 +84,7 @@ def _cached(request: Request, body: bytes, media_type: str, **headers: str) -> R
     """Cacheable for five minutes; a client holding the same ETag gets 304 and no body."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     cache = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
-    sent = request.headers.get("if-none-match", "")
-    tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
-    if etag in tags or "*" in tags:
+    if none_match(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=cache)
     return Response(content=body, media_type=media_type, headers={**cache, **headers})
 
@@ -95,12 +94,15 @@ def _json(request: Request, payload: Any) -> Response:
 
 
 @public_router.get(
-    "/organisations", operation_id="public_organisations", response_model=list[PublicOrganisation]
+    "/organisations",
+    operation_id="public_organisations",
+    response_model=Page[PublicOrganisation],
 )
-def public_organisations(session: SessionDep, request: Request) -> Response:
-    """Active departments and units (code, name, kind, parent)."""
-    organisations = service.public_organisations(session)
-    return _json(request, [o.model_dump(mode="json") for o in organisations])
+def public_organisations(
+    session: SessionDep, request: Request, page: Annotated[ListQuery, Query()]
+) -> Response:
+    """Active departments and units (code, name, kind, parent), a page at a time by code."""
+    return _json(request, service.public_organisations(session, page).model_dump(mode="json"))
 
 
 @public_router.get(

@@ -14,7 +14,7 @@ from perfbudget.disclosure.models import PublicationKind
 from perfbudget.evaluations.models import Grade
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
 from perfbudget.orgs.models import OrganisationKind
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import Money, Points, Quantity, RequestModel, ResponseModel, RowId, Text
 
 # --- requests -------------------------------------------------------------------------
@@ -34,6 +34,9 @@ class PublicationWithdraw(RequestModel):
 class PublicationFilter(ListQuery):
     kind: PublicationKind | None = None
     status: Literal["current", "withdrawn"] | None = None
+    sort: str = sort_field(
+        "id", "kind", "organisation", "published_at", "withdrawn_at", default="-published_at"
+    )
 
 
 # --- the public allow-list ------------------------------------------------------------

@@ -45,7 +45,7 @@ from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.orgs.models import Organisation, OrganisationKind
-from perfbudget.pagination import Page, fetch_page
+from perfbudget.pagination import ListQuery, Page
 
 # --- finance publishes ------------------------------------------------------------------
 
@@ -289,14 +289,7 @@ def list_publications(
     session: Session, year: int, filters: PublicationFilter
 ) -> Page[PublicationRead]:
     fiscal_year = fiscal_year_service.get_fiscal_year(session, year)
-    query = repository.publications_query(fiscal_year.id, filters.kind, filters.status)
-    rows, total = fetch_page(
-        session,
-        query,
-        [Publication.published_at.desc(), Publication.id.desc()],
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    rows, total = repository.publications_page(session, fiscal_year.id, filters)
     return Page[PublicationRead](
         items=[_read(row, year) for row in rows],
         total=total,
@@ -332,16 +325,20 @@ def withdraw(session: Session, actor: Actor, publication_id: int, reason: str) -
 # --- the public reads ---------------------------------------------------------------------
 
 
-def public_organisations(session: Session) -> list[PublicOrganisation]:
-    return [
+def public_organisations(session: Session, query: ListQuery) -> Page[PublicOrganisation]:
+    rows, total = repository.active_organisations(session, limit=query.limit, offset=query.offset)
+    items = [
         PublicOrganisation(
             code=organisation.code,
             name=organisation.name_zh,
             kind=organisation.kind,
             parent_code=parent_code,
         )
-        for organisation, parent_code in repository.active_organisations(session)
+        for organisation, parent_code in rows
     ]
+    return Page[PublicOrganisation](
+        items=items, total=total, limit=query.limit, offset=query.offset
+    )
 
 
 def public_contents(

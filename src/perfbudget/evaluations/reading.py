@@ -29,6 +29,7 @@ from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import evaluation as monitoring_lines
 from perfbudget.monitoring import repository as monitoring_repository
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.pagination import ListQuery, Page
 from perfbudget.targets.models import TargetLine
 
 ATTACHMENT_OWNER = "self_evaluation"
@@ -313,13 +314,12 @@ def get_evaluation(session: Session, actor: Actor, item_id: int) -> EvaluationRe
     return evaluation_read(session, item, evaluation_of(session, item))
 
 
-def list_attachments(session: Session, actor: Actor, item_id: int) -> list[AttachmentRead]:
+def list_attachments(
+    session: Session, actor: Actor, item_id: int, page: ListQuery
+) -> Page[AttachmentRead]:
     item = item_service.get_item(session, actor, item_id)
     evaluation = evaluation_of(session, item)
-    return [
-        AttachmentRead.model_validate(a)
-        for a in attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id)
-    ]
+    return attachment_service.page_for_owner(session, ATTACHMENT_OWNER, evaluation.id, page)
 
 
 def download_attachment(

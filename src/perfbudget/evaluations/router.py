@@ -22,8 +22,9 @@ from perfbudget.evaluations.schemas import (
     ThirdPartyEvaluation,
 )
 from perfbudget.exports import XLSX
+from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1/budget-items/{item_id}/self-evaluation", tags=["evaluations"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -36,7 +37,12 @@ Finance = Annotated[Actor, Allowed(Permission.evaluation_review)]
     operation_id="get_self_evaluation",
     response_model=EvaluationRead,
     responses={
-        200: {"content": {XLSX: {}}, "description": "JSON, or the workbook with ?format=xlsx"}
+        **ETAG_RESPONSES,
+        200: {
+            **ETAG_RESPONSES[200],
+            "content": {XLSX: {}},
+            "description": "JSON (with its ETag), or the workbook with ?format=xlsx",
+        },
     },
 )
 def get_self_evaluation(
@@ -44,28 +50,39 @@ def get_self_evaluation(
     actor: Reader,
     item_id: RowId,
     query: Annotated[EvaluationQuery, Query()],
+    etag: ReadETag,
 ) -> EvaluationRead | Response:
     """Read the self-evaluation: lines, score with formulas (each line rounded half-up to
     2 decimals, the total their sum), flags and the completeness checklist."""
     if query.format == "xlsx":
         return reading.workbook(session, actor, item_id)
-    return reading.get_evaluation(session, actor, item_id)
+    return etag(reading.get_evaluation(session, actor, item_id))
 
 
 @router.put("", operation_id="save_self_evaluation")
 def save_self_evaluation(
-    session: SessionDep, actor: Filer, item_id: RowId, body: EvaluationDraft, if_match: IfMatch
+    session: SessionDep,
+    actor: Filer,
+    item_id: RowId,
+    body: EvaluationDraft,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """Create or replace the draft self-evaluation of a funded item (S2.4)."""
-    return service.save_draft(session, actor, item_id, body, if_match)
+    return etag(service.save_draft(session, actor, item_id, body, if_match))
 
 
 @router.post("/submit", operation_id="submit_self_evaluation")
 def submit_self_evaluation(
-    session: SessionDep, actor: Filer, item_id: RowId, body: EvaluationAction, if_match: IfMatch
+    session: SessionDep,
+    actor: Filer,
+    item_id: RowId,
+    body: EvaluationAction,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """Submit: the score, plausibility flags and checklist are computed and kept."""
-    return service.submit(session, actor, item_id, body, if_match)
+    return etag(service.submit(session, actor, item_id, body, if_match))
 
 
 @router.post("/department-review", operation_id="review_self_evaluation_as_department")
@@ -75,9 +92,10 @@ def review_self_evaluation_as_department(
     item_id: RowId,
     body: DepartmentReview,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """The parent department passes a unit's self-evaluation to finance, or returns it (S3)."""
-    return service.department_review(session, actor, item_id, body, if_match)
+    return etag(service.department_review(session, actor, item_id, body, if_match))
 
 
 @router.post(
@@ -94,10 +112,10 @@ def upload_self_evaluation_attachment(
 
 @router.get("/attachments", operation_id="list_self_evaluation_attachments")
 def list_self_evaluation_attachments(
-    session: SessionDep, actor: Reader, item_id: RowId
-) -> list[AttachmentRead]:
-    """The self-evaluation's report attachments."""
-    return reading.list_attachments(session, actor, item_id)
+    session: SessionDep, actor: Reader, item_id: RowId, page: Annotated[ListQuery, Query()]
+) -> Page[AttachmentRead]:
+    """The self-evaluation's report attachments, oldest first."""
+    return reading.list_attachments(session, actor, item_id, page)
 
 
 @router.get(
@@ -121,17 +139,23 @@ def adjust_self_evaluation_line(
     target_line_id: RowId,
     body: LineAdjustment,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """Finance sets a line's points (0 to its weight) with the reason (audited, S2.4)."""
-    return service.adjust_line(session, actor, item_id, target_line_id, body, if_match)
+    return etag(service.adjust_line(session, actor, item_id, target_line_id, body, if_match))
 
 
 @router.post("/grade", operation_id="grade_self_evaluation")
 def grade_self_evaluation(
-    session: SessionDep, actor: Finance, item_id: RowId, body: GradeDecision, if_match: IfMatch
+    session: SessionDep,
+    actor: Finance,
+    item_id: RowId,
+    body: GradeDecision,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """Finance's finding and the grade (优良中差), or a return with the finding (S2.4)."""
-    return service.grade(session, actor, item_id, body, if_match)
+    return etag(service.grade(session, actor, item_id, body, if_match))
 
 
 @router.post("/third-party", operation_id="commission_third_party_evaluation")
@@ -141,9 +165,10 @@ def commission_third_party_evaluation(
     item_id: RowId,
     body: ThirdPartyCommission,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """Commission a third-party agency to evaluate the item (S2.4)."""
-    return service.commission_third_party(session, actor, item_id, body, if_match)
+    return etag(service.commission_third_party(session, actor, item_id, body, if_match))
 
 
 @router.put("/third-party-evaluation", operation_id="save_third_party_evaluation")
@@ -153,14 +178,20 @@ def save_third_party_evaluation(
     item_id: RowId,
     body: ThirdPartyEvaluation,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """The commissioned third party's score and report."""
-    return service.third_party_evaluation(session, actor, item_id, body, if_match)
+    return etag(service.third_party_evaluation(session, actor, item_id, body, if_match))
 
 
 @router.post("/adopt-third-party", operation_id="adopt_third_party_score")
 def adopt_third_party_score(
-    session: SessionDep, actor: Finance, item_id: RowId, body: EvaluationAction, if_match: IfMatch
+    session: SessionDep,
+    actor: Finance,
+    item_id: RowId,
+    body: EvaluationAction,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> EvaluationRead:
     """Adopt the third party's score as the final score."""
-    return service.adopt_third_party(session, actor, item_id, body, if_match)
+    return etag(service.adopt_third_party(session, actor, item_id, body, if_match))

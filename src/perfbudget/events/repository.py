@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from perfbudget.events.models import (
@@ -10,7 +10,7 @@ from perfbudget.events.models import (
     OutboxEvent,
     Subscription,
 )
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, fetch_page_rows, sort_order
 
 
 def add(session: Session, row: OutboxEvent | Delivery | Subscription) -> None:
@@ -26,22 +26,45 @@ def get_subscription(session: Session, subscription_id: int) -> Subscription | N
     return session.get(Subscription, subscription_id)
 
 
+_SUBSCRIPTION_SORTS = {
+    "id": Subscription.id,
+    "name": Subscription.name,
+    "created_at": Subscription.created_at,
+    "updated_at": Subscription.updated_at,
+}
+_EVENT_SORTS = {
+    "id": OutboxEvent.id,
+    "event_type": OutboxEvent.event_type,
+    "occurred_at": OutboxEvent.occurred_at,
+}
+_DELIVERY_SORTS = {
+    "id": Delivery.id,
+    "subscription_id": Delivery.subscription_id,
+    "status": declared_order(Delivery.status, DeliveryStatus),
+    "attempts": Delivery.attempts,
+    "next_attempt_at": Delivery.next_attempt_at,
+    "delivered_at": Delivery.delivered_at,
+}
+
+
 def subscriptions_page(
-    session: Session, active: bool | None, *, limit: int, offset: int
+    session: Session, active: bool | None, *, sort: str, limit: int, offset: int
 ) -> tuple[list[Subscription], int]:
     query = select(Subscription)
     if active is not None:
         query = query.where(Subscription.is_active.is_(active))
-    return fetch_page(session, query, [Subscription.id], limit=limit, offset=offset)
+    order = sort_order(sort, _SUBSCRIPTION_SORTS, Subscription.id)
+    return fetch_page(session, query, order, limit=limit, offset=offset)
 
 
 def events_page(
-    session: Session, event_type: EventType | None, *, limit: int, offset: int
+    session: Session, event_type: EventType | None, *, sort: str, limit: int, offset: int
 ) -> tuple[list[OutboxEvent], int]:
     query = select(OutboxEvent)
     if event_type is not None:
         query = query.where(OutboxEvent.event_type == event_type)
-    return fetch_page(session, query, [OutboxEvent.id.desc()], limit=limit, offset=offset)
+    order = sort_order(sort, _EVENT_SORTS, OutboxEvent.id)
+    return fetch_page(session, query, order, limit=limit, offset=offset)
 
 
 def deliveries_page(
@@ -50,6 +73,7 @@ def deliveries_page(
     subscription_id: int | None,
     status: DeliveryStatus | None,
     event_type: EventType | None,
+    sort: str,
     limit: int,
     offset: int,
 ) -> tuple[list[tuple[Delivery, OutboxEvent]], int]:
@@ -61,8 +85,8 @@ def deliveries_page(
         query = query.where(Delivery.status == status)
     if event_type is not None:
         query = query.where(OutboxEvent.event_type == event_type)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit).offset(offset))
+    order = sort_order(sort, _DELIVERY_SORTS, Delivery.id)
+    rows, total = fetch_page_rows(session, query, order, limit=limit, offset=offset)
     return [(delivery, event) for delivery, event in rows], total
 
 

@@ -21,7 +21,7 @@ from perfbudget.events.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 Manager = Annotated[Actor, Allowed(Permission.events_manage)]
@@ -41,18 +41,22 @@ def list_event_subscriptions(
     SUBSCRIPTIONS, status_code=status.HTTP_201_CREATED, operation_id="create_event_subscription"
 )
 def create_event_subscription(
-    session: SessionDep, actor: Manager, body: SubscriptionCreate
+    session: SessionDep, actor: Manager, body: SubscriptionCreate, etag: WriteETag
 ) -> SubscriptionCreated:
     """Subscribe a URL to event types; the answer shows the signing secret this once."""
-    return service.create_subscription(session, actor, body)
+    return etag(service.create_subscription(session, actor, body))
 
 
-@router.get(SUBSCRIPTIONS + "/{subscription_id}", operation_id="get_event_subscription")
+@router.get(
+    SUBSCRIPTIONS + "/{subscription_id}",
+    operation_id="get_event_subscription",
+    responses=ETAG_RESPONSES,
+)
 def get_event_subscription(
-    session: SessionDep, actor: Manager, subscription_id: RowId
+    session: SessionDep, actor: Manager, subscription_id: RowId, etag: ReadETag
 ) -> SubscriptionRead:
     """Read one subscription (secret masked)."""
-    return service.to_read(service.get_subscription(session, subscription_id))
+    return etag(service.to_read(service.get_subscription(session, subscription_id)))
 
 
 @router.patch(SUBSCRIPTIONS + "/{subscription_id}", operation_id="update_event_subscription")
@@ -62,10 +66,11 @@ def update_event_subscription(
     subscription_id: RowId,
     body: SubscriptionUpdate,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> SubscriptionRead:
     """Change the name, URL or event types, or rotate the secret."""
     subscription = service.update_subscription(session, actor, subscription_id, body, if_match)
-    return service.to_read(subscription)
+    return etag(service.to_read(subscription))
 
 
 @router.post(
@@ -77,12 +82,13 @@ def deactivate_event_subscription(
     subscription_id: RowId,
     body: SubscriptionVersion,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> SubscriptionRead:
     """Stop sending to this subscription; pending deliveries are not sent."""
     subscription = service.set_active(
         session, actor, subscription_id, False, body.version, if_match
     )
-    return service.to_read(subscription)
+    return etag(service.to_read(subscription))
 
 
 @router.post(
@@ -94,10 +100,11 @@ def activate_event_subscription(
     subscription_id: RowId,
     body: SubscriptionVersion,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> SubscriptionRead:
     """Resume sending new events to a deactivated subscription."""
     subscription = service.set_active(session, actor, subscription_id, True, body.version, if_match)
-    return service.to_read(subscription)
+    return etag(service.to_read(subscription))
 
 
 @router.get("/event-deliveries", operation_id="list_event_deliveries")

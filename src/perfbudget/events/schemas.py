@@ -4,7 +4,7 @@ from typing import Any
 from pydantic import Field
 
 from perfbudget.events.models import DeliveryStatus, EventType
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 
 SECRET_FIELD = Field(
@@ -37,6 +37,7 @@ class SubscriptionVersion(VersionedUpdate):
 
 class SubscriptionFilter(ListQuery):
     active: bool | None = None
+    sort: str = sort_field("id", "name", "created_at", "updated_at", default="id")
 
 
 class SubscriptionRead(ResponseModel):
@@ -59,6 +60,15 @@ class DeliveryFilter(ListQuery):
     subscription_id: RowId | None = None
     status: DeliveryStatus | None = None
     event_type: EventType | None = None
+    sort: str = sort_field(
+        "id",
+        "subscription_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        default="-id",
+    )
 
 
 class DeliveryRead(ResponseModel):
@@ -76,6 +86,7 @@ class DeliveryRead(ResponseModel):
 
 class EventFilter(ListQuery):
     event_type: EventType | None = None
+    sort: str = sort_field("id", "event_type", "occurred_at", default="-id")
 
 
 class EventRead(ResponseModel):

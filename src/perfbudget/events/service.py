@@ -114,7 +114,7 @@ def get_subscription(session: Session, subscription_id: int) -> Subscription:
 
 def list_subscriptions(session: Session, filters: SubscriptionFilter) -> Page[SubscriptionRead]:
     rows, total = repository.subscriptions_page(
-        session, filters.active, limit=filters.limit, offset=filters.offset
+        session, filters.active, sort=filters.sort, limit=filters.limit, offset=filters.offset
     )
     return Page[SubscriptionRead](
         items=[to_read(row) for row in rows],
@@ -216,7 +216,7 @@ def set_active(
 
 def list_events(session: Session, filters: EventFilter) -> Page[EventRead]:
     rows, total = repository.events_page(
-        session, filters.event_type, limit=filters.limit, offset=filters.offset
+        session, filters.event_type, sort=filters.sort, limit=filters.limit, offset=filters.offset
     )
     items = [
         EventRead(
@@ -237,6 +237,7 @@ def list_deliveries(session: Session, filters: DeliveryFilter) -> Page[DeliveryR
         subscription_id=filters.subscription_id,
         status=filters.status,
         event_type=filters.event_type,
+        sort=filters.sort,
         limit=filters.limit,
         offset=filters.offset,
     )

@@ -4,7 +4,7 @@ from pydantic import Field
 
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, VersionedUpdate
 
 
@@ -26,6 +26,7 @@ class FiscalYearTransition(VersionedUpdate):
 
 class FiscalYearFilter(ListQuery):
     status: FiscalYearStatus | None = None
+    sort: str = sort_field("id", "year", "status", "created_at", "updated_at", default="-year")
 
 
 class FiscalYearRead(ResponseModel):

@@ -1,10 +1,10 @@
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from perfbudget.imports.models import ImportOutcome, ImportRun
+from perfbudget.pagination import fetch_page
 
 
 def add(session: Session, run: ImportRun) -> None:
@@ -42,9 +42,11 @@ def abandon_stale(
     )
 
 
-def runs(session: Session, user_id: int | None, limit: int) -> Sequence[ImportRun]:
+def runs_page(
+    session: Session, user_id: int | None, *, limit: int, offset: int
+) -> tuple[list[ImportRun], int]:
     """Newest first; only ``user_id``'s when given."""
-    query = select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)
+    query = select(ImportRun)
     if user_id is not None:
         query = query.where(ImportRun.user_id == user_id)
-    return session.scalars(query).all()
+    return fetch_page(session, query, [ImportRun.id.desc()], limit=limit, offset=offset)

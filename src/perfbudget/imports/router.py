@@ -13,6 +13,7 @@ from perfbudget.exports import xlsx_response
 from perfbudget.imports import parsing, service, templates
 from perfbudget.imports.kinds import KINDS, ImportKind, Options
 from perfbudget.imports.schemas import ImportResult, ImportRunRead
+from perfbudget.pagination import ListQuery, Page
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 CHUNK = 64 * 1024
@@ -95,13 +96,18 @@ Uploader = Annotated[Actor, Depends(uploader)]
 def list_import_runs(
     session: SessionDep,
     actor: Annotated[Actor, Depends(any_uploader)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[ImportRunRead]:
+    page: Annotated[ListQuery, Query()],
+) -> Page[ImportRunRead]:
     """Past uploads, newest first: your own (finance and admin see all)."""
-    return service.list_runs(session, actor, limit)
+    return service.list_runs(session, actor, page)
 
 
-@router.get("/{kind}/template.xlsx", operation_id="download_import_template")
+@router.get(
+    "/{kind}/template.xlsx",
+    operation_id="download_import_template",
+    response_class=Response,
+    responses={200: {"content": {parsing.XLSX: {}}, "description": "The Excel template"}},
+)
 def download_import_template(kind: ImportKind, actor: Uploader) -> Response:
     """The kind's Excel template: Chinese headers, drop-downs, notes and an example."""
     return xlsx_response(templates.template(KINDS[kind]), f"{KINDS[kind].title_zh}导入模板.xlsx")
@@ -111,6 +117,9 @@ def download_import_template(kind: ImportKind, actor: Uploader) -> Response:
     "/{kind}",
     status_code=status.HTTP_201_CREATED,
     operation_id="import_rows",
+    responses={
+        200: {"model": ImportResult, "description": "A dry run: every row checked, none written"}
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -1,5 +1,4 @@
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
@@ -39,6 +38,6 @@ class ImportRunRead(ResponseModel):
     outcome: ImportOutcome
     row_count: int
     imported: int = Field(description="Objects written (0 unless imported)")
-    errors: list[Any]
+    errors: list[RowError] = Field(description="The first rows refused (a rejected upload)")
     created_at: datetime
     finished_at: datetime | None

@@ -34,6 +34,7 @@ from perfbudget.imports import parsing, repository
 from perfbudget.imports.kinds import Kind, Options, Requests, Row, RowErrors, normalise
 from perfbudget.imports.models import ImportOutcome, ImportRun
 from perfbudget.imports.schemas import ImportResult, ImportRunRead
+from perfbudget.pagination import ListQuery, Page, page_of
 from perfbudget.users.models import Role
 
 O = ImportOutcome  # noqa: E741 - the outcomes read better short
@@ -284,8 +285,10 @@ def _refuse(session: Session, actor: Actor, kind: Kind, run: _Run, refusal: Doma
     _finish(session, actor, kind, run, O.refused, errors, Written())
 
 
-def list_runs(session: Session, actor: Actor, limit: int = 100) -> list[ImportRunRead]:
+def list_runs(session: Session, actor: Actor, page: ListQuery) -> Page[ImportRunRead]:
     """The caller's own uploads; finance and admin see everyone's."""
     everyone = actor.role in (Role.finance, Role.admin)
-    runs = repository.runs(session, None if everyone else actor.user_id, limit)
-    return [ImportRunRead.model_validate(run) for run in runs]
+    runs, total = repository.runs_page(
+        session, None if everyone else actor.user_id, limit=page.limit, offset=page.offset
+    )
+    return page_of(ImportRunRead, runs, total, page)

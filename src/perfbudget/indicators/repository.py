@@ -15,9 +15,13 @@ from perfbudget.indicators.models import (
     IndicatorCategory,
     LibraryIndicator,
 )
-from perfbudget.indicators.schemas import IndicatorFilter, LibraryIndicatorFilter
+from perfbudget.indicators.schemas import (
+    FrameworkIndicatorFilter,
+    IndicatorFilter,
+    LibraryIndicatorFilter,
+)
 from perfbudget.orgs.models import Organisation
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 
 Query = TypeVar("Query", bound=Select[Any])
 Indicator = TypeVar("Indicator", FrameworkIndicator, LibraryIndicator)
@@ -25,7 +29,7 @@ Indicator = TypeVar("Indicator", FrameworkIndicator, LibraryIndicator)
 
 def _category_rank(column: InstrumentedAttribute[IndicatorCategory]) -> ColumnElement[int]:
     """§3 order (output, cost, effect, satisfaction, then the S2.2.3 aspects), not alphabetical."""
-    return case({category: rank for rank, category in enumerate(IndicatorCategory)}, value=column)
+    return declared_order(column, IndicatorCategory)
 
 
 def _filtered(query: Query, model: type[Indicator], filters: IndicatorFilter) -> Query:
@@ -87,11 +91,18 @@ def framework_counts(session: Session, fiscal_year_id: int) -> tuple[int, int]:
 
 
 def list_framework_page(
-    session: Session, fiscal_year_id: int, filters: IndicatorFilter
+    session: Session, fiscal_year_id: int, filters: FrameworkIndicatorFilter
 ) -> tuple[list[FrameworkIndicator], int]:
     query = select(FrameworkIndicator).where(FrameworkIndicator.fiscal_year_id == fiscal_year_id)
     query = _filtered(query, FrameworkIndicator, filters)
-    order = [_category_rank(FrameworkIndicator.category), FrameworkIndicator.id]
+    sorts = {
+        "id": FrameworkIndicator.id,
+        "category": _category_rank(FrameworkIndicator.category),
+        "name": FrameworkIndicator.name,
+        "created_at": FrameworkIndicator.created_at,
+        "updated_at": FrameworkIndicator.updated_at,
+    }
+    order = sort_order(filters.sort, sorts, FrameworkIndicator.id)
     return fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
 
 
@@ -191,11 +202,17 @@ def list_library_page(
         query = query.where(LibraryIndicator.organisation_id == filters.organisation_id)
     if filters.sector is not None:
         query = query.where(LibraryIndicator.sector == filters.sector)
-    order = [
-        LibraryIndicator.organisation_id,
-        _category_rank(LibraryIndicator.category),
-        LibraryIndicator.id,
-    ]
+    rank = _category_rank(LibraryIndicator.category)
+    sorts = {
+        "id": LibraryIndicator.id,
+        "organisation_id": (LibraryIndicator.organisation_id, rank),
+        "category": rank,
+        "name": LibraryIndicator.name,
+        "sector": LibraryIndicator.sector,
+        "created_at": LibraryIndicator.created_at,
+        "updated_at": LibraryIndicator.updated_at,
+    }
+    order = sort_order(filters.sort, sorts, LibraryIndicator.id)
     return fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
 
 

@@ -22,7 +22,7 @@ from perfbudget.indicators.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId, Year
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(tags=["indicators"])
 Reader = Annotated[Actor, Allowed(Permission.indicator_read)]
@@ -57,11 +57,15 @@ def list_framework_indicators(
     operation_id="create_framework_indicator",
 )
 def create_framework_indicator(
-    session: SessionDep, actor: FrameworkWriter, year: Year, body: FrameworkIndicatorCreate
+    session: SessionDep,
+    actor: FrameworkWriter,
+    year: Year,
+    body: FrameworkIndicatorCreate,
+    etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Add a common indicator to the year's framework (only while the year is preparing)."""
     indicator = service.create_framework_indicator(session, actor, year, body)
-    return FrameworkIndicatorRead.model_validate(indicator)
+    return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
 @router.post(f"{FRAMEWORK}/copy-forward", operation_id="copy_indicator_framework_forward")
@@ -72,13 +76,17 @@ def copy_indicator_framework_forward(
     return service.copy_framework_forward(session, actor, year)
 
 
-@router.get(f"{FRAMEWORK_INDICATORS}/{{indicator_id}}", operation_id="get_framework_indicator")
+@router.get(
+    f"{FRAMEWORK_INDICATORS}/{{indicator_id}}",
+    operation_id="get_framework_indicator",
+    responses=ETAG_RESPONSES,
+)
 def get_framework_indicator(
-    session: SessionDep, actor: Reader, year: Year, indicator_id: RowId
+    session: SessionDep, actor: Reader, year: Year, indicator_id: RowId, etag: ReadETag
 ) -> FrameworkIndicatorRead:
     """Read one common indicator of the year."""
     indicator = service.read_framework_indicator(session, year, indicator_id)
-    return FrameworkIndicatorRead.model_validate(indicator)
+    return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
 @router.patch(f"{FRAMEWORK_INDICATORS}/{{indicator_id}}", operation_id="update_framework_indicator")
@@ -89,12 +97,13 @@ def update_framework_indicator(
     indicator_id: RowId,
     body: FrameworkIndicatorUpdate,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Change a common indicator (only while the year is preparing)."""
     indicator = service.update_framework_indicator(
         session, actor, year, indicator_id, body, if_match
     )
-    return FrameworkIndicatorRead.model_validate(indicator)
+    return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
 @router.post(
@@ -108,12 +117,13 @@ def deactivate_framework_indicator(
     indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Withdraw a common indicator from the year's framework (it is never deleted)."""
     indicator = service.set_framework_indicator_active(
         session, actor, year, indicator_id, False, body.version, if_match
     )
-    return FrameworkIndicatorRead.model_validate(indicator)
+    return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
 @router.post(
@@ -127,12 +137,13 @@ def activate_framework_indicator(
     indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Bring a withdrawn common indicator back into the year's framework."""
     indicator = service.set_framework_indicator_active(
         session, actor, year, indicator_id, True, body.version, if_match
     )
-    return FrameworkIndicatorRead.model_validate(indicator)
+    return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
 @router.get(LIBRARY, operation_id="list_library_indicators")
@@ -147,18 +158,20 @@ def list_library_indicators(
 
 @router.post(LIBRARY, status_code=status.HTTP_201_CREATED, operation_id="create_library_indicator")
 def create_library_indicator(
-    session: SessionDep, actor: LibraryWriter, body: LibraryIndicatorCreate
+    session: SessionDep, actor: LibraryWriter, body: LibraryIndicatorCreate, etag: WriteETag
 ) -> LibraryIndicatorRead:
     """Add an indicator to the library of your organisation or one of its units."""
-    return service.create_library_indicator(session, actor, body)
+    return etag(service.create_library_indicator(session, actor, body))
 
 
-@router.get(f"{LIBRARY}/{{indicator_id}}", operation_id="get_library_indicator")
+@router.get(
+    f"{LIBRARY}/{{indicator_id}}", operation_id="get_library_indicator", responses=ETAG_RESPONSES
+)
 def get_library_indicator(
-    session: SessionDep, actor: Reader, indicator_id: RowId
+    session: SessionDep, actor: Reader, indicator_id: RowId, etag: ReadETag
 ) -> LibraryIndicatorRead:
     """Read one library indicator."""
-    return service.read_library_indicator(session, actor, indicator_id)
+    return etag(service.read_library_indicator(session, actor, indicator_id))
 
 
 @router.patch(f"{LIBRARY}/{{indicator_id}}", operation_id="update_library_indicator")
@@ -168,9 +181,10 @@ def update_library_indicator(
     indicator_id: RowId,
     body: LibraryIndicatorUpdate,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> LibraryIndicatorRead:
     """Change a library indicator."""
-    return service.update_library_indicator(session, actor, indicator_id, body, if_match)
+    return etag(service.update_library_indicator(session, actor, indicator_id, body, if_match))
 
 
 @router.post(f"{LIBRARY}/{{indicator_id}}/deactivate", operation_id="deactivate_library_indicator")
@@ -180,10 +194,13 @@ def deactivate_library_indicator(
     indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> LibraryIndicatorRead:
     """Withdraw a library indicator from use (it is never deleted)."""
-    return service.set_library_indicator_active(
-        session, actor, indicator_id, False, body.version, if_match
+    return etag(
+        service.set_library_indicator_active(
+            session, actor, indicator_id, False, body.version, if_match
+        )
     )
 
 
@@ -194,8 +211,11 @@ def activate_library_indicator(
     indicator_id: RowId,
     body: IndicatorStatusChange,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> LibraryIndicatorRead:
     """Bring a withdrawn library indicator back into use."""
-    return service.set_library_indicator_active(
-        session, actor, indicator_id, True, body.version, if_match
+    return etag(
+        service.set_library_indicator_active(
+            session, actor, indicator_id, True, body.version, if_match
+        )
     )

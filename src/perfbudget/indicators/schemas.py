@@ -6,7 +6,7 @@ from pydantic import Field, computed_field
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
 from perfbudget.orgs.schemas import OrganisationRef
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 
 Name = Annotated[str, Field(min_length=1, max_length=200, description="Third-level indicator")]
@@ -65,12 +65,22 @@ class IndicatorFilter(ListQuery):
 
 
 class FrameworkIndicatorFilter(IndicatorFilter):
-    pass
+    sort: str = sort_field("id", "category", "name", "created_at", "updated_at", default="category")
 
 
 class LibraryIndicatorFilter(IndicatorFilter):
     organisation_id: RowId | None = None
     sector: str | None = Field(default=None, max_length=64)
+    sort: str = sort_field(
+        "id",
+        "organisation_id",
+        "category",
+        "name",
+        "sector",
+        "created_at",
+        "updated_at",
+        default="organisation_id",
+    )
 
 
 class IndicatorRead(ResponseModel):

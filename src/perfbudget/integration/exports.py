@@ -48,6 +48,12 @@ class QueueExportQuery(QueueFilter):
     format: ExportFormat = Field(default="json", description=_FORMAT_DESCRIPTION)
 
 
+class TargetVersionsQuery(ListQuery):
+    format: ExportFormat = Field(
+        default="json", description="xlsx or csv: every version, one row per line, no paging"
+    )
+
+
 ITEM_HEADERS = (
     "编号",
     "预算年度",

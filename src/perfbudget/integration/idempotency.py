@@ -49,7 +49,8 @@ logger = logging.getLogger("perfbudget.idempotency")
 HEADER = "idempotency-key"
 REPLAY_HEADER = "Idempotent-Replay"
 RETENTION = timedelta(hours=24)
-_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+_KEY = re.compile(KEY_PATTERN)
 _CLAIM_ATTEMPTS = 3
 
 

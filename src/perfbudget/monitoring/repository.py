@@ -19,7 +19,7 @@ from perfbudget.monitoring.models import (
     ReportLine,
 )
 from perfbudget.monitoring.schemas import RectificationFilter
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import PaymentHold
 from perfbudget.targets.models import TargetLine
 
@@ -122,6 +122,19 @@ def get_rectification(
     ).first()
 
 
+_RECTIFICATION_SORTS = {
+    "id": Rectification.id,
+    "deadline": Rectification.deadline,
+    "status": declared_order(Rectification.status, RectificationStatus),
+    "organisation_id": Rectification.organisation_id,
+    "item_id": Rectification.item_id,
+    "responded_at": Rectification.responded_at,
+    "verified_at": Rectification.verified_at,
+    "created_at": Rectification.created_at,
+    "updated_at": Rectification.updated_at,
+}
+
+
 def list_rectifications(
     session: Session, actor: Actor, filters: RectificationFilter, today: date
 ) -> tuple[list[Rectification], int]:
@@ -138,13 +151,8 @@ def list_rectifications(
             Rectification.status != RectificationStatus.accepted
         )
         query = query.where(overdue if filters.overdue else ~overdue)
-    return fetch_page(
-        session,
-        query,
-        [Rectification.deadline, Rectification.id],
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    order = sort_order(filters.sort, _RECTIFICATION_SORTS, Rectification.id)
+    return fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
 
 
 def items_and_months(

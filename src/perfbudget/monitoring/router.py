@@ -24,7 +24,7 @@ from perfbudget.monitoring.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 # one router for the stage; its two resources carry their own tags
 router = APIRouter()
@@ -48,12 +48,12 @@ def list_monitoring_reports(
     return reading.calendar(session, actor, item_id)
 
 
-@router.get(REPORT, tags=MONITORING, operation_id="get_monitoring_report")
+@router.get(REPORT, tags=MONITORING, operation_id="get_monitoring_report", responses=ETAG_RESPONSES)
 def get_monitoring_report(
-    session: SessionDep, actor: Reader, item_id: RowId, month: Month
+    session: SessionDep, actor: Reader, item_id: RowId, month: Month, etag: ReadETag
 ) -> ReportRead:
     """Read a month's report with every light, its formula, inputs and parameters."""
-    return reading.get_report(session, actor, item_id, month)
+    return etag(reading.get_report(session, actor, item_id, month))
 
 
 @router.put(REPORT, tags=MONITORING, operation_id="save_monitoring_report")
@@ -64,9 +64,10 @@ def save_monitoring_report(
     month: Month,
     body: ReportDraft,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReportRead:
     """Create or replace the month's draft report once the month has ended (S2.3.1)."""
-    return service.save_draft(session, actor, item_id, month, body, if_match)
+    return etag(service.save_draft(session, actor, item_id, month, body, if_match))
 
 
 @router.post(f"{REPORT}/submit", tags=MONITORING, operation_id="submit_monitoring_report")
@@ -77,9 +78,10 @@ def submit_monitoring_report(
     month: Month,
     body: ReportAction,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReportRead:
     """Submit the report: its lights are computed and kept (to the parent department first)."""
-    return service.submit_report(session, actor, item_id, month, body, if_match)
+    return etag(service.submit_report(session, actor, item_id, month, body, if_match))
 
 
 @router.post(
@@ -94,9 +96,10 @@ def review_monitoring_report_as_department(
     month: Month,
     body: ReportDepartmentReview,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReportRead:
     """The parent department passes a unit's report to finance, or returns it (S3)."""
-    return service.department_review(session, actor, item_id, month, body, if_match)
+    return etag(service.department_review(session, actor, item_id, month, body, if_match))
 
 
 @router.post(f"{REPORT}/finance-review", tags=MONITORING, operation_id="review_monitoring_report")
@@ -107,9 +110,10 @@ def review_monitoring_report(
     month: Month,
     body: ReportFinanceReview,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> ReportRead:
     """Accept, order rectification, suspend payments or stop them (S2.3.2)."""
-    return service.finance_review(session, actor, item_id, month, body, if_match)
+    return etag(service.finance_review(session, actor, item_id, month, body, if_match))
 
 
 @router.get(ORDERS, tags=RECTIFICATIONS, operation_id="list_rectifications")
@@ -120,12 +124,12 @@ def list_rectifications(
     return rectifications.list_rectifications(session, actor, filters)
 
 
-@router.get(ORDER, tags=RECTIFICATIONS, operation_id="get_rectification")
+@router.get(ORDER, tags=RECTIFICATIONS, operation_id="get_rectification", responses=ETAG_RESPONSES)
 def get_rectification(
-    session: SessionDep, actor: Reader, rectification_id: RowId
+    session: SessionDep, actor: Reader, rectification_id: RowId, etag: ReadETag
 ) -> RectificationRead:
     """Read a rectification order with the answer and its evidence."""
-    return rectifications.get_rectification(session, actor, rectification_id)
+    return etag(rectifications.get_rectification(session, actor, rectification_id))
 
 
 @router.post(f"{ORDER}/response", tags=RECTIFICATIONS, operation_id="answer_rectification")
@@ -135,9 +139,10 @@ def answer_rectification(
     rectification_id: RowId,
     body: RectificationResponse,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> RectificationRead:
     """Report the measures taken (attach the evidence first)."""
-    return rectifications.respond(session, actor, rectification_id, body, if_match)
+    return etag(rectifications.respond(session, actor, rectification_id, body, if_match))
 
 
 @router.post(
@@ -176,6 +181,7 @@ def verify_rectification(
     rectification_id: RowId,
     body: RectificationVerification,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> RectificationRead:
     """Verify the answer: accepted lifts the suspension, rejected keeps it (S2.3.2)."""
-    return rectifications.verify(session, actor, rectification_id, body, if_match)
+    return etag(rectifications.verify(session, actor, rectification_id, body, if_match))

@@ -9,7 +9,7 @@ from perfbudget.budget_items.models import ItemKind
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.monitoring.models import Light, QualitativeStatus, RectificationStatus, ReportStatus
 from perfbudget.orgs.schemas import OrganisationRef
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.payments.models import HoldKind
 from perfbudget.schemas import (
     LongText,
@@ -203,6 +203,18 @@ class RectificationFilter(ListQuery):
     item_id: RowId | None = None
     overdue: bool | None = Field(
         default=None, description="true: past the deadline and not yet accepted"
+    )
+    sort: str = sort_field(
+        "id",
+        "deadline",
+        "status",
+        "organisation_id",
+        "item_id",
+        "responded_at",
+        "verified_at",
+        "created_at",
+        "updated_at",
+        default="deadline",
     )
 
 

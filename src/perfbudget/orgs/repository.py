@@ -3,13 +3,13 @@
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, Select, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from perfbudget.auth.principal import Actor
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationFilter
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import fetch_page, sort_order
 
 Query = TypeVar("Query", bound=Select[Any])
 
@@ -44,6 +44,23 @@ def get_by_code(session: Session, code: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.code == code)).first()
 
 
+def code_of(organisation_id: Any) -> ScalarSelect[str]:
+    """The code of the organisation a row names, as a correlated subquery: to sort rows by
+    their owner without joining it."""
+    owner = aliased(Organisation)
+    return select(owner.code).where(owner.id == organisation_id).scalar_subquery()
+
+
+_SORTS = {
+    "id": Organisation.id,
+    "code": Organisation.code,
+    "name_zh": Organisation.name_zh,
+    "kind": Organisation.kind,
+    "created_at": Organisation.created_at,
+    "updated_at": Organisation.updated_at,
+}
+
+
 def list_page(
     session: Session,
     actor: Actor,
@@ -66,7 +83,7 @@ def list_page(
                 Organisation.name_zh.contains(search, autoescape=True),
             )
         )
-    order = [Organisation.code, Organisation.id]
+    order = sort_order(filters.sort, _SORTS, Organisation.id)
     return fetch_page(session, query, order, limit=limit, offset=offset)
 
 

@@ -16,7 +16,7 @@ from perfbudget.orgs.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
 
@@ -36,17 +36,21 @@ def create_organisation(
     session: SessionDep,
     actor: Annotated[Actor, Allowed(Permission.org_write)],
     body: OrganisationCreate,
+    etag: WriteETag,
 ) -> OrganisationRead:
     """Create a department, subordinate unit, bureau or agency."""
-    return OrganisationRead.model_validate(service.create_organisation(session, actor, body))
+    return etag(OrganisationRead.model_validate(service.create_organisation(session, actor, body)))
 
 
-@router.get("/{org_id}", operation_id="get_organisation")
+@router.get("/{org_id}", operation_id="get_organisation", responses=ETAG_RESPONSES)
 def get_organisation(
-    session: SessionDep, actor: Annotated[Actor, Allowed(Permission.org_read)], org_id: RowId
+    session: SessionDep,
+    actor: Annotated[Actor, Allowed(Permission.org_read)],
+    org_id: RowId,
+    etag: ReadETag,
 ) -> OrganisationRead:
     """Read one organisation."""
-    return OrganisationRead.model_validate(service.get_organisation(session, actor, org_id))
+    return etag(OrganisationRead.model_validate(service.get_organisation(session, actor, org_id)))
 
 
 @router.patch("/{org_id}", operation_id="update_organisation")
@@ -56,10 +60,11 @@ def update_organisation(
     org_id: RowId,
     body: OrganisationUpdate,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> OrganisationRead:
     """Rename an organisation or move a unit under another parent."""
     org = service.update_organisation(session, actor, org_id, body, if_match)
-    return OrganisationRead.model_validate(org)
+    return etag(OrganisationRead.model_validate(org))
 
 
 @router.post("/{org_id}/deactivate", operation_id="deactivate_organisation")
@@ -69,10 +74,11 @@ def deactivate_organisation(
     org_id: RowId,
     body: OrganisationStatusChange,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> OrganisationRead:
     """Deactivate an organisation (organisations are never deleted)."""
     org = service.set_active(session, actor, org_id, False, body.version, if_match)
-    return OrganisationRead.model_validate(org)
+    return etag(OrganisationRead.model_validate(org))
 
 
 @router.post("/{org_id}/activate", operation_id="activate_organisation")
@@ -82,7 +88,8 @@ def activate_organisation(
     org_id: RowId,
     body: OrganisationStatusChange,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> OrganisationRead:
     """Reactivate a deactivated organisation."""
     org = service.set_active(session, actor, org_id, True, body.version, if_match)
-    return OrganisationRead.model_validate(org)
+    return etag(OrganisationRead.model_validate(org))

@@ -3,7 +3,7 @@ from datetime import datetime
 from pydantic import Field
 
 from perfbudget.orgs.models import OrganisationKind
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 
 CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
@@ -34,6 +34,9 @@ class OrganisationFilter(ListQuery):
     kind: OrganisationKind | None = None
     active: bool | None = None
     search: str | None = Field(default=None, max_length=100, description="Part of code or name")
+    sort: str = sort_field(
+        "id", "code", "name_zh", "kind", "created_at", "updated_at", default="code"
+    )
 
 
 class OrganisationRead(ResponseModel):

@@ -33,9 +33,10 @@ from perfbudget.monitoring.models import (
     RectificationStatus,
     ReportStatus,
 )
+from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
 from perfbudget.overview.schemas import QueueFilter
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import Disbursement, HoldKind, PaymentHold, SpendingPlanMonth
 
 # A report still with its author: not submitted (S2.3.1).
@@ -274,6 +275,25 @@ def late_reports(session: Session, actor: Actor, scope: MonthScope) -> Sequence[
 # --- the finance queue ----------------------------------------------------------------
 
 
+def _queue_sorts() -> dict[str, Any]:
+    """By default the oldest submission first: the order in which finance takes them up."""
+    year = aliased(FiscalYear)
+    return {
+        "id": MonitoringReport.id,
+        "submitted_at": MonitoringReport.submitted_at,
+        "due_on": MonitoringReport.due_on,
+        "fiscal_year": select(year.year)
+        .where(year.id == MonitoringReport.fiscal_year_id)
+        .scalar_subquery(),
+        "month": MonitoringReport.month,
+        "organisation": org_repository.code_of(MonitoringReport.organisation_id),
+        "item": BudgetItem.code,
+        # green, blue, yellow, red: -item_light puts the worst first
+        "item_light": declared_order(MonitoringReport.item_light, Light),
+        "late": MonitoringReport.late,
+    }
+
+
 def queue_page(
     session: Session, actor: Actor, filters: QueueFilter
 ) -> tuple[list[RowMapping], int]:
@@ -303,12 +323,7 @@ def queue_page(
     ):
         if value is not None:
             query = query.where(column == value)
-    # oldest submission first: the order in which finance should take them up
-    order = [
-        MonitoringReport.submitted_at.is_(None),
-        MonitoringReport.submitted_at,
-        MonitoringReport.id,
-    ]
+    order = sort_order(filters.sort, _queue_sorts(), MonitoringReport.id)
     ids, total = fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
     if not ids:
         return [], total

@@ -7,7 +7,7 @@ from pydantic import Field, PlainSerializer
 from perfbudget.budget_items.models import ItemKind
 from perfbudget.monitoring.models import Light, ReportStatus
 from perfbudget.orgs.schemas import OrganisationRef
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import Money, RequestModel, ResponseModel, RowId, Year
 
 # A percentage with two decimals, as a string: "87.50" is 87.5 %.
@@ -31,6 +31,18 @@ class QueueFilter(ListQuery):
         default=None, description="This organisation and its subordinate units"
     )
     late: bool | None = None
+    sort: str = sort_field(
+        "id",
+        "submitted_at",
+        "due_on",
+        "fiscal_year",
+        "month",
+        "organisation",
+        "item",
+        "item_light",
+        "late",
+        default="submitted_at",
+    )
 
 
 class ReportCounts(ResponseModel):

@@ -8,6 +8,7 @@ from sqlalchemy import delete, extract, func, select
 from sqlalchemy.orm import Session
 
 from perfbudget.db import insert_many
+from perfbudget.pagination import fetch_page
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
 
 
@@ -100,10 +101,12 @@ def active_holds(session: Session, item_ids: Sequence[int]) -> dict[int, list[Pa
     return result
 
 
-def holds(session: Session, item_id: int) -> Sequence[PaymentHold]:
-    return session.scalars(
-        select(PaymentHold).where(PaymentHold.item_id == item_id).order_by(PaymentHold.id)
-    ).all()
+def holds_page(
+    session: Session, item_id: int, *, limit: int, offset: int
+) -> tuple[list[PaymentHold], int]:
+    """The item's holds, active or lifted, oldest first."""
+    query = select(PaymentHold).where(PaymentHold.item_id == item_id)
+    return fetch_page(session, query, [PaymentHold.id], limit=limit, offset=offset)
 
 
 def get_hold(session: Session, hold_id: int) -> PaymentHold | None:

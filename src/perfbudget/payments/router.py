@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
+from perfbudget.pagination import ListQuery, Page
 from perfbudget.payments import service
 from perfbudget.payments.schemas import (
     DisbursementCreate,
@@ -62,6 +63,8 @@ def record_disbursement(
 
 
 @router.get("/{item_id}/holds", operation_id="list_payment_holds")
-def list_payment_holds(session: SessionDep, actor: Reader, item_id: RowId) -> list[HoldRead]:
-    """Every suspension and stop on the item, active or lifted."""
-    return service.list_holds(session, actor, item_id)
+def list_payment_holds(
+    session: SessionDep, actor: Reader, item_id: RowId, page: Annotated[ListQuery, Query()]
+) -> Page[HoldRead]:
+    """Every suspension and stop on the item, active or lifted, oldest first."""
+    return service.list_holds(session, actor, item_id, page)

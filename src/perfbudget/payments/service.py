@@ -17,6 +17,7 @@ from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
+from perfbudget.pagination import ListQuery, Page
 from perfbudget.payments import repository
 from perfbudget.payments.models import Disbursement, HoldKind, PaymentHold
 from perfbudget.payments.schemas import (
@@ -325,14 +326,16 @@ def lift_suspension(session: Session, actor: Actor, hold_id: int, reason: str) -
     return hold
 
 
-def list_holds(session: Session, actor: Actor, item_id: int) -> list[HoldRead]:
+def list_holds(session: Session, actor: Actor, item_id: int, page: ListQuery) -> Page[HoldRead]:
     item = item_service.get_item(session, actor, item_id)
-    return [
+    rows, total = repository.holds_page(session, item.id, limit=page.limit, offset=page.offset)
+    items = [
         HoldRead.model_validate(
             {
                 **{f: getattr(h, f) for f in HoldRead.model_fields if f != "active"},
                 "active": h.lifted_at is None,
             }
         )
-        for h in repository.holds(session, item.id)
+        for h in rows
     ]
+    return Page[HoldRead](items=items, total=total, limit=page.limit, offset=page.offset)

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, aliased
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.evaluations.models import EvaluationStatus, Grade, SelfEvaluation
 from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportStatus
+from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.results.models import Circular, DepartmentAssessment, RectificationPlan
 from perfbudget.targets.models import TargetSet
 
@@ -118,6 +119,20 @@ def _ledger_details(session: Session, evaluation_ids: list[int]) -> list[RowMapp
     return [by_id[evaluation_id] for evaluation_id in evaluation_ids]
 
 
+def _ledger_sorts() -> dict[str, Any]:
+    item = aliased(BudgetItem)
+    of_item = item.id == SelfEvaluation.item_id
+    return {
+        "evaluation_id": SelfEvaluation.id,
+        "final_score": SelfEvaluation.final_score,
+        "grade": declared_order(SelfEvaluation.grade, Grade),
+        "graded_at": SelfEvaluation.graded_at,
+        "organisation": org_repository.code_of(SelfEvaluation.organisation_id),
+        "item": select(item.code).where(of_item).scalar_subquery(),
+        "approved_amount": select(item.approved_amount).where(of_item).scalar_subquery(),
+    }
+
+
 def ledger_page(
     session: Session,
     fiscal_year_id: int,
@@ -125,13 +140,14 @@ def ledger_page(
     organisation_id: int | None,
     grades: Iterable[Grade] | None,
     kind: ItemKind | None,
+    sort: str,
     limit: int | None,
     offset: int,
 ) -> tuple[list[RowMapping], int]:
-    """Graded items, lowest score first (what needs acting on); count, ids, then details.
-    ``limit`` None: every row (for the export)."""
+    """Graded items, by default lowest score first (what needs acting on); count, ids, then
+    details. ``limit`` None: every row (for the export)."""
     query = _filtered(_graded(fiscal_year_id), organisation_id, grades, kind)
-    order = [SelfEvaluation.final_score, SelfEvaluation.id]
+    order = sort_order(sort, _ledger_sorts(), SelfEvaluation.id)
     if limit is None:
         ids = list(session.scalars(query.order_by(*order)))
         total = len(ids)

@@ -26,7 +26,7 @@ from perfbudget.results.schemas import (
     ResultsFilter,
 )
 from perfbudget.schemas import RowId, Year
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(tags=["results"])
 YEAR = "/api/v1/fiscal-years/{year}"
@@ -125,28 +125,34 @@ def score_department_assessment(
     assessment_id: RowId,
     body: AssessmentUpdate,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> DepartmentAssessmentRead:
     """Set the bureau's qualitative score; the total and the ranking follow."""
-    return assessment.score_assessment(session, actor, year, assessment_id, body, if_match)
+    return etag(assessment.score_assessment(session, actor, year, assessment_id, body, if_match))
 
 
 @router.post(CIRCULAR, operation_id="create_circular", status_code=status.HTTP_201_CREATED)
 def create_circular(
-    session: SessionDep, actor: Writer, year: Year, body: CircularCreate
+    session: SessionDep, actor: Writer, year: Year, body: CircularCreate, etag: WriteETag
 ) -> CircularRead:
     """Draft the year's circular (通报) of the department assessment."""
-    return assessment.create_circular(session, actor, year, body)
+    return etag(assessment.create_circular(session, actor, year, body))
 
 
 @router.post(CIRCULAR + "/publish", operation_id="publish_circular")
 def publish_circular(
-    session: SessionDep, actor: Writer, year: Year, body: CircularPublish, if_match: IfMatch
+    session: SessionDep,
+    actor: Writer,
+    year: Year,
+    body: CircularPublish,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> CircularRead:
     """Publish the circular with a snapshot of the ranking as it stands (S3)."""
-    return assessment.publish_circular(session, actor, year, body, if_match)
+    return etag(assessment.publish_circular(session, actor, year, body, if_match))
 
 
-@router.get(CIRCULAR, operation_id="get_circular")
-def get_circular(session: SessionDep, actor: Reader, year: Year) -> CircularRead:
+@router.get(CIRCULAR, operation_id="get_circular", responses=ETAG_RESPONSES)
+def get_circular(session: SessionDep, actor: Reader, year: Year, etag: ReadETag) -> CircularRead:
     """Read the year's circular, draft or published."""
-    return assessment.get_circular(session, year)
+    return etag(assessment.get_circular(session, year))

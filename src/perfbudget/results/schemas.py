@@ -8,7 +8,7 @@ from perfbudget.budget_items.models import ItemKind
 from perfbudget.evaluations.models import Consequence, Grade
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.overview.schemas import ItemRef, Percentage
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.results.models import AssessmentStatus
 from perfbudget.schemas import (
     Money,
@@ -37,6 +37,16 @@ class ResultsFilter(ListQuery):
     format: ExportFormat = Field(
         default="json",
         description="xlsx or csv: every matching row as a workbook or UTF-8 CSV (no paging)",
+    )
+    sort: str = sort_field(
+        "evaluation_id",
+        "final_score",
+        "grade",
+        "graded_at",
+        "organisation",
+        "item",
+        "approved_amount",
+        default="final_score",
     )
 
 

@@ -109,6 +109,7 @@ def _ledger(
         organisation_id=filters.organisation_id,
         grades=_grades(filters),
         kind=filters.kind,
+        sort=filters.sort,
         limit=None if everything else filters.limit,
         offset=0 if everything else filters.offset,
     )

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from perfbudget.db import insert_many, replace_children, update_many
+from perfbudget.pagination import fetch_page
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 
 _OTHER = aliased(TargetSet, name="other_version")
@@ -28,6 +29,14 @@ def sets_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, list[
 
 def versions(session: Session, item_id: int) -> list[TargetSet]:
     return sets_for_items(session, [item_id]).get(item_id, [])
+
+
+def versions_page(
+    session: Session, item_id: int, *, limit: int, offset: int
+) -> tuple[list[TargetSet], int]:
+    """Newest first, in three statements (count, sets, lines)."""
+    query = select(TargetSet).where(TargetSet.item_id == item_id)
+    return fetch_page(session, query, [TargetSet.number.desc()], limit=limit, offset=offset)
 
 
 def current(session: Session, item_id: int) -> TargetSet | None:

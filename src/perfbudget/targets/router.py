@@ -9,6 +9,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.schemas import ItemAction
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
+from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
 from perfbudget.targets import service
 from perfbudget.targets.schemas import (
@@ -18,26 +19,33 @@ from perfbudget.targets.schemas import (
     TargetSetRead,
     TargetSetWrite,
 )
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["targets"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
 Preparer = Annotated[Actor, Allowed(Permission.item_write)]
 
 
-@router.get("/{item_id}/targets", operation_id="get_targets")
-def get_targets(session: SessionDep, actor: Reader, item_id: RowId) -> TargetSetRead:
+@router.get("/{item_id}/targets", operation_id="get_targets", responses=ETAG_RESPONSES)
+def get_targets(
+    session: SessionDep, actor: Reader, item_id: RowId, etag: ReadETag
+) -> TargetSetRead:
     """The current version of the item's performance targets."""
-    return TargetSetRead.model_validate(service.current_set(session, actor, item_id))
+    return etag(TargetSetRead.model_validate(service.current_set(session, actor, item_id)))
 
 
 @router.put("/{item_id}/targets", operation_id="save_targets")
 def save_targets(
-    session: SessionDep, actor: Preparer, item_id: RowId, body: TargetSetWrite, if_match: IfMatch
+    session: SessionDep,
+    actor: Preparer,
+    item_id: RowId,
+    body: TargetSetWrite,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> TargetSetRead:
     """Write the draft targets: overall goal and indicator lines (replaces the lines)."""
-    return TargetSetRead.model_validate(
-        service.write_targets(session, actor, item_id, body, if_match)
+    return etag(
+        TargetSetRead.model_validate(service.write_targets(session, actor, item_id, body, if_match))
     )
 
 
@@ -50,38 +58,47 @@ def check_targets(session: SessionDep, actor: Reader, item_id: RowId) -> FilingC
 @router.get(
     "/{item_id}/targets/versions",
     operation_id="list_target_versions",
-    response_model=list[TargetSetRead],
+    response_model=Page[TargetSetRead],
     responses=exports.EXPORT_RESPONSES,
 )
 def list_target_versions(
     session: SessionDep,
     actor: Reader,
     item_id: RowId,
-    format: Annotated[
-        exports.ExportFormat, Query(description="xlsx or csv: one row per line")
-    ] = "json",
-) -> list[TargetSetRead] | Response:
+    query: Annotated[exports.TargetVersionsQuery, Query()],
+) -> Page[TargetSetRead] | Response:
     """Every version of the targets, newest first (approved ones stay readable)."""
-    if format != "json":
-        return exports.target_versions(session, actor, item_id, format)
-    return [TargetSetRead.model_validate(s) for s in service.list_versions(session, actor, item_id)]
+    if query.format != "json":
+        return exports.target_versions(session, actor, item_id, query.format)
+    return service.versions_page(session, actor, item_id, query)
 
 
-@router.get("/{item_id}/targets/versions/{number}", operation_id="get_target_version")
+@router.get(
+    "/{item_id}/targets/versions/{number}",
+    operation_id="get_target_version",
+    responses=ETAG_RESPONSES,
+)
 def get_target_version(
-    session: SessionDep, actor: Reader, item_id: RowId, number: RowId
+    session: SessionDep, actor: Reader, item_id: RowId, number: RowId, etag: ReadETag
 ) -> TargetSetRead:
     """One version of the targets."""
-    return TargetSetRead.model_validate(service.get_version(session, actor, item_id, number))
+    return etag(TargetSetRead.model_validate(service.get_version(session, actor, item_id, number)))
 
 
 @router.post("/{item_id}/targets/submit", operation_id="submit_targets")
 def submit_targets(
-    session: SessionDep, actor: Preparer, item_id: RowId, body: ItemAction, if_match: IfMatch
+    session: SessionDep,
+    actor: Preparer,
+    item_id: RowId,
+    body: ItemAction,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> TargetSetRead:
     """Submit an adjustment, overall targets, or targets returned while the item is in review."""
-    return TargetSetRead.model_validate(
-        service.submit_targets(session, actor, item_id, body.version, if_match)
+    return etag(
+        TargetSetRead.model_validate(
+            service.submit_targets(session, actor, item_id, body.version, if_match)
+        )
     )
 
 
@@ -92,10 +109,13 @@ def review_targets_as_department(
     item_id: RowId,
     body: TargetReview,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> TargetSetRead:
     """The parent department approves a unit's targets to finance, or returns them (S3)."""
-    return TargetSetRead.model_validate(
-        service.department_review(session, actor, item_id, body, if_match)
+    return etag(
+        TargetSetRead.model_validate(
+            service.department_review(session, actor, item_id, body, if_match)
+        )
     )
 
 
@@ -106,16 +126,26 @@ def review_targets_as_finance(
     item_id: RowId,
     body: TargetReview,
     if_match: IfMatch,
+    etag: WriteETag,
 ) -> TargetSetRead:
     """Finance approves the targets (a precondition of funding, S2.2.2) or returns them."""
-    return TargetSetRead.model_validate(
-        service.finance_review(session, actor, item_id, body, if_match)
+    return etag(
+        TargetSetRead.model_validate(
+            service.finance_review(session, actor, item_id, body, if_match)
+        )
     )
 
 
 @router.post("/{item_id}/targets/adjustments", operation_id="adjust_targets")
 def adjust_targets(
-    session: SessionDep, actor: Preparer, item_id: RowId, body: TargetAdjustment, if_match: IfMatch
+    session: SessionDep,
+    actor: Preparer,
+    item_id: RowId,
+    body: TargetAdjustment,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> TargetSetRead:
     """Start an adjustment of approved targets: a new version, reviewed again."""
-    return TargetSetRead.model_validate(service.adjust(session, actor, item_id, body, if_match))
+    return etag(
+        TargetSetRead.model_validate(service.adjust(session, actor, item_id, body, if_match))
+    )

@@ -15,6 +15,7 @@ from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.indicators import service as indicator_service
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
+from perfbudget.pagination import ListQuery, Page, page_of
 from perfbudget.targets import repository
 from perfbudget.targets.checks import FilingCheck, run_checks
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
@@ -24,6 +25,7 @@ from perfbudget.targets.schemas import (
     TargetAdjustment,
     TargetLineIn,
     TargetReview,
+    TargetSetRead,
     TargetSetWrite,
 )
 from perfbudget.versioning import check_version
@@ -62,6 +64,14 @@ def current_set(session: Session, actor: Actor, item_id: int) -> TargetSet:
 def list_versions(session: Session, actor: Actor, item_id: int) -> list[TargetSet]:
     item_service.get_item(session, actor, item_id)
     return repository.versions(session, item_id)
+
+
+def versions_page(
+    session: Session, actor: Actor, item_id: int, page: ListQuery
+) -> Page[TargetSetRead]:
+    item_service.get_item(session, actor, item_id)
+    rows, total = repository.versions_page(session, item_id, limit=page.limit, offset=page.offset)
+    return page_of(TargetSetRead, rows, total, page)
 
 
 def get_version(session: Session, actor: Actor, item_id: int, number: int) -> TargetSet:

@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from perfbudget.pagination import fetch_page
+from perfbudget.pagination import fetch_page, sort_order
 from perfbudget.users.models import User
 from perfbudget.users.schemas import UserFilter
 
@@ -14,6 +14,18 @@ def get(session: Session, user_id: int) -> User | None:
 
 def get_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username.lower())).first()
+
+
+_SORTS = {
+    "id": User.id,
+    "username": User.username,
+    "display_name": User.display_name,
+    "role": User.role,
+    "organisation_id": User.organisation_id,
+    "last_login_at": User.last_login_at,
+    "created_at": User.created_at,
+    "updated_at": User.updated_at,
+}
 
 
 def list_page(
@@ -33,7 +45,8 @@ def list_page(
                 User.display_name.contains(search, autoescape=True),
             )
         )
-    return fetch_page(session, query, [User.username], limit=limit, offset=offset)
+    order = sort_order(filters.sort, _SORTS, User.id)
+    return fetch_page(session, query, order, limit=limit, offset=offset)
 
 
 # Login bookkeeping goes around the ORM's version counter: signing in is not an edit

@@ -17,7 +17,7 @@ from perfbudget.users.schemas import (
     UserUpdate,
     UserVersion,
 )
-from perfbudget.versioning import IfMatch
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Reader = Annotated[Actor, Allowed(Permission.user_read)]
@@ -33,55 +33,84 @@ def list_users(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_user")
-def create_user(session: SessionDep, actor: Writer, body: UserCreate) -> UserRead:
+def create_user(session: SessionDep, actor: Writer, body: UserCreate, etag: WriteETag) -> UserRead:
     """Create an account; the user must change the initial password at first login."""
-    return UserRead.model_validate(service.create_user(session, actor, body))
+    return etag(UserRead.model_validate(service.create_user(session, actor, body)))
 
 
-@router.get("/{user_id}", operation_id="get_user")
-def get_user(session: SessionDep, actor: Reader, user_id: RowId) -> UserRead:
+@router.get("/{user_id}", operation_id="get_user", responses=ETAG_RESPONSES)
+def get_user(session: SessionDep, actor: Reader, user_id: RowId, etag: ReadETag) -> UserRead:
     """Read one account."""
-    return UserRead.model_validate(service.get_user(session, user_id))
+    return etag(UserRead.model_validate(service.get_user(session, user_id)))
 
 
 @router.patch("/{user_id}", operation_id="update_user")
 def update_user(
-    session: SessionDep, actor: Writer, user_id: RowId, body: UserUpdate, if_match: IfMatch
+    session: SessionDep,
+    actor: Writer,
+    user_id: RowId,
+    body: UserUpdate,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> UserRead:
     """Change name, role or organisation (a new role or organisation revokes old tokens)."""
-    return UserRead.model_validate(service.update_user(session, actor, user_id, body, if_match))
+    return etag(
+        UserRead.model_validate(service.update_user(session, actor, user_id, body, if_match))
+    )
 
 
 @router.post("/{user_id}/disable", operation_id="disable_user")
 def disable_user(
-    session: SessionDep, actor: Writer, user_id: RowId, body: UserVersion, if_match: IfMatch
+    session: SessionDep,
+    actor: Writer,
+    user_id: RowId,
+    body: UserVersion,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> UserRead:
     """Disable an account (accounts are never deleted); its tokens stop working."""
     user = service.set_active(session, actor, user_id, False, body.version, if_match)
-    return UserRead.model_validate(user)
+    return etag(UserRead.model_validate(user))
 
 
 @router.post("/{user_id}/enable", operation_id="enable_user")
 def enable_user(
-    session: SessionDep, actor: Writer, user_id: RowId, body: UserVersion, if_match: IfMatch
+    session: SessionDep,
+    actor: Writer,
+    user_id: RowId,
+    body: UserVersion,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> UserRead:
     """Enable a disabled account."""
     user = service.set_active(session, actor, user_id, True, body.version, if_match)
-    return UserRead.model_validate(user)
+    return etag(UserRead.model_validate(user))
 
 
 @router.post("/{user_id}/reset-password", operation_id="reset_user_password")
 def reset_user_password(
-    session: SessionDep, actor: Writer, user_id: RowId, body: PasswordReset, if_match: IfMatch
+    session: SessionDep,
+    actor: Writer,
+    user_id: RowId,
+    body: PasswordReset,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> UserRead:
     """Set a temporary password that must be changed at next login."""
     user = service.reset_password(session, actor, user_id, body, if_match)
-    return UserRead.model_validate(user)
+    return etag(UserRead.model_validate(user))
 
 
 @router.post("/{user_id}/unlock", operation_id="unlock_user")
 def unlock_user(
-    session: SessionDep, actor: Writer, user_id: RowId, body: UserVersion, if_match: IfMatch
+    session: SessionDep,
+    actor: Writer,
+    user_id: RowId,
+    body: UserVersion,
+    if_match: IfMatch,
+    etag: WriteETag,
 ) -> UserRead:
     """Lift a lockout after failed logins."""
-    return UserRead.model_validate(service.unlock(session, actor, user_id, body.version, if_match))
+    return etag(
+        UserRead.model_validate(service.unlock(session, actor, user_id, body.version, if_match))
+    )

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from perfbudget.pagination import ListQuery
+from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
 from perfbudget.users.models import Role
 
@@ -46,6 +46,17 @@ class UserFilter(ListQuery):
     organisation_id: RowId | None = None
     active: bool | None = None
     search: str | None = Field(default=None, max_length=64)
+    sort: str = sort_field(
+        "id",
+        "username",
+        "display_name",
+        "role",
+        "organisation_id",
+        "last_login_at",
+        "created_at",
+        "updated_at",
+        default="username",
+    )
 
 
 class UserRead(ResponseModel):
