@@ -1,6 +1,13 @@
 """Optimistic locking: updates carry the version they read (body ``version`` or If-Match);
-reads and writes of one versioned object answer it as ``ETag: "<version>"``."""
+reads and writes of one versioned object answer ``ETag: "<version>.<digest>"``.
 
+The version is what a write checks (If-Match takes the ETag, or just ``"3"``). The digest,
+of the answer itself, is what a conditional read checks: a budget item's gates, holds and
+target summary, or an assessment's reviews, change without the row's version moving, and a
+304 must never keep a client on a payment hold that was lifted, or miss one that was set.
+"""
+
+import hashlib
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Response
@@ -11,7 +18,8 @@ from perfbudget.errors import PreconditionRequired, Unprocessable, version_confl
 
 def if_match_header(
     if_match: Annotated[
-        str | None, Header(description='Row version you read, e.g. "3" (or send `version`)')
+        str | None,
+        Header(description='The ETag you read, or the row version, e.g. "3" (or send `version`)'),
     ] = None,
 ) -> str | None:
     return if_match
@@ -21,7 +29,7 @@ def check_version(current: int, body_version: int | None, if_match: str | None) 
     """Refuse a stale write with 409 VERSION_CONFLICT; a write without a version with 428."""
     expected = body_version
     if if_match is not None:
-        raw = if_match.strip().removeprefix("W/").strip('"')
+        raw = if_match.strip().removeprefix("W/").strip('"').split(".", 1)[0]
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):  # not '²', not 10¹⁰⁰
             raise Unprocessable(
                 "INVALID_IF_MATCH",
@@ -57,8 +65,8 @@ V = TypeVar("V", bound=Versioned)
 
 _ETAG_HEADER = {
     "ETag": {
-        "description": 'The row version, e.g. "3": send it as If-Match to write, as '
-        "If-None-Match to read again only if it changed",
+        "description": 'The version and a digest of the answer, e.g. "3.5f2c0e9a1b7d": send '
+        "it as If-Match to write, as If-None-Match to read again only if it changed",
         "schema": {"type": "string"},
     }
 }
@@ -72,8 +80,11 @@ ETAG_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def etag_of(version: int) -> str:
-    return f'"{version}"'
+def etag_of(obj: Versioned) -> str:
+    """``"<version>.<digest>"``: the row's version and a digest of the answer's content."""
+    dump = getattr(obj, "model_dump_json", None)
+    content = dump().encode() if callable(dump) else b""
+    return f'"{obj.version}.{hashlib.sha256(content).hexdigest()[:12]}"'
 
 
 def none_match(if_none_match: str, etag: str) -> bool:
@@ -96,7 +107,7 @@ class ResponseETag:
         self.response = response
 
     def __call__(self, obj: V) -> V:
-        self.response.headers["ETag"] = etag_of(obj.version)
+        self.response.headers["ETag"] = etag_of(obj)
         return obj
 
 
@@ -115,7 +126,7 @@ class ConditionalRead(ResponseETag):
         self.if_none_match = if_none_match
 
     def __call__(self, obj: V) -> V:
-        etag = etag_of(obj.version)
+        etag = etag_of(obj)
         if self.if_none_match is not None and none_match(self.if_none_match, etag):
             raise NotModified(etag)
         return super().__call__(obj)

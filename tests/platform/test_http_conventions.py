@@ -37,7 +37,7 @@ def test_a_read_answers_its_version_as_etag_and_304_while_it_is_current(client, 
         first = client.get(url, headers=headers)
         assert first.status_code == 200, (url, first.text)
         etag = first.headers["ETag"]
-        assert etag == f'"{first.json()["version"]}"'
+        assert re.fullmatch(rf'"{first.json()["version"]}\.[0-9a-f]{{12}}"', etag), etag
         for sent in (etag, "*", f'"999999", W/{etag}'):
             again = client.get(url, headers={**headers, "If-None-Match": sent})
             assert again.status_code == 304, (url, sent, again.text)
@@ -55,7 +55,8 @@ def test_the_etag_read_is_the_if_match_of_a_write_which_answers_the_next(client,
         url, json={"name": "教师培训二期"}, headers={**department, "If-Match": etag}
     )
     assert updated.status_code == 200, updated.text
-    assert updated.headers["ETag"] == f'"{updated.json()["version"]}"' != etag
+    assert updated.headers["ETag"].startswith(f'"{updated.json()["version"]}.')
+    assert updated.headers["ETag"] != etag
     assert client.get(url, headers={**department, "If-None-Match": etag}).status_code == 200
     stale = client.patch(url, json={"name": "三期"}, headers={**department, "If-Match": etag})
     assert_problem(stale, 409, "VERSION_CONFLICT")
@@ -75,7 +76,22 @@ def test_the_etag_read_is_the_if_match_of_a_write_which_answers_the_next(client,
         headers={**department, "If-Match": etag},
     )
     assert again.status_code == 200, again.text
-    assert again.headers["ETag"] == f'"{again.json()["version"]}"' != etag
+    assert again.headers["ETag"].startswith(f'"{again.json()["version"]}.')
+    assert again.headers["ETag"] != etag
+
+
+def test_a_read_whose_content_changes_under_the_same_version_is_not_304(client, flow):
+    """An item's gates change when its targets are approved; the item's version does not."""
+    item = flow.submitted()
+    url = f"{ITEMS}/{item['id']}"
+    before = client.get(url, headers=flow.auth("finance"))
+    flow.target_post(item["id"], "finance-review", "finance", decision="approve")
+    after = client.get(
+        url, headers={**flow.auth("finance"), "If-None-Match": before.headers["ETag"]}
+    )
+    assert after.json()["version"] == before.json()["version"]
+    assert after.status_code == 200, "a 304 would keep the client on the old gates"
+    assert after.headers["ETag"] != before.headers["ETag"]
 
 
 def test_every_read_of_one_versioned_object_declares_etag_and_304(app):

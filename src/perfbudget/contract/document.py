@@ -54,8 +54,9 @@ HEADERS: Document = {
         "schema": {"type": "string", "enum": ["true"]},
     },
     "ETag": {
-        "description": 'The version of the object in the answer, e.g. "3": send it as '
-        "If-Match to write it, as If-None-Match to read it again only if it changed",
+        "description": "The version of the object in the answer and a digest of it, e.g. "
+        '"3.5f2c0e9a1b7d": send it as If-Match to write the object, as If-None-Match to read '
+        "it again only if it changed",
         "schema": {"type": "string"},
     },
     "Content-Disposition": {
