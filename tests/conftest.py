@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from perfbudget.config import PROJECT_ROOT, get_settings  # noqa: E402
 from perfbudget.db import get_engine, get_session, transaction_scope  # noqa: E402
 from perfbudget.demo.loader import DEMO_PASSWORD, load_demo  # noqa: E402
+from perfbudget.integration import idempotency  # noqa: E402
 from perfbudget.main import create_app  # noqa: E402
 from tests.workflow import flow  # noqa: E402, F401 - the shared workflow fixture
 
@@ -189,3 +190,18 @@ def count_queries(engine: Engine) -> Iterator[QueryCounter]:
     event.listen(engine, "before_cursor_execute", counter)
     yield counter
     event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def idempotency_in_test_transaction(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The middleware's own sessions join the test's connection through savepoints, so its
+    records roll back with the test (on SQLite a second writer would wait for the test's lock);
+    test_idempotency_commit.py covers the real, separate commit."""
+    connection = db.get_bind()
+
+    def new_session() -> Session:
+        return Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+    monkeypatch.setattr(idempotency, "new_session", new_session)

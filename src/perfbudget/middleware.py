@@ -58,9 +58,11 @@ class RequestContextMiddleware:
                 status_holder["status"] = message["status"]
                 answer = MutableHeaders(scope=message)
                 answer["X-Request-ID"] = request_id
-                # the language `detail` and errors[] were written in, and what chose it
-                answer.setdefault("Content-Language", CONTENT_LANGUAGE[language])
-                answer.add_vary_header("Accept-Language")
+                # the language `detail`, errors[] and labels were written in, and what chose
+                # it; a file (a workbook's Chinese headers) or a page is not negotiated
+                if "json" in answer.get("content-type", "") or message["status"] == 304:
+                    answer.setdefault("Content-Language", CONTENT_LANGUAGE[language])
+                    answer.add_vary_header("Accept-Language")
             await send(message)
 
         declared = headers.get("content-length")

@@ -74,7 +74,7 @@ _ETAG_HEADER = {
 ETAG_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"headers": _ETAG_HEADER},
     304: {
-        "description": "Not Modified: If-None-Match names the current version (no body)",
+        "description": "Not Modified: If-None-Match names the current ETag (no body)",
         "headers": _ETAG_HEADER,
     },
 }
@@ -119,7 +119,7 @@ class ConditionalRead(ResponseETag):
         response: Response,
         if_none_match: Annotated[
             str | None,
-            Header(description='An ETag you read, e.g. "3" (or `*`): 304 while it is current'),
+            Header(description="An ETag you read (or `*`): 304 while it is current"),
         ] = None,
     ) -> None:
         super().__init__(response)

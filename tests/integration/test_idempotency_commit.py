@@ -33,3 +33,25 @@ def test_records_commit_in_their_own_transaction(
     finally:
         with Session(engine) as session, session.begin():
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key))
+
+
+def test_a_replay_is_in_the_first_answer_s_language(
+    app: FastAPI, demo_tokens: dict[str, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored answer keeps the language it was written in, whatever the retry asks for."""
+    monkeypatch.setattr(idempotency, "new_session", idempotency.get_sessionmaker())
+    key = f"lang-{uuid4().hex}"
+    headers = {"Authorization": f"Bearer {demo_tokens['department']}", "Idempotency-Key": key}
+    body = {"fiscal_year": 2027, "name": "幂等", "kind": "project", "requested_amount": "-1"}
+    try:
+        with TestClient(app) as client:
+            first = client.post(ITEMS, json=body, headers={**headers, "Accept-Language": "en"})
+            again = client.post(ITEMS, json=body, headers={**headers, "Accept-Language": "zh"})
+        assert first.status_code == again.status_code == 422
+        assert again.headers["Idempotent-Replay"] == "true"
+        assert again.content == first.content
+        assert "Input should be greater than 0" in again.text
+        assert first.headers["Content-Language"] == again.headers["Content-Language"] == "en"
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key == key))

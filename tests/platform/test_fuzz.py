@@ -112,6 +112,8 @@ schema = schemathesis.openapi.from_dict(CONTRACT, config=SchemathesisConfig.from
 
 
 @pytest.mark.parametrize("username", ["finance", "department"])
+# an Idempotency-Key's claim joins the test's transaction, as the operation's writes do
+@pytest.mark.usefixtures("idempotency_in_test_transaction")
 @schema.parametrize()
 # one transaction per operation, shared by its examples; and no health check fails a run:
 # only a server error does
@@ -123,13 +125,6 @@ def test_every_answer_is_in_the_contract(
     client: TestClient,  # its session override keeps the requests in the test's transaction
     auth: Callable[[str], dict[str, str]],
 ) -> None:
-    # An Idempotency-Key is claimed in a session of its own, which on SQLite would wait for
-    # this test's open transaction: the key's answers are tested in tests/integration.
-    case.headers = {
-        name: value
-        for name, value in (case.headers or {}).items()
-        if name.lower() != "idempotency-key"
-    }
     transport = {"app": app, "headers": auth(username)}
     response = case.call(**transport)
     case.validate_response(response, checks=CHECKS, transport_kwargs=transport)

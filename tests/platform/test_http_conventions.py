@@ -235,6 +235,15 @@ def test_every_answer_names_its_language_and_varies_by_it(client, auth):
             assert response.headers["Vary"] == "Accept-Language"
 
 
+def test_a_file_is_not_negotiated(client, auth):
+    workbook = client.get(
+        "/api/v1/budget-items?format=xlsx", headers={**auth("finance"), "Accept-Language": "en"}
+    )
+    assert workbook.status_code == 200, workbook.text
+    assert "Content-Language" not in workbook.headers
+    assert "Accept-Language" not in workbook.headers.get("Vary", "")
+
+
 def test_our_own_errors_speak_chinese_too(client, flow):
     body = {
         "fiscal_year": 2027,

@@ -145,7 +145,10 @@ def complete(document: Document, routes: Iterable[APIRoute]) -> None:
                 _add_parameter(operation, "IdempotencyKey")
             _add_parameter(operation, "AcceptLanguage")
             _add_parameter(operation, "RequestId")
-            tagged = any(call is ResponseETag for call in _callables(route))
+            tagged = any(
+                isinstance(call, type) and issubclass(call, ResponseETag)
+                for call in _callables(route)
+            )
             _describe_answers(operation, answers, idempotent=method == "POST", tagged=tagged)
     _name_schemas(document)
 

@@ -43,6 +43,7 @@ from perfbudget.errors import (
     domain_problem,
     is_contention,
 )
+from perfbudget.i18n import CONTENT_LANGUAGE, current_language
 from perfbudget.integration import repository
 
 logger = logging.getLogger("perfbudget.idempotency")
@@ -224,6 +225,10 @@ class IdempotencyMiddleware:
         content = b"".join(chunks)
         status = start["status"] if start is not None else None
         stored_headers = _headers_to_store(start["headers"] if start is not None else [])
+        if "json" in stored_headers.get("content-type", ""):
+            # a replay is in the first answer's language, whatever the retry asks for
+            language = CONTENT_LANGUAGE[current_language.get()]
+            stored_headers.setdefault("content-language", language)
         try:
             await run_in_threadpool(finish, record_id, status, stored_headers, content)
         except Exception:  # the answer stands; the key stays in progress until it expires
