@@ -4,6 +4,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from fastapi import Request
@@ -48,7 +49,7 @@ def sign_in(client: TestClient, username: str) -> dict[str, str]:
 
 @contextmanager
 def served_county(
-    tmp_path: Path, suffix: str, **engine_options: int
+    tmp_path: Path, suffix: str, **engine_options: Any
 ) -> Iterator[tuple[TestClient, Engine]]:
     """The application with its real request sessions (each request commits) on a fresh
     database holding the demo county without its workflow, and that database's engine

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.development
     database_url: str = "sqlite:///./perfbudget.db"
+    # Each process's connection pool (docs/deployment.md has the arithmetic against
+    # PostgreSQL's max_connections): connections kept open, extra ones opened under load, how
+    # long a request waits for one before 503 DATABASE_BUSY, and the age at which one is
+    # replaced (behind a firewall or pgbouncer that drops idle connections).
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_pool_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=60)
     # Production refuses SQLite unless this is set on purpose (a single-host pilot, say).
     allow_sqlite_in_production: bool = False
     secret_key: str | None = None

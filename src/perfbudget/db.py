@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
@@ -27,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sess
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
-from perfbudget.config import get_settings
+from perfbudget.config import Settings, get_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -98,24 +99,51 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if options.get(SQLITE_READING) else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
+@dataclass(frozen=True)
+class Pool:
+    """A process's connection pool (``Settings.db_pool_*``)."""
+
+    size: int = 10
+    max_overflow: int = 10
+    timeout_seconds: float = 10
+    recycle_seconds: int = 1800
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Pool":
+        return cls(
+            settings.db_pool_size,
+            settings.db_max_overflow,
+            settings.db_pool_timeout_seconds,
+            settings.db_pool_recycle_seconds,
+        )
+
+
+def make_engine(url: str, *, lock_timeout_ms: int = LOCK_TIMEOUT_MS, pool: Pool = Pool()) -> Engine:
+    options: dict[str, Any] = {
+        "pool_size": pool.size,
+        "max_overflow": pool.max_overflow,
+        "pool_timeout": pool.timeout_seconds,
+        "pool_recycle": pool.recycle_seconds,
+    }
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        if ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:"):
+            options = {}  # one connection per thread: no pool to size
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
         event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
         connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"},
+        **options,
     )
 
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(settings.database_url, pool=Pool.of(settings))
 
 
 @lru_cache

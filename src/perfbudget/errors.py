@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -363,9 +364,9 @@ def _operational_error(request: Request, exc: Exception) -> JSONResponse:
     return database_busy(request, exc)
 
 
-def database_busy(request: Request, exc: OperationalError) -> JSONResponse:
-    """503 with Retry-After: a lock was not had within the database's bound."""
-    logger.warning("database busy: %s", exc.orig)
+def database_busy(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After: a lock, or a connection from the pool, was not had in time."""
+    logger.warning("database busy: %s", getattr(exc, "orig", None) or exc)
     return problem_response(
         request,
         503,
@@ -418,4 +419,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(PoolTimeout, database_busy)
     app.add_exception_handler(Exception, _unhandled)
