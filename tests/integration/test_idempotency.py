@@ -91,25 +91,33 @@ def test_the_same_key_on_another_path_is_refused(flow: Workflow) -> None:
     assert_problem(other, 422, "IDEMPOTENCY_KEY_REUSED")
 
 
-def test_a_retry_while_the_first_runs_answers_409(
-    flow: Workflow, db: Session, demo_tokens: dict[str, str]
-) -> None:
-    body = item_body(flow, "并发项目")
+def claimed_by_another_worker(
+    flow: Workflow, db: Session, key: str, body: Any, age: timedelta
+) -> bytes:
+    """A claim in progress under ``key``, made ``age`` ago by another worker (alive or not)."""
     user_id = flow.client.get("/api/v1/auth/me", headers=flow.auth("department")).json()["id"]
     raw = json.dumps(body).encode()
     db.add(
         IdempotencyRecord(
             user_id=user_id,
-            key="busy-1",
+            key=key,
             method="POST",
             path=ITEMS,
             request_hash=request_hash("POST", ITEMS, b"", raw),
             state="in_progress",
             response_headers={},
-            created_at=clock.utcnow(),
+            created_at=clock.utcnow() - age,
         )
     )
     db.commit()
+    return raw
+
+
+def test_a_retry_while_the_first_runs_answers_409(
+    flow: Workflow, db: Session, demo_tokens: dict[str, str]
+) -> None:
+    body = item_body(flow, "并发项目")
+    raw = claimed_by_another_worker(flow, db, "busy-1", body, timedelta(minutes=14))
 
     response = flow.client.post(
         ITEMS,
@@ -120,6 +128,28 @@ def test_a_retry_while_the_first_runs_answers_409(
     assert_problem(response, 409, "IDEMPOTENCY_IN_PROGRESS")
     assert response.headers["Retry-After"] == "1"
     assert items_named(db, "并发项目") == 0
+
+
+def test_a_claim_whose_worker_died_does_not_block_the_key_for_a_day(
+    flow: Workflow, db: Session
+) -> None:
+    body = item_body(flow, "重启后重试项目")
+    raw = claimed_by_another_worker(flow, db, "died-1", body, timedelta(minutes=16))
+
+    response = flow.client.post(
+        ITEMS,
+        content=raw,
+        headers={**keyed(flow, "department", "died-1"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    assert items_named(db, "重启后重试项目") == 1
+    replay = flow.client.post(
+        ITEMS,
+        content=raw,
+        headers={**keyed(flow, "department", "died-1"), "Content-Type": "application/json"},
+    )
+    assert replay.headers["Idempotent-Replay"] == "true"
+    assert items_named(db, "重启后重试项目") == 1
 
 
 def test_a_record_older_than_a_day_is_replaced(flow: Workflow, db: Session) -> None:

@@ -50,6 +50,10 @@ logger = logging.getLogger("perfbudget.idempotency")
 HEADER = "idempotency-key"
 REPLAY_HEADER = "Idempotent-Replay"
 RETENTION = timedelta(hours=24)
+# A claim still in progress after this long belongs to a worker that died (no request runs
+# for minutes: locks wait 10 s, an upload of 10,000 rows takes seconds): a retry runs afresh
+# instead of answering 409 until the day is over. As an upload run is abandoned.
+ABANDONED_AFTER = timedelta(minutes=15)
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 _KEY = re.compile(KEY_PATTERN)
 _CLAIM_ATTEMPTS = 3
@@ -101,6 +105,12 @@ def claim(user_id: int, key: str, method: str, path: str, hashed: str) -> int | 
                     continue  # its request failed with a 5xx meanwhile: claim afresh
                 if existing.created_at < now - RETENTION:
                     repository.delete_if_older(session, existing.id, now - RETENTION)
+                    continue
+                abandoned = now - ABANDONED_AFTER
+                if existing.state == repository.IN_PROGRESS and existing.created_at < abandoned:
+                    repository.delete_if_older(
+                        session, existing.id, abandoned, in_progress_only=True
+                    )
                     continue
                 return StoredAnswer(
                     request_hash=existing.request_hash,

@@ -46,12 +46,15 @@ def find(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:
     )
 
 
-def delete_if_older(session: Session, record_id: int, before: datetime) -> None:
-    session.execute(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.id == record_id, IdempotencyRecord.created_at < before
-        )
-    )
+def delete_if_older(
+    session: Session, record_id: int, before: datetime, *, in_progress_only: bool = False
+) -> None:
+    """Delete the record if it was claimed before ``before`` (and, for an abandoned claim,
+    only while it is still in progress: an answer stored meanwhile stays)."""
+    condition = [IdempotencyRecord.id == record_id, IdempotencyRecord.created_at < before]
+    if in_progress_only:
+        condition.append(IdempotencyRecord.state == IN_PROGRESS)
+    session.execute(delete(IdempotencyRecord).where(*condition))
 
 
 def complete(
