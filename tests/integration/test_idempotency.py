@@ -113,17 +113,19 @@ def claimed_by_another_worker(
     return raw
 
 
+def post_raw(flow: Workflow, key: str, raw: bytes) -> Any:
+    """The department's POST of these exact body bytes under ``key``."""
+    headers = {**keyed(flow, "department", key), "Content-Type": "application/json"}
+    return flow.client.post(ITEMS, content=raw, headers=headers)
+
+
 def test_a_retry_while_the_first_runs_answers_409(
     flow: Workflow, db: Session, demo_tokens: dict[str, str]
 ) -> None:
     body = item_body(flow, "并发项目")
     raw = claimed_by_another_worker(flow, db, "busy-1", body, timedelta(minutes=14))
 
-    response = flow.client.post(
-        ITEMS,
-        content=raw,
-        headers={**keyed(flow, "department", "busy-1"), "Content-Type": "application/json"},
-    )
+    response = post_raw(flow, "busy-1", raw)
 
     assert_problem(response, 409, "IDEMPOTENCY_IN_PROGRESS")
     assert response.headers["Retry-After"] == "1"
@@ -136,18 +138,10 @@ def test_a_claim_whose_worker_died_does_not_block_the_key_for_a_day(
     body = item_body(flow, "重启后重试项目")
     raw = claimed_by_another_worker(flow, db, "died-1", body, timedelta(minutes=16))
 
-    response = flow.client.post(
-        ITEMS,
-        content=raw,
-        headers={**keyed(flow, "department", "died-1"), "Content-Type": "application/json"},
-    )
+    response = post_raw(flow, "died-1", raw)
     assert response.status_code == 201, response.text
     assert items_named(db, "重启后重试项目") == 1
-    replay = flow.client.post(
-        ITEMS,
-        content=raw,
-        headers={**keyed(flow, "department", "died-1"), "Content-Type": "application/json"},
-    )
+    replay = post_raw(flow, "died-1", raw)
     assert replay.headers["Idempotent-Replay"] == "true"
     assert items_named(db, "重启后重试项目") == 1
 
