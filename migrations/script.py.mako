@@ -16,6 +16,9 @@ revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+# True only when the previous release's code still runs on the schema this leaves (it adds,
+# never drops, renames or tightens): docs/deployment.md, "Rolling deploys"
+expand_only = False
 
 
 def upgrade() -> None:

@@ -1,4 +1,4 @@
-"""The ``perfbudget`` command: serve, db, demo, users, events, openapi."""
+"""The ``perfbudget`` command: serve, db, demo, users, events, maintenance, openapi."""
 
 import argparse
 import getpass
@@ -27,6 +27,9 @@ def _alembic_config() -> "Config":
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from perfbudget.metrics.requests import clear_multiprocess_dir
+
+    clear_multiprocess_dir()
     uvicorn.run(
         "perfbudget.main:create_app",
         factory=True,
@@ -50,6 +53,30 @@ def cmd_db_downgrade(args: argparse.Namespace) -> int:
     from alembic import command
 
     command.downgrade(_alembic_config(), args.revision)
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from perfbudget.backups import BackupRefused, backup
+
+    try:
+        backup(get_settings().database_url, Path(args.output))
+    except BackupRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from perfbudget.backups import BackupRefused, restore
+
+    try:
+        restore(get_settings().database_url, Path(args.backup))
+    except BackupRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {args.backup}: check it with GET /api/v1/audit-events/verify")
     return 0
 
 
@@ -129,6 +156,33 @@ def cmd_events_deliver(args: argparse.Namespace) -> int:
             return 0
 
 
+def cmd_maintenance_purge(args: argparse.Namespace) -> int:
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.logging_config import configure_logging
+    from perfbudget.maintenance import service as maintenance
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    retention = maintenance.Retention(
+        outbox_days=args.outbox_retention_days or settings.outbox_retention_days,
+        attachment_grace_hours=args.attachment_grace_hours or settings.attachment_grace_hours,
+    )
+    with get_sessionmaker()() as session:
+        purged = maintenance.purge(
+            session, settings.attachments_dir, retention, dry_run=args.dry_run, batch=args.batch
+        )
+    counts = " ".join(f"{name}={count}" for name, count in vars(purged).items())
+    print(f"{'would remove' if args.dry_run else 'removed'} {counts}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def openapi_document() -> str:
     from perfbudget.main import create_app
 
@@ -171,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     downgrade = db.add_parser("downgrade", help="migrate down to a revision")
     downgrade.add_argument("revision")
     downgrade.set_defaults(func=cmd_db_downgrade)
+    dump = db.add_parser("backup", help="back the database up to a file (pg_dump, or SQLite's)")
+    dump.add_argument("output", help="the backup file to write (never overwritten)")
+    dump.set_defaults(func=cmd_db_backup)
+    load = db.add_parser("restore", help="restore a backup into an empty database")
+    load.add_argument("backup", help="a file written by 'perfbudget db backup'")
+    load.set_defaults(func=cmd_db_restore)
 
     demo = commands.add_parser("demo", help="demo data").add_subparsers(
         dest="demo_command", required=True
@@ -200,6 +260,29 @@ def build_parser() -> argparse.ArgumentParser:
     deliver.add_argument("--batch", type=int, default=100, help="deliveries per transaction")
     deliver.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
     deliver.set_defaults(func=cmd_events_deliver)
+
+    maintenance = commands.add_parser("maintenance", help="jobs for cron").add_subparsers(
+        dest="maintenance_command", required=True
+    )
+    purge = maintenance.add_parser(
+        "purge",
+        help="remove delivered events, expired idempotency records and unreferenced files "
+        "(idempotent; safe on several hosts at once)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, remove nothing")
+    purge.add_argument(
+        "--outbox-retention-days",
+        type=_positive,
+        help="keep delivered events this long (default PERFBUDGET_OUTBOX_RETENTION_DAYS, 90)",
+    )
+    purge.add_argument(
+        "--attachment-grace-hours",
+        type=_positive,
+        help="remove an unreferenced file only this old (default "
+        "PERFBUDGET_ATTACHMENT_GRACE_HOURS, 24)",
+    )
+    purge.add_argument("--batch", type=_positive, default=500, help="rows per transaction")
+    purge.set_defaults(func=cmd_maintenance_purge)
 
     openapi = commands.add_parser("openapi", help="the OpenAPI contract").add_subparsers(
         dest="openapi_command", required=True

@@ -59,7 +59,14 @@ class Settings(BaseSettings):
     # Attachments are stored here by SHA-256 (var/attachments/ab/abcdef…)
     attachments_dir: Path = Path("var/attachments")
     max_attachment_bytes: int = 20 * 1024 * 1024
+    # `perfbudget maintenance purge`: delivered events and their delivery log are kept this
+    # long; a file no attachment row names is removed only once it is this old (an upload
+    # writes its file before its row commits).
+    outbox_retention_days: int = Field(default=90, ge=1)
+    attachment_grace_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+    # /metrics answers a scraper sending `Authorization: Bearer <this>`; unset, there is none
+    metrics_token: str | None = None
     # Hosts (names or IPs) event subscriptions may target although they are internal.
     event_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -79,6 +86,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"PERFBUDGET_SECRET_KEY of at least {MIN_SECRET_BYTES} bytes is required "
                     "in production"
+                )
+            if self.metrics_token and len(self.metrics_token.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"PERFBUDGET_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes in "
+                    "production"
                 )
             if self.is_sqlite and not self.allow_sqlite_in_production:
                 raise ValueError(

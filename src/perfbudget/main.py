@@ -32,6 +32,7 @@ from perfbudget.indicators.router import router as indicators_router
 from perfbudget.integration.idempotency import IdempotencyMiddleware
 from perfbudget.logging_config import configure_logging
 from perfbudget.meta.router import router as meta_router
+from perfbudget.metrics.router import install_metrics
 from perfbudget.middleware import RequestContextMiddleware
 from perfbudget.monitoring.router import router as monitoring_router
 from perfbudget.orgs.router import router as orgs_router
@@ -234,4 +235,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_json_bytes=settings.max_json_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    install_metrics(app, settings)  # outermost: it times and counts all of the above
     return app

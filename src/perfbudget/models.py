@@ -11,6 +11,7 @@ from perfbudget.disclosure.models import Publication
 from perfbudget.evaluations.models import EvaluationLine, SelfEvaluation
 from perfbudget.events.models import Delivery, OutboxEvent, Subscription
 from perfbudget.fiscal_years.models import FiscalYear
+from perfbudget.health.models import SchemaCompatibility
 from perfbudget.imports.models import ImportRun
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
 from perfbudget.integration.models import IdempotencyRecord
@@ -50,6 +51,7 @@ __all__ = [
     "RectificationPlan",
     "Referral",
     "ReportLine",
+    "SchemaCompatibility",
     "SelfEvaluation",
     "SignInFailure",
     "SpendingPlanMonth",

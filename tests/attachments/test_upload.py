@@ -2,6 +2,8 @@
 SHA-256 under the attachments directory, and audited."""
 
 import hashlib
+import os
+import time
 
 import pytest
 
@@ -110,6 +112,18 @@ def test_the_same_content_is_stored_once(flow, upload, attachments_dir):
         "a-copy.docx",
     ]
     assert [a["filename"] for a in flow.read(second_item)["attachments"]] == ["b.docx"]
+
+
+def test_content_kept_again_is_young_again(draft_item, upload, attachments_dir):
+    """Content already on disk (orphaned long ago, say) is touched when uploaded again: the
+    new row may not be committed when `maintenance purge` looks at the file's age."""
+    content = samples.pdf(padding=7)
+    sha = upload(draft_item, "a.pdf", content).json()["sha256"]
+    path = attachments_dir / sha[:2] / sha
+    os.utime(path, (0, 0))  # 1970
+    assert upload(draft_item, "again.pdf", content).status_code == 201
+    assert path.stat().st_mtime > time.time() - 3600
+    assert stored_files(attachments_dir) == [f"{sha[:2]}/{sha}"]
 
 
 @pytest.mark.parametrize(

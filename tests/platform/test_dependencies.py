@@ -73,3 +73,57 @@ def test_every_module_the_application_imports_is_installed_without_dev_extras():
 
 def test_the_dev_tools_are_not_what_the_application_needs():
     assert imported_modules().keys().isdisjoint({"pytest", "schemathesis", "hypothesis", "ruff"})
+
+
+LOCKS = PROJECT_ROOT / "requirements"
+
+
+def locked(name: str) -> dict[str, str]:
+    """``name==version`` lines of a lock, each with its hashes (uv pip compile output)."""
+    text = (LOCKS / name).read_text(encoding="utf-8")
+    pins: dict[str, str] = {}
+    for block in text.replace("\\\n", " ").splitlines():
+        if not block or block.lstrip().startswith("#"):
+            continue
+        requirement = Requirement(block.split(" --hash")[0].strip())
+        assert "--hash=sha256:" in block, f"{requirement.name} is locked without a hash"
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue  # another platform's (colorama on Windows …)
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", block
+        pins[_name(requirement)] = specifier.version
+    return pins
+
+
+def test_the_locks_pin_every_declared_dependency_with_a_version_it_accepts():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = [Requirement(text) for text in project["project"]["dependencies"]]
+    dev = [Requirement(text) for text in project["project"]["optional-dependencies"]["dev"]]
+    build = [Requirement(text) for text in project["build-system"]["requires"]]
+    runtime_lock, dev_lock = locked("runtime.lock"), locked("dev.lock")
+    for lock, requirements in (
+        (runtime_lock, declared + build),
+        (dev_lock, declared + dev + build),
+    ):
+        for requirement in requirements:
+            assert _name(requirement) in lock, f"{requirement} is not locked: run make lock"
+            assert requirement.specifier.contains(lock[_name(requirement)], prereleases=True), (
+                f"{requirement} but the lock has {lock[_name(requirement)]}: run make lock"
+            )
+    # the runtime's versions are the ones the suite runs with
+    assert {name: dev_lock[name] for name in runtime_lock} == runtime_lock
+    assert set(locked("uv.lock")) == {"uv"}
+
+
+def test_the_suite_runs_on_the_locked_versions():
+    from importlib.metadata import distributions
+
+    installed = {
+        _name(Requirement(dist.metadata["Name"])): dist.version for dist in distributions()
+    }
+    wrong = {
+        name: (version, installed.get(name))
+        for name, version in locked("dev.lock").items()
+        if installed.get(name) != version
+    }
+    assert wrong == {}, "the environment differs from requirements/dev.lock: run make install"

@@ -1,4 +1,4 @@
-"""Attachment queries, always by owner: an attachment is reached only through what owns it."""
+"""Attachment queries, by owner: an attachment is reached only through what owns it."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -59,3 +59,12 @@ def list_for_owners(
     for row in rows:
         by_owner[row.owner_id].append(row)
     return dict(by_owner)
+
+
+def referenced_sha256(session: Session, digests: Sequence[str]) -> set[str]:
+    """Which of ``digests`` an attachment row names (the only query not by owner: the purge
+    asks whether any record still needs a file)."""
+    if not digests:
+        return set()
+    query = select(Attachment.sha256).where(Attachment.sha256.in_(digests)).distinct()
+    return set(session.scalars(query))

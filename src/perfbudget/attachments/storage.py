@@ -3,8 +3,10 @@ per SHA-256 (attachments_dir/ab/abcdef…), and sent back with headers a browser
 
 import hashlib
 import os
+import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +16,8 @@ from urllib.parse import quote
 from starlette.responses import FileResponse
 
 CHUNK_BYTES = 64 * 1024
+UPLOAD_PREFIX = ".upload-"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 # Enough to hold [Content_Types].xml of any real document; more is a zip bomb, not a document.
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,7 +66,7 @@ def spool(source: BinaryIO, directory: Path, limit: int) -> Spooled:
     directory.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    handle, name = tempfile.mkstemp(prefix=".upload-", dir=directory)
+    handle, name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, dir=directory)
     path = Path(name)
     try:
         with os.fdopen(handle, "wb") as target:
@@ -156,12 +160,35 @@ def blob_path(directory: Path, sha256: str) -> Path:
 def keep(spooled: Spooled, directory: Path) -> Path:
     """Move the spooled file to its content address; the same content is kept once."""
     target = blob_path(directory, spooled.sha256)
-    if target.exists():
-        spooled.path.unlink(missing_ok=True)
+    try:
+        # kept already: used again now, so the purge's grace period for it starts afresh
+        os.utime(target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(spooled.path, target)  # atomic: a reader never sees half a file
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(spooled.path, target)  # atomic: a reader never sees half a file
+    spooled.path.unlink(missing_ok=True)
     return target
+
+
+def kept_files(directory: Path) -> Iterator[tuple[str, Path]]:
+    """Every file kept at its content address, as (sha256, path); nothing else is yielded, so
+    a misconfigured directory never offers a stranger's file to the purge."""
+    if not directory.is_dir():
+        return
+    for shard in sorted(directory.iterdir()):
+        if len(shard.name) != 2 or not shard.is_dir():
+            continue
+        for path in sorted(shard.iterdir()):
+            if _SHA256.fullmatch(path.name) and path.name[:2] == shard.name and path.is_file():
+                yield path.name, path
+
+
+def upload_leftovers(directory: Path) -> list[Path]:
+    """Temporary files of uploads; one outlives its request only if its worker died."""
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.glob(UPLOAD_PREFIX + "*") if path.is_file())
 
 
 def discard(spooled: Spooled) -> None:

@@ -92,6 +92,7 @@ def _attempt(
     if not subscription.is_active:
         delivery.status = DeliveryStatus.failed
         delivery.last_error = "subscription deactivated"
+        delivery.last_failed_at = now
         return
     body = body_of(event)
     # signed at the wall-clock time the receiver checks against
@@ -133,6 +134,7 @@ def _outcome(exc: httpx.HTTPError) -> str:
 
 def _failed(delivery: Delivery, error: str, now: datetime) -> None:
     delivery.last_error = error
+    delivery.last_failed_at = now
     if delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = DeliveryStatus.failed
     else:

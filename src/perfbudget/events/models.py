@@ -80,6 +80,8 @@ class Delivery(Base):
     last_status_code: Mapped[int | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # when an attempt last failed (or the delivery was given up): /metrics reports the latest
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     __table_args__ = (
         UniqueConstraint("event_id", "subscription_id"),

@@ -1,8 +1,10 @@
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from perfbudget.db import UTCDateTime
 from perfbudget.events.models import (
     Delivery,
     DeliveryStatus,
@@ -90,6 +92,19 @@ def deliveries_page(
     return [(delivery, event) for delivery, event in rows], total
 
 
+def delivery_for_update(session: Session, delivery_id: int) -> tuple[Delivery, OutboxEvent] | None:
+    """A delivery with its event; the delivery's row stays locked until the transaction ends."""
+    query = (
+        select(Delivery, OutboxEvent)
+        .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+        .where(Delivery.id == delivery_id)
+        .with_for_update(of=Delivery)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def lock_due(session: Session, now: datetime, limit: int) -> list[Delivery]:
     """Due pending deliveries, locked; on PostgreSQL rows another deliverer holds are skipped
     (SKIP LOCKED), so several deliverers can run side by side."""
@@ -116,3 +131,32 @@ def subscriptions_by_id(session: Session, ids: set[int]) -> dict[int, Subscripti
         return {}
     query = select(Subscription).where(Subscription.id.in_(ids))
     return {row.id: row for row in session.scalars(query)}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox's deliveries not yet delivered, for /metrics."""
+
+    pending: int
+    due: int  # pending and due now: what a running deliverer would take
+    oldest_due_at: datetime | None
+    retrying: int  # pending after a failed attempt
+    failed: int  # given up (or its subscription deactivated)
+    last_failed_at: datetime | None  # any delivery's latest failed attempt
+
+
+def backlog(session: Session, now: datetime) -> Backlog:
+    """Two statements on indexes: (status, next_attempt_at) and last_failed_at."""
+    pending = Delivery.status == DeliveryStatus.pending
+    due = and_(pending, Delivery.next_attempt_at <= now)
+    counts = session.execute(
+        select(
+            func.count(case((pending, 1))),
+            func.count(case((due, 1))),
+            func.min(type_coerce(case((due, Delivery.next_attempt_at)), UTCDateTime())),
+            func.count(case((and_(pending, Delivery.last_error.is_not(None)), 1))),
+            func.count(case((Delivery.status == DeliveryStatus.failed, 1))),
+        ).where(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.failed]))
+    ).one()
+    last_failed_at = session.scalar(select(func.max(Delivery.last_failed_at)))
+    return Backlog(*counts, last_failed_at=last_failed_at)

@@ -115,6 +115,12 @@ def list_event_deliveries(
     return service.list_deliveries(session, filters)
 
 
+@router.post("/event-deliveries/{delivery_id}/retry", operation_id="retry_event_delivery")
+def retry_event_delivery(session: SessionDep, actor: Manager, delivery_id: RowId) -> DeliveryRead:
+    """Re-queue a failed delivery: due now, attempts counted afresh."""
+    return service.retry_delivery(session, actor, delivery_id)
+
+
 @router.get("/events", operation_id="list_events")
 def list_events(
     session: SessionDep, actor: Reader, filters: Annotated[EventFilter, Query()]

@@ -13,9 +13,15 @@ from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.config import get_settings
-from perfbudget.errors import Unprocessable, not_found
+from perfbudget.errors import Conflict, Unprocessable, not_found
 from perfbudget.events import addresses, repository
-from perfbudget.events.models import Delivery, EventType, OutboxEvent, Subscription
+from perfbudget.events.models import (
+    Delivery,
+    DeliveryStatus,
+    EventType,
+    OutboxEvent,
+    Subscription,
+)
 from perfbudget.events.schemas import (
     DeliveryFilter,
     DeliveryRead,
@@ -31,6 +37,13 @@ from perfbudget.pagination import Page
 from perfbudget.versioning import check_version
 
 AUDITED_FIELDS = ("name", "url", "event_types", "is_active")
+DELIVERY_AUDITED_FIELDS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_status_code",
+    "last_error",
+)
 
 
 def emit(session: Session, event_type: EventType, payload: dict[str, Any]) -> OutboxEvent:
@@ -241,19 +254,60 @@ def list_deliveries(session: Session, filters: DeliveryFilter) -> Page[DeliveryR
         limit=filters.limit,
         offset=filters.offset,
     )
-    items = [
-        DeliveryRead(
-            id=delivery.id,
-            event_id=event.event_id,
-            event_type=event.event_type,
-            subscription_id=delivery.subscription_id,
-            status=delivery.status,
-            attempts=delivery.attempts,
-            next_attempt_at=delivery.next_attempt_at,
-            last_status_code=delivery.last_status_code,
-            last_error=delivery.last_error,
-            delivered_at=delivery.delivered_at,
-        )
-        for delivery, event in rows
-    ]
+    items = [_delivery_read(delivery, event) for delivery, event in rows]
     return Page[DeliveryRead](items=items, total=total, limit=filters.limit, offset=filters.offset)
+
+
+def _delivery_read(delivery: Delivery, event: OutboxEvent) -> DeliveryRead:
+    return DeliveryRead(
+        id=delivery.id,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        subscription_id=delivery.subscription_id,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        next_attempt_at=delivery.next_attempt_at,
+        last_status_code=delivery.last_status_code,
+        last_error=delivery.last_error,
+        delivered_at=delivery.delivered_at,
+    )
+
+
+def retry_delivery(session: Session, actor: Actor, delivery_id: int) -> DeliveryRead:
+    """Put a failed delivery back in the queue: due now, its attempts counted afresh (the
+    trail keeps the last outcome). The same event id is posted, so receivers deduplicate."""
+    found = repository.delivery_for_update(session, delivery_id)
+    if found is None:
+        raise not_found("Event delivery", "事件投递记录")
+    delivery, event = found
+    if delivery.status is not DeliveryStatus.failed:
+        raise Conflict(
+            "DELIVERY_NOT_FAILED",
+            f"Only a failed delivery can be re-queued; this one is {delivery.status.label_en}.",
+            f"仅投递失败的记录可重新投递；该记录当前为“{delivery.status.label_zh}”。",
+            extra={"status": delivery.status.value},
+        )
+    if not get_subscription(session, delivery.subscription_id).is_active:
+        raise Conflict(
+            "SUBSCRIPTION_INACTIVE",
+            "The delivery's subscription is deactivated; activate it before re-queueing.",
+            "该投递所属的订阅已停用，请先启用订阅再重新投递。",
+            extra={"subscription_id": delivery.subscription_id},
+        )
+    before = audit.snapshot(delivery, DELIVERY_AUDITED_FIELDS)
+    delivery.status = DeliveryStatus.pending
+    delivery.attempts = 0
+    delivery.next_attempt_at = clock.utcnow()
+    delivery.last_status_code = None
+    delivery.last_error = None
+    session.flush()
+    audit.record_change(
+        session,
+        actor,
+        "event_delivery.requeued",
+        entity_type="event_delivery",
+        entity_id=delivery.id,
+        before=before,
+        after=audit.snapshot(delivery, DELIVERY_AUDITED_FIELDS),
+    )
+    return _delivery_read(delivery, event)

@@ -1,16 +1,16 @@
-"""Readiness: the database answers and its schema is at the migrations' head."""
+"""Readiness: the database answers and its schema serves this code (health/compatibility.py)."""
 
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 
 from perfbudget.config import get_settings
 from perfbudget.db import get_engine
+from perfbudget.health import repository
+from perfbudget.health.compatibility import READY_STATES, SchemaFacts, SchemaState, schema_state
 
 logger = logging.getLogger("perfbudget.health")
 
@@ -18,28 +18,35 @@ logger = logging.getLogger("perfbudget.health")
 @dataclass(frozen=True)
 class ReadinessResult:
     database: bool
-    migrations_current: bool
-    revision: str | None
+    state: SchemaState
+    facts: SchemaFacts
     head: str | None
 
     @property
     def ready(self) -> bool:
-        return self.database and self.migrations_current
+        return self.database and self.state in READY_STATES
+
+
+@dataclass(frozen=True)
+class CodeRevisions:
+    head: str | None
+    known: frozenset[str]  # every revision from the base up to head
 
 
 @lru_cache
-def migration_head() -> str | None:
-    config = Config(str(get_settings().alembic_ini))
-    return ScriptDirectory.from_config(config).get_current_head()
+def code_revisions() -> CodeRevisions:
+    script = ScriptDirectory.from_config(Config(str(get_settings().alembic_ini)))
+    return CodeRevisions(
+        script.get_current_head(), frozenset(rev.revision for rev in script.walk_revisions())
+    )
 
 
 def readiness() -> ReadinessResult:
-    head = migration_head()
+    code = code_revisions()
     try:
         with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("SELECT 1"))
-            revision = MigrationContext.configure(connection).get_current_revision()
+            facts = repository.schema_facts(connection)
     except Exception:  # any failure to reach the database means not ready
         logger.warning("readiness check: database unreachable", exc_info=True)
-        return ReadinessResult(False, False, None, head)
-    return ReadinessResult(True, revision == head, revision, head)
+        return ReadinessResult(False, SchemaState.missing, SchemaFacts(None, None), code.head)
+    return ReadinessResult(True, schema_state(facts, code.head, code.known), facts, code.head)

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -57,6 +57,19 @@ ABANDONED_AFTER = timedelta(minutes=15)
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 _KEY = re.compile(KEY_PATTERN)
 _CLAIM_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """When a record stops counting, as of one moment: the rule a retry's claim applies to its
+    own key and ``perfbudget maintenance purge`` to every key."""
+
+    replaced_before: datetime  # any record claimed before this starts afresh
+    abandoned_before: datetime  # a claim still in progress since before this is abandoned
+
+
+def expiry(now: datetime) -> Expiry:
+    return Expiry(replaced_before=now - RETENTION, abandoned_before=now - ABANDONED_AFTER)
 
 
 def new_session() -> Session:
@@ -103,10 +116,11 @@ def claim(user_id: int, key: str, method: str, path: str, hashed: str) -> int | 
                 existing = repository.find(session, user_id, key)
                 if existing is None:
                     continue  # its request failed with a 5xx meanwhile: claim afresh
-                if existing.created_at < now - RETENTION:
-                    repository.delete_if_older(session, existing.id, now - RETENTION)
+                limits = expiry(now)
+                if existing.created_at < limits.replaced_before:
+                    repository.delete_if_older(session, existing.id, limits.replaced_before)
                     continue
-                abandoned = now - ABANDONED_AFTER
+                abandoned = limits.abandoned_before
                 if existing.state == repository.IN_PROGRESS and existing.created_at < abandoned:
                     repository.delete_if_older(
                         session, existing.id, abandoned, in_progress_only=True

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from perfbudget.integration.models import IdempotencyRecord
@@ -81,3 +81,44 @@ def complete(
 
 def discard(session: Session, record_id: int) -> None:
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+
+
+def _expired(replaced_before: datetime, abandoned_before: datetime) -> ColumnElement[bool]:
+    return or_(
+        IdempotencyRecord.created_at < replaced_before,
+        and_(
+            IdempotencyRecord.state == IN_PROGRESS, IdempotencyRecord.created_at < abandoned_before
+        ),
+    )
+
+
+def expired_ids(
+    session: Session, replaced_before: datetime, abandoned_before: datetime, limit: int
+) -> list[int]:
+    query = (
+        select(IdempotencyRecord.id)
+        .where(_expired(replaced_before, abandoned_before))
+        .order_by(IdempotencyRecord.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def count_expired(session: Session, replaced_before: datetime, abandoned_before: datetime) -> int:
+    query = select(func.count()).where(_expired(replaced_before, abandoned_before))
+    return session.scalar(query.select_from(IdempotencyRecord)) or 0
+
+
+def delete_expired(
+    session: Session, ids: list[int], replaced_before: datetime, abandoned_before: datetime
+) -> int:
+    """Delete those of ``ids`` still expired (another purge, or a retry's claim, may have
+    deleted some already, and an answer stored meanwhile is kept)."""
+    statement = (
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.id.in_(ids), _expired(replaced_before, abandoned_before))
+        .returning(IdempotencyRecord.id)
+    )
+    gone = session.scalars(statement, execution_options={"synchronize_session": False})
+    return len(gone.all())
