@@ -31,6 +31,11 @@ os.environ["PERFBUDGET_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PERFBUDGET_SECRET_KEY"] = TEST_SECRET
 os.environ["PERFBUDGET_ENV"] = "development"
 os.environ.pop("PERFBUDGET_CORS_ORIGINS", None)
+# Argon2id at a test's cost (1 pass over 1 MiB, about 1 ms): a fifth of the suite's CPU went
+# to hashing at production's (3 passes over 64 MiB). Production refuses these values.
+os.environ["PERFBUDGET_PASSWORD_HASH_TIME_COST"] = "1"
+os.environ["PERFBUDGET_PASSWORD_HASH_MEMORY_KIB"] = "1024"
+os.environ["PERFBUDGET_PASSWORD_HASH_PARALLELISM"] = "1"
 # every test request comes from one address ("testclient"), and some tests commit their
 # refusals: the limits are for the tests that set them low
 os.environ["PERFBUDGET_REFUSAL_LIMIT_PER_USER"] = "100000"
@@ -92,6 +97,16 @@ def _create_worker_database(url: str) -> None:
             )
     finally:
         admin.dispose()
+
+
+TEST_HASH_COSTS = tuple(name for name in os.environ if name.startswith("PERFBUDGET_PASSWORD_HASH_"))
+
+
+@pytest.fixture
+def production_hash_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read in the test see production's Argon2 costs, not the suite's."""
+    for name in TEST_HASH_COSTS:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIN_HASH_MEMORY_KIB = 19 * 1024
+MIN_HASH_TIME_COST = 2
 MIN_SECRET_BYTES = 32
 
 
@@ -65,6 +67,12 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=90, ge=1)
     attachment_grace_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+    # Argon2id cost (argon2-cffi's defaults, RFC 9106's second recommendation). Production
+    # refuses less than OWASP's floor (19 MiB, 2 passes); a test run lowers it, as Django's
+    # suites swap in a fast hasher: the rules around the hash are what the tests are about.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8)
+    password_hash_parallelism: int = Field(default=4, ge=1)
     # /metrics answers a scraper sending `Authorization: Bearer <this>`; unset, there is none
     metrics_token: str | None = None
     # Hosts (names or IPs) event subscriptions may target although they are internal.
@@ -91,6 +99,15 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"PERFBUDGET_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes in "
                     "production"
+                )
+            if (
+                self.password_hash_memory_kib < MIN_HASH_MEMORY_KIB
+                or self.password_hash_time_cost < MIN_HASH_TIME_COST
+            ):
+                raise ValueError(
+                    "PERFBUDGET_PASSWORD_HASH_MEMORY_KIB of at least "
+                    f"{MIN_HASH_MEMORY_KIB} and PERFBUDGET_PASSWORD_HASH_TIME_COST of at least "
+                    f"{MIN_HASH_TIME_COST} are required in production (OWASP's Argon2id floor)"
                 )
             if self.is_sqlite and not self.allow_sqlite_in_production:
                 raise ValueError(

@@ -67,6 +67,7 @@ def test_upgrade_demo_and_users_create(cli_database, monkeypatch, capsys):
     assert "PASSWORD_POLICY" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("production_hash_costs")
 def test_demo_load_is_refused_in_production(cli_database, monkeypatch, capsys):
     assert cli.main(["db", "upgrade"]) == 0
     monkeypatch.setenv("PERFBUDGET_ENV", "production")

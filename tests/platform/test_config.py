@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from perfbudget.config import Settings
 
 PG = "postgresql+psycopg://perfbudget@db.internal/perfbudget"
+pytestmark = pytest.mark.usefixtures("production_hash_costs")
 
 
 def test_production_requires_a_long_secret():
@@ -55,3 +56,19 @@ def test_environment_variables_are_read(monkeypatch):
 def test_token_lifetime_is_bounded():
     with pytest.raises(ValidationError):
         Settings(access_token_minutes=0)
+
+
+def test_production_refuses_passwords_hashed_below_the_owasp_floor():
+    production = {"env": "production", "database_url": PG, "secret_key": "k" * 40}
+    with pytest.raises(ValidationError, match="PASSWORD_HASH_MEMORY_KIB of at least 19456"):
+        Settings(**production, password_hash_memory_kib=19 * 1024 - 1)
+    with pytest.raises(ValidationError, match="PASSWORD_HASH_TIME_COST of at least 2"):
+        Settings(**production, password_hash_time_cost=1)
+    floor = Settings(**production, password_hash_memory_kib=19 * 1024, password_hash_time_cost=2)
+    assert floor.is_production
+    default = Settings(**production)
+    assert (default.password_hash_time_cost, default.password_hash_memory_kib) == (3, 64 * 1024)
+    # a development run may go as low as it likes
+    assert (
+        Settings(password_hash_time_cost=1, password_hash_memory_kib=8).password_hash_time_cost == 1
+    )

@@ -255,6 +255,7 @@ def test_metrics_stay_out_of_the_api_contract(metrics_app: FastAPI):
     assert "/metrics" not in metrics_app.openapi()["paths"]
 
 
+@pytest.mark.usefixtures("production_hash_costs")
 def test_production_wants_a_long_metrics_token():
     production = {
         "env": "production",

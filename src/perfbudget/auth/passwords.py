@@ -3,12 +3,18 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from perfbudget.config import get_settings
 from perfbudget.errors import Unprocessable
 
 MIN_LENGTH = 10
 MIN_CLASSES = 3
 
-_hasher = PasswordHasher()
+_settings = get_settings()
+_hasher = PasswordHasher(
+    time_cost=_settings.password_hash_time_cost,
+    memory_cost=_settings.password_hash_memory_kib,
+    parallelism=_settings.password_hash_parallelism,
+)
 # Verified against when the username is unknown, so both cases cost the same time.
 _DUMMY_HASH = _hasher.hash("perfbudget-timing-equaliser")
 
