@@ -50,7 +50,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text  # noqa: E40
 from sqlalchemy.orm import Session  # noqa: E402
 
 from perfbudget.config import PROJECT_ROOT, get_settings  # noqa: E402
-from perfbudget.db import get_engine, get_session, transaction_scope  # noqa: E402
+from perfbudget.db import get_engine, transaction_scope  # noqa: E402
 from perfbudget.demo.loader import DEMO_PASSWORD, load_demo  # noqa: E402
 from perfbudget.integration import idempotency  # noqa: E402
 from perfbudget.main import create_app  # noqa: E402
@@ -161,10 +161,10 @@ def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
     def session_override(request: Request) -> Iterator[Session]:
         yield from transaction_scope(db, request)
 
-    app.dependency_overrides[get_session] = session_override
+    app.state.session_scope = session_override
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
-    app.dependency_overrides.clear()
+    del app.state.session_scope
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from perfbudget.config import get_settings
-from perfbudget.db import get_session, make_engine, request_session
+from perfbudget.db import make_engine, request_session
 from perfbudget.demo.loader import DEMO_PASSWORD, load_demo
 from perfbudget.main import create_app
 from tests.conftest import TEST_DATABASE_URL, alembic_config
@@ -66,7 +66,7 @@ def served_county(
             yield from request_session(request, sessions)
 
         app = create_app()
-        app.dependency_overrides[get_session] = session_for
+        app.state.session_scope = session_for
         try:
             with TestClient(app, raise_server_exceptions=False) as client:
                 yield client, engine

@@ -15,7 +15,7 @@ from bench.generate import BENCH_PASSWORD, FINANCE_USER, TABLES, build, generate
 from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.budget_items import gates
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
-from perfbudget.db import get_session, make_engine, request_session
+from perfbudget.db import make_engine, request_session
 from perfbudget.evaluations import reading, scoring
 from perfbudget.evaluations.models import SelfEvaluation
 from perfbudget.fiscal_years.parameters import RuleParameters
@@ -156,7 +156,7 @@ def _client(engine: Any) -> Iterator[TestClient]:
     def session_for(request: Request) -> Iterator[Session]:
         yield from request_session(request, sessions)
 
-    app.dependency_overrides[get_session] = session_for
+    app.state.session_scope = session_for
     with TestClient(app) as client:
         token = client.post(
             "/api/v1/auth/token", data={"username": FINANCE_USER, "password": BENCH_PASSWORD}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from perfbudget import cli
 from perfbudget.config import get_settings
-from perfbudget.db import get_engine, get_session, get_sessionmaker, make_engine, request_session
+from perfbudget.db import get_engine, get_sessionmaker, make_engine, request_session
 from perfbudget.demo.loader import load_demo
 from perfbudget.health import service as health_service
 from perfbudget.main import create_app
@@ -79,7 +79,7 @@ def _served(engine: Engine) -> TestClient:
         yield from request_session(request, sessions)
 
     app = create_app()
-    app.dependency_overrides[get_session] = session_for
+    app.state.session_scope = session_for
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.config import Settings, get_settings
-from perfbudget.db import get_session, transaction_scope
+from perfbudget.db import transaction_scope
 from perfbudget.events import service as event_service
 from perfbudget.events.delivery import backoff, deliver_due
 from perfbudget.events.models import EventType
@@ -66,10 +66,10 @@ def scraped(metrics_app: FastAPI, db: Session) -> Iterator[TestClient]:
     def session_override(request: Request) -> Iterator[Session]:
         yield from transaction_scope(db, request)
 
-    metrics_app.dependency_overrides[get_session] = session_override
+    metrics_app.state.session_scope = session_override
     with TestClient(metrics_app, raise_server_exceptions=False) as client:
         yield client
-    metrics_app.dependency_overrides.clear()
+    del metrics_app.state.session_scope
 
 
 @pytest.fixture
