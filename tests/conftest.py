@@ -10,6 +10,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="perfbudget-tests-"))
@@ -156,15 +157,25 @@ def db(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
-@pytest.fixture
-def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
-    def session_override(request: Request) -> Iterator[Session]:
+@contextmanager
+def client_in_transaction(app: FastAPI, db: Session) -> Iterator[TestClient]:
+    """A client of ``app`` whose requests run in the test's transaction (``db``)."""
+
+    def session_scope(request: Request) -> Iterator[Session]:
         yield from transaction_scope(db, request)
 
-    app.state.session_scope = session_override
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    app.state.session_scope = session_scope
+    try:
+        with TestClient(app, raise_server_exceptions=False) as test_client:
+            yield test_client
+    finally:
+        del app.state.session_scope
+
+
+@pytest.fixture
+def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
+    with client_in_transaction(app, db) as test_client:
         yield test_client
-    del app.state.session_scope
 
 
 @pytest.fixture

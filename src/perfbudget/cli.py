@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from perfbudget.config import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from alembic.config import Config
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
@@ -57,26 +59,31 @@ def cmd_db_downgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_backup(args: argparse.Namespace) -> int:
-    from perfbudget.backups import BackupRefused, backup
+    from perfbudget.backups import backup
 
-    try:
-        backup(get_settings().database_url, Path(args.output))
-    except BackupRefused as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.output}")
-    return 0
+    return _backup_step(
+        lambda: backup(get_settings().database_url, Path(args.output)), f"wrote {args.output}"
+    )
 
 
 def cmd_db_restore(args: argparse.Namespace) -> int:
-    from perfbudget.backups import BackupRefused, restore
+    from perfbudget.backups import restore
+
+    return _backup_step(
+        lambda: restore(get_settings().database_url, Path(args.backup)),
+        f"restored {args.backup}: check it with GET /api/v1/audit-events/verify",
+    )
+
+
+def _backup_step(step: "Callable[[], None]", done: str) -> int:
+    from perfbudget.backups import BackupRefused
 
     try:
-        restore(get_settings().database_url, Path(args.backup))
+        step()
     except BackupRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
-    print(f"restored {args.backup}: check it with GET /api/v1/audit-events/verify")
+    print(done)
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic import command
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
@@ -25,16 +25,15 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.config import Settings, get_settings
-from perfbudget.db import transaction_scope
 from perfbudget.events import service as event_service
 from perfbudget.events.delivery import backoff, deliver_due
 from perfbudget.events.models import EventType
 from perfbudget.main import create_app
-from tests.conftest import alembic_config
+from tests.conftest import alembic_config, client_in_transaction
 from tests.events.conftest import Events, Receiver
 from tests.factories import demo_org
 from tests.isolated import fresh_database_url
-from tests.platform.test_recipes import _free_port
+from tests.platform.test_recipes import _free_port, stop
 from tests.problems import assert_problem
 
 TOKEN = "scrape-token-for-the-tests-0123456789abcdef"
@@ -62,14 +61,8 @@ def metrics_app(engine: Engine) -> FastAPI:
 @pytest.fixture
 def scraped(metrics_app: FastAPI, db: Session) -> Iterator[TestClient]:
     """A client of the application with a metrics token, in the test's transaction."""
-
-    def session_override(request: Request) -> Iterator[Session]:
-        yield from transaction_scope(db, request)
-
-    metrics_app.state.session_scope = session_override
-    with TestClient(metrics_app, raise_server_exceptions=False) as client:
+    with client_in_transaction(metrics_app, db) as client:
         yield client
-    del metrics_app.state.session_scope
 
 
 @pytest.fixture
@@ -314,10 +307,5 @@ def test_several_workers_count_together_in_multiprocess_mode(tmp_path: Path):
                 assert value(samples, REQUESTS, **healthz) == answered
                 assert value(samples, LATENCY + "_count", **healthz) == answered
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
             log.close()

@@ -122,13 +122,18 @@ def demo_server(tmp_path_factory) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()
+
+
+def stop(server: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM, as a process manager would; killed if it has not finished in ``timeout``."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def test_the_recipes_run_as_written(demo_server, tmp_path):
