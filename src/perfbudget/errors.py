@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from perfbudget.i18n import pick
+from perfbudget.i18n import counted, pick
 
 logger = logging.getLogger("perfbudget.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -189,7 +189,7 @@ def _validation_error(request: Request, exc: Exception) -> Response:
         "VALIDATION_FAILED",
         pick(
             f"请求数据校验失败，共 {count} 处错误。",
-            f"The request failed validation ({count} error{'' if count == 1 else 's'}).",
+            f"The request failed validation ({counted(count, 'error')}).",
         ),
         extra={"errors": errors},
     )

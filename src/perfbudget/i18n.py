@@ -8,6 +8,11 @@ current_language: ContextVar[Language] = ContextVar("current_language", default=
 CONTENT_LANGUAGE: dict[Language, str] = {"zh": "zh-CN", "en": "en"}
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 error``, ``2 errors``: the English count and its noun (Chinese needs no plural)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def negotiate(accept_language: str | None) -> Language:
     """Pick zh or en from an Accept-Language header, honouring q-values."""
     if not accept_language:

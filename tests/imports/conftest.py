@@ -65,13 +65,14 @@ def upload(
     user: str = "finance",
     chinese: bool = True,
     params: dict[str, str] | None = None,
+    language: str = "zh",
 ) -> Any:
     body, content_type = encode(kind, rows, fmt, chinese=chinese)
     return client.post(
         f"{IMPORTS}/{kind}",
         content=body,
         params=params or {},
-        headers={**auth(user), "Content-Type": content_type},
+        headers={**auth(user), "Content-Type": content_type, "Accept-Language": language},
     )
 
 

@@ -196,6 +196,18 @@ def test_payments_show_in_their_item_trail(monitor, send):
     assert set(event["changes"]["created"]["disbursement"]) == recorded
 
 
+def test_the_rejection_counts_its_errors_in_words(monitor, send):
+    item = monitor.funded()
+    one = send("disbursements", [payment(999999)], language="en")
+    assert_problem(one, 422, "IMPORT_REJECTED")
+    assert one.json()["detail"] == "1 error in the upload; nothing was written."
+    two = send("disbursements", [payment(999999), payment(999998)], language="en")
+    assert two.json()["detail"] == "2 errors in the upload; nothing was written."
+    assert two.json()["error_count"] == 2
+    zh = send("disbursements", [payment(999999), payment(item["id"])])
+    assert zh.json()["detail"] == "上传文件有 1 处错误，未写入任何数据。"
+
+
 def test_a_rejected_or_dry_upload_is_one_event_naming_no_object(monitor, send):
     item = monitor.funded()
     dry = send("disbursements", [payment(item["id"])], params={"dry_run": "true"})

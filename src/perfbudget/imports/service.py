@@ -30,6 +30,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Origin, Written
 from perfbudget.db import reading, writing
 from perfbudget.errors import DomainError, TooManyRequests, Unprocessable
+from perfbudget.i18n import counted
 from perfbudget.imports import parsing, repository
 from perfbudget.imports.kinds import Kind, Options, Requests, Row, RowErrors, normalise
 from perfbudget.imports.models import ImportOutcome, ImportRun
@@ -89,7 +90,7 @@ def run_import(
     if errors.count:
         raise Unprocessable(
             "IMPORT_REJECTED",
-            f"{errors.count} errors in the upload; nothing was written.",
+            f"{counted(errors.count, 'error')} in the upload; nothing was written.",
             f"上传文件有 {errors.count} 处错误，未写入任何数据。",
             extra={
                 "import_run_id": run_id,

@@ -2,7 +2,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
 from perfbudget.schemas import (
@@ -47,6 +47,13 @@ class TargetAdjustment(VersionedUpdate):
 
 
 class TargetLineRead(ResponseModel):
+    target_line_id: int = Field(
+        validation_alias=AliasChoices("target_line_id", "id"),
+        description="The id a monthly report's or a self-evaluation's line answers "
+        "(`target_line_id` there). Fixed from approval on: an adjustment is a new version "
+        "with lines of its own, while saving a draft or a returned version writes its "
+        "lines anew.",
+    )
     position: int
     category: IndicatorCategory
     first_level: FirstLevel
