@@ -170,9 +170,8 @@ def cmd_maintenance_purge(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    retention = maintenance.Retention(
-        outbox_days=args.outbox_retention_days or settings.outbox_retention_days,
-        attachment_grace_hours=args.attachment_grace_hours or settings.attachment_grace_hours,
+    retention = maintenance.Retention.of(
+        settings, args.outbox_retention_days, args.attachment_grace_hours
     )
     with get_sessionmaker()() as session:
         purged = maintenance.purge(

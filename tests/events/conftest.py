@@ -3,13 +3,18 @@ outbox, a deliverer with an httpx.MockTransport posts (no network)."""
 
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from perfbudget.config import get_settings
+from perfbudget.events.delivery import MAX_ATTEMPTS, deliver_due
+from perfbudget.events.models import Delivery
 
 SUBSCRIPTIONS = "/api/v1/event-subscriptions"
 SECRET = "s3cret-key-for-tests-0123456789"
@@ -122,3 +127,19 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> Dns:
     resolver = Dns()
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     return resolver
+
+
+def only_delivery(db: Session) -> Delivery:
+    return db.scalars(select(Delivery)).one()
+
+
+def attempt_until_given_up(db: Session, receiver: Receiver, status: int) -> datetime:
+    """Every attempt of the only delivery answered ``status`` until the deliverer gave up;
+    the moment the last attempt would have scheduled the next."""
+    receiver.statuses = [status] * MAX_ATTEMPTS
+    moment = datetime(2027, 7, 5, 4, tzinfo=UTC)
+    with receiver.client() as client:
+        for _ in range(MAX_ATTEMPTS):
+            deliver_due(db, client, now=moment)
+            moment = only_delivery(db).next_attempt_at
+    return moment

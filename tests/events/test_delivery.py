@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from perfbudget.events import service, signing
 from perfbudget.events.delivery import MAX_ATTEMPTS, backoff, deliver_due
 from perfbudget.events.models import Delivery, DeliveryStatus, EventType
-from tests.events.conftest import SECRET, Events
+from tests.events.conftest import SECRET, Events, attempt_until_given_up
 
 DATA = {"item_id": 7, "code": "JY-2027-001", "approved_amount": "1000000.00"}
 
@@ -118,12 +118,8 @@ def test_the_backoff_schedule_is_capped_at_six_hours():
 
 def test_a_delivery_fails_for_good_after_the_last_attempt(db: Session, events: Events, receiver):
     emitted(db, events)
-    receiver.statuses = [500] * MAX_ATTEMPTS
-    moment = datetime(2027, 7, 5, 4, tzinfo=UTC)
+    moment = attempt_until_given_up(db, receiver, 500)
     with receiver.client() as client:
-        for _ in range(MAX_ATTEMPTS):
-            deliver_due(db, client, now=moment)
-            moment = delivery(db).next_attempt_at
         assert deliver_due(db, client, now=moment + timedelta(days=1)).processed == 0
     row = delivery(db)
     assert (row.status, row.attempts) == (DeliveryStatus.failed, MAX_ATTEMPTS)

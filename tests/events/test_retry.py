@@ -4,14 +4,19 @@ posts it again with the same event id."""
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from perfbudget.events import service, signing
 from perfbudget.events.delivery import MAX_ATTEMPTS, deliver_due
 from perfbudget.events.models import Delivery, DeliveryStatus, EventType
 from tests.conftest import DEMO_USERS
-from tests.events.conftest import SUBSCRIPTIONS, Events, Receiver
+from tests.events.conftest import (
+    SUBSCRIPTIONS,
+    Events,
+    Receiver,
+    attempt_until_given_up,
+    only_delivery,
+)
 from tests.problems import assert_problem
 
 DELIVERIES = "/api/v1/event-deliveries"
@@ -28,18 +33,9 @@ def emitted(db: Session, events: Events) -> tuple[dict, str]:
     return subscription, event.event_id
 
 
-def only_delivery(db: Session) -> Delivery:
-    return db.scalars(select(Delivery)).one()
-
-
 def failed_for_good(db: Session, receiver: Receiver) -> Delivery:
     """Every attempt answered 503 until the deliverer gave up."""
-    receiver.statuses = [503] * MAX_ATTEMPTS
-    moment = datetime(2027, 7, 5, 4, tzinfo=UTC)
-    with receiver.client() as client:
-        for _ in range(MAX_ATTEMPTS):
-            deliver_due(db, client, now=moment)
-            moment = only_delivery(db).next_attempt_at
+    attempt_until_given_up(db, receiver, 503)
     db.commit()  # what the deliverer did stays, whatever a request then refuses
     row = only_delivery(db)
     assert (row.status, row.attempts) == (DeliveryStatus.failed, MAX_ATTEMPTS)

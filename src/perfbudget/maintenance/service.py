@@ -39,8 +39,17 @@ class Retention:
     attachment_grace_hours: int
 
     @classmethod
-    def of(cls, settings: Settings) -> "Retention":
-        return cls(settings.outbox_retention_days, settings.attachment_grace_hours)
+    def of(
+        cls,
+        settings: Settings,
+        outbox_days: int | None = None,
+        attachment_grace_hours: int | None = None,
+    ) -> "Retention":
+        """The settings' retention, or what the command line says instead."""
+        return cls(
+            outbox_days or settings.outbox_retention_days,
+            attachment_grace_hours or settings.attachment_grace_hours,
+        )
 
 
 @dataclass
