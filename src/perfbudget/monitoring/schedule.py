@@ -1,6 +1,6 @@
 """When monthly reports fall due (S2.3.1), and how far through the year a month is."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from perfbudget import clock
@@ -39,6 +39,21 @@ def due_date(parameters: RuleParameters, year: int, month: int, kind: ItemKind) 
 def after_month(year: int, month: int) -> date:
     """The first day after the month: a month's report can be filed from then on."""
     return date(year + (month == 12), 1 if month == 12 else month + 1, 1)
+
+
+def funded_by_month_end(year: int, month: int) -> datetime:
+    """The moment a month ends for the funding rule: an item decided before it owes the
+    month's report (the overview's SQL filter is the set-based form of ``owes_report``)."""
+    return datetime.combine(after_month(year, month), time(), tzinfo=UTC)
+
+
+def owes_report(kind: ItemKind, funded_at: datetime | None, year: int, month: int) -> bool:
+    """Whether a funded item owes month ``month``'s report (S2.3.1): the month is one its
+    kind reports on, and the item was funded before the month ended (an item funded in
+    August owes nothing for July). ``funded_at`` None: funded with no recorded moment."""
+    if month not in report_months(kind):
+        return False
+    return funded_at is None or funded_at < funded_by_month_end(year, month)
 
 
 def straight_time_progress(month: int) -> Decimal:

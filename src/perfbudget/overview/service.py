@@ -2,7 +2,7 @@
 submitted and overdue, lights, money against time, holds and rectifications."""
 
 from collections import Counter
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import RowMapping
@@ -58,7 +58,7 @@ def _month(session: Session, year: int, month: int) -> tuple[MonthScope, dict[It
         kinds=tuple(due),
         money_kinds=MONEY_KINDS,
         overdue_kinds=tuple(kind for kind, due_on in due.items() if today > due_on),
-        funded_before=datetime.combine(month_end, time(), tzinfo=UTC),
+        funded_before=schedule.funded_by_month_end(year, month),
         paid_before=month_end,
         today=today,
     )
