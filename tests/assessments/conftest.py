@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from perfbudget.assessments.models import AssessmentDimension
 from perfbudget.budget_items.models import BudgetBook, BudgetItem, FundCategory, ItemKind
 from perfbudget.config import get_settings
-from perfbudget.demo.loader import DEMO_YEAR
+from perfbudget.demo.loader import SUITE_YEAR as DEMO_YEAR
 from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.users import repository as user_repository
 from tests.factories import demo_org

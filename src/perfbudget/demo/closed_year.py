@@ -1,15 +1,21 @@
-"""The demo county's 2025, closed: self-evaluations graded 优 / 良 / 中 / 差, the department
-assessment circulated, targets and results published — and a 2027 request that continues
-the poor item, held by POOR_RESULT_REQUIRES_REDUCTION (S2.5)."""
+"""The demo county's closed year (the one before the year in execution): self-evaluations
+graded 优 / 良 / 中 / 差, the department assessment circulated, targets and results published
+— and a request for the year in preparation that continues the poor item, held by
+POOR_RESULT_REQUIRES_REDUCTION (S2.5).
+
+Its story is replayed: funded in the December before, paid in November, evaluated, graded
+and closed in the January after (always in the past, whatever day the demo is loaded)."""
 
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from perfbudget import clock
 from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.schemas import BudgetItemCreate
+from perfbudget.demo.calendar import DemoCalendar
 from perfbudget.demo.execution import _item
 from perfbudget.demo.front_gate import _actor, _lines
 from perfbudget.disclosure import service as disclosure_service
@@ -23,6 +29,7 @@ from perfbudget.evaluations.schemas import (
     GradeDecision,
     Sections,
 )
+from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.schemas import FiscalYearCreate
@@ -36,7 +43,6 @@ from perfbudget.results.schemas import AssessmentUpdate, CircularCreate, Circula
 from perfbudget.targets import service as target_service
 from perfbudget.targets.schemas import TargetReview, TargetSetWrite
 
-YEAR = 2025
 # owner, org, name, amount, share of each target achieved, share of budget spent
 ITEMS = [
     ("department", "201", "农村义务教育营养改善", "2800000.00", Decimal("1.00"), Decimal("0.98")),
@@ -119,47 +125,63 @@ def _evaluate(
     )
 
 
-def load_closed_year(session: Session) -> None:
+def load_closed_year(session: Session, calendar: DemoCalendar) -> None:
+    year, after = calendar.closed, calendar.closed + 1
     finance = _actor(session, "finance")
-    fiscal_year_service.create_fiscal_year(session, finance, FiscalYearCreate(year=YEAR))
-    funded = [
-        (who, _item(session, who, org, name, amount, YEAR), achieved, spent)
-        for who, org, name, amount, achieved, spent in ITEMS
-    ]
-    year = fiscal_year_service.get_fiscal_year(session, YEAR)
-    fiscal_year_service.change_status(
-        session, finance, YEAR, FiscalYearStatus.executing, year.version, None
-    )
-    for who, item, achieved, spent in funded:
-        payment_service.record_disbursement(
-            session,
-            finance,
-            item.id,
-            DisbursementCreate(
-                amount=((item.approved_amount or Decimal(0)) * spent).quantize(Decimal("0.01")),
-                paid_on=date(YEAR, 11, 30),
-                purpose="全年拨款",
-            ),
+    with clock.replaying(calendar.moment(date(year - 1, 12, 1))):
+        if fiscal_year_repository.get_by_year(session, year) is None:
+            fiscal_year_service.create_fiscal_year(session, finance, FiscalYearCreate(year=year))
+    with clock.replaying(calendar.moment(date(year - 1, 12, 20))):
+        funded = [
+            (who, _item(session, who, org, name, amount, year), achieved, spent)
+            for who, org, name, amount, achieved, spent in ITEMS
+        ]
+    with clock.replaying(calendar.moment(date(year, 1, 1), hour=9)):
+        current = fiscal_year_service.get_fiscal_year(session, year)
+        fiscal_year_service.change_status(
+            session, finance, year, FiscalYearStatus.executing, current.version, None
         )
-        _evaluate(session, who, item, achieved, spent)
-    year = fiscal_year_service.get_fiscal_year(session, YEAR)
+    for who, item, achieved, spent in funded:
+        with clock.replaying(calendar.moment(date(year, 11, 30), hour=15)):
+            payment_service.record_disbursement(
+                session,
+                finance,
+                item.id,
+                DisbursementCreate(
+                    amount=((item.approved_amount or Decimal(0)) * spent).quantize(Decimal("0.01")),
+                    paid_on=date(year, 11, 30),
+                    purpose="全年拨款",
+                ),
+            )
+        with clock.replaying(calendar.moment(date(after, 1, 15))):
+            _evaluate(session, who, item, achieved, spent)
+    with clock.replaying(calendar.moment(date(after, 1, 31))):
+        _close_and_publish(session, year)
+
+    # the year in preparation: the transport bureau asks for the same money again after a 差
+    _continue_the_poor_item(session, funded[-1][1], calendar.preparing)
+
+
+def _close_and_publish(session: Session, year: int) -> None:
+    finance = _actor(session, "finance")
+    fiscal_year = fiscal_year_service.get_fiscal_year(session, year)
     fiscal_year_service.change_status(
-        session, finance, YEAR, FiscalYearStatus.closed, year.version, None
+        session, finance, year, FiscalYearStatus.closed, fiscal_year.version, None
     )
 
     # the department assessment and its circular (S3)
-    computed = assessment_service.compute_assessments(session, finance, YEAR)
+    computed = assessment_service.compute_assessments(session, finance, year)
     for entry in computed.items:
         if entry.computed_score is None:
             continue
         # scoring one department re-ranks the others: read the current version each time
         current = next(
-            a for a in assessment_service.list_assessments(session, YEAR).items if a.id == entry.id
+            a for a in assessment_service.list_assessments(session, year).items if a.id == entry.id
         )
         assessment_service.score_assessment(
             session,
             finance,
-            YEAR,
+            year,
             entry.id,
             AssessmentUpdate(
                 qualitative_score=Decimal(85), note="按时报送，配合良好。", version=current.version
@@ -169,14 +191,14 @@ def load_closed_year(session: Session) -> None:
     circular = assessment_service.create_circular(
         session,
         finance,
-        YEAR,
+        year,
         CircularCreate(
-            title="关于2025年度部门预算绩效管理工作考核情况的通报",
+            title=f"关于{year}年度部门预算绩效管理工作考核情况的通报",
             body="各部门：现将考核结果通报如下。",
         ),
     )
     assessment_service.publish_circular(
-        session, finance, YEAR, CircularPublish(version=circular.version), None
+        session, finance, year, CircularPublish(version=circular.version), None
     )
 
     # disclosure with the budget and the final accounts (S4.4)
@@ -185,20 +207,21 @@ def load_closed_year(session: Session) -> None:
         assert department is not None
         for kind in ("targets", "results"):
             disclosure_service.publish(
-                session, finance, YEAR, PublicationCreate(organisation_id=department.id, kind=kind)
+                session, finance, year, PublicationCreate(organisation_id=department.id, kind=kind)
             )
-    disclosure_service.publish_circular(session, finance, YEAR)
+    disclosure_service.publish_circular(session, finance, year)
 
-    # 2027: the transport bureau asks for the same money again after a 差 (S2.5)
-    poor = funded[-1][1]
+
+def _continue_the_poor_item(session: Session, poor: BudgetItem, year: int) -> None:
+    finance = _actor(session, "finance")
     transport = _actor(session, "transport")
     again = item_service.create_item(
         session,
         transport,
         BudgetItemCreate(
-            fiscal_year=2027,
+            fiscal_year=year,
             organisation_id=poor.organisation_id,
-            name="农村客运班线补贴（2027）",
+            name=f"农村客运班线补贴（{year}）",
             kind="project",
             requested_amount=Decimal("2000000.00"),
             continues_item_id=poor.id,

@@ -1,16 +1,24 @@
-"""The demo county's 2026, in execution: ten months of dual monitoring with reports in
-every light, one item whose payments are suspended, and one open rectification order."""
+"""The demo county's year in execution: dual monitoring of every month that has ended, last
+month's reports in every light, one item whose payments are suspended, one open rectification
+order, one report filed late and one not filed yet (due on the 10th, overdue after it).
+
+Each month is filed when the story says (the 5th of the next month, by the county's clock),
+so the compliance listing shows the one late report and no others on any day."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from perfbudget import clock
+from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.schemas import BudgetDecisionRequest, BudgetItemCreate
+from perfbudget.demo.calendar import DemoCalendar
 from perfbudget.demo.front_gate import _actor, _lines
+from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.schemas import FiscalYearCreate
@@ -30,8 +38,7 @@ from perfbudget.payments.schemas import DisbursementCreate, PlanMonth, SpendingP
 from perfbudget.targets import service as target_service
 from perfbudget.targets.schemas import TargetReview, TargetSetWrite
 
-YEAR = 2026
-LAST_MONTH = 10  # reports through October; November's falls due on 10 December
+LATE_BY_DAYS = 3  # the transport bureau filed January's report three days after it fell due
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Profile:
 
 
 ITEMS = [
-    # owner user, org, name, amount, profile in October
+    # owner user, org, name, amount, profile in the last ended month
     (
         "department",
         "201",
@@ -82,11 +89,14 @@ ITEMS = [
         Profile(Decimal("0.35"), Decimal("0.50"), "suspend"),
     ),
 ]
+# the education bureau has not filed last month's report of this one yet: the integration
+# recipe (docs/integration.md) uploads it, and the to-do inbox and the reminders show it
+NOT_YET_FILED = ("department", "201", "教师能力提升培训", "2000000.00")
 
 
-def _item(
-    session: Session, who: str, org: str, name: str, amount: str, year: int = YEAR
-) -> BudgetItem:
+def _item(session: Session, who: str, org: str, name: str, amount: str, year: int) -> BudgetItem:
+    """A request filed, its targets approved and the item funded, all at 'now' (the loader
+    replays the story: the budget was approved in December of the year before)."""
     owner = org_repository.get_by_code(session, org)
     assert owner is not None
     actor, finance = _actor(session, who), _actor(session, "finance")
@@ -130,9 +140,6 @@ def _item(
         ),
         None,
     )
-    # the story: the budget was approved with the draft budget in December of the year before
-    item.decided_at = datetime(year - 1, 12, 20, 2, 0, tzinfo=UTC)
-    session.flush()
     return item
 
 
@@ -142,7 +149,14 @@ def _approve(version: int):  # type: ignore[no-untyped-def]
     return ReviewDecision(decision="approve", version=version)
 
 
-def _report(session: Session, who: str, item: BudgetItem, month: int, profile: Profile) -> None:
+def _report(
+    session: Session,
+    who: str,
+    item: BudgetItem,
+    month: int,
+    profile: Profile,
+    deadline: date,
+) -> None:
     actor, finance = _actor(session, who), _actor(session, "finance")
     approved = item.approved_amount or Decimal(0)
     progress = Decimal(month) / 12
@@ -197,51 +211,78 @@ def _report(session: Session, who: str, item: BudgetItem, month: int, profile: P
     review = ReportFinanceReview(decision=profile.decision, version=report.version)
     if profile.decision in ("rectify", "suspend"):
         review.required_measures = "十二月底前完成剩余服务任务，并报送整改报告。"
-        review.deadline = date(YEAR, 12, 31)
+        review.deadline = deadline
     if profile.decision == "suspend":
         review.reason = "执行进度与绩效目标严重偏离，暂缓拨款（S2.3.2）。"
     monitoring_service.finance_review(session, finance, item.id, month, review, None)
 
 
-def load_execution(session: Session) -> None:
+def load_execution(session: Session, calendar: DemoCalendar) -> None:
+    year, last_month = calendar.executing, calendar.last_month
     finance = _actor(session, "finance")
-    fiscal_year_service.create_fiscal_year(session, finance, FiscalYearCreate(year=YEAR))
-    funded = [
-        (who, _item(session, who, org, name, amount), profile)
-        for who, org, name, amount, profile in ITEMS
-    ]
-    year = fiscal_year_service.get_fiscal_year(session, YEAR)
-    fiscal_year_service.change_status(
-        session, finance, YEAR, FiscalYearStatus.executing, year.version, None
-    )
-    first = funded[0][1]
-    approved = first.approved_amount or Decimal(0)
-    payment_service.set_plan(
+    with clock.replaying(calendar.moment(date(year - 1, 12, 1))):
+        if fiscal_year_repository.get_by_year(session, year) is None:
+            fiscal_year_service.create_fiscal_year(session, finance, FiscalYearCreate(year=year))
+    with clock.replaying(calendar.moment(date(year - 1, 12, 20))):
+        funded = [
+            (who, _item(session, who, org, name, amount, year), profile)
+            for who, org, name, amount, profile in ITEMS
+        ]
+        who, org, name, amount = NOT_YET_FILED
+        pending = (who, _item(session, who, org, name, amount, year))
+    with clock.replaying(calendar.moment(date(year, 1, 1), hour=9)):
+        current = fiscal_year_service.get_fiscal_year(session, year)
+        fiscal_year_service.change_status(
+            session, finance, year, FiscalYearStatus.executing, current.version, None
+        )
+        first = funded[0][1]
+        approved = first.approved_amount or Decimal(0)
+        payment_service.set_plan(
+            session,
+            _actor(session, "department"),
+            first.id,
+            SpendingPlanWrite(
+                months=[
+                    PlanMonth(
+                        month=m, cumulative_amount=(approved * m / 12).quantize(Decimal("0.01"))
+                    )
+                    for m in range(1, 13)
+                ]
+            ),
+        )
+    # rectification is due a month after the last review, whatever day the demo is loaded
+    deadline = calendar.today + timedelta(days=30)
+    on_plan = Profile(Decimal(1), Decimal(1))
+    for month in range(1, last_month + 1):
+        with clock.replaying(calendar.moment(date(year, month, 20), hour=15)):
+            for _who, item, profile in [*funded, (pending[0], pending[1], on_plan)]:
+                if month < last_month or profile.decision == "accept":
+                    _pay(session, finance, item, month, profile, last_month)
+        for who, item, profile in funded:
+            late = LATE_BY_DAYS if (month == 1 and profile.decision == "suspend") else 0
+            with clock.replaying(calendar.report_filed(year, month, days_late=late)):
+                shown = profile if month == last_month else on_plan
+                _report(session, who, item, month, shown, deadline)
+        if month < last_month:
+            with clock.replaying(calendar.report_filed(year, month)):
+                _report(session, pending[0], pending[1], month, on_plan, deadline)
+
+
+def _pay(
+    session: Session, finance: Actor, item: BudgetItem, month: int, profile: Profile, last: int
+) -> None:
+    amount = (
+        (item.approved_amount or Decimal(0))
+        / 12
+        * (profile.execution if month == last else Decimal("0.9"))
+    ).quantize(Decimal("0.01"))
+    payment_service.record_disbursement(
         session,
-        _actor(session, "department"),
-        first.id,
-        SpendingPlanWrite(
-            months=[
-                PlanMonth(month=m, cumulative_amount=(approved * m / 12).quantize(Decimal("0.01")))
-                for m in range(1, 13)
-            ]
+        finance,
+        item.id,
+        DisbursementCreate(
+            amount=amount,
+            paid_on=date(item.fiscal_year.year, month, 20),
+            purpose=f"{month}月拨款",
         ),
     )
-    on_plan = Profile(Decimal(1), Decimal(1))
-    for who, item, profile in funded:
-        for month in range(1, LAST_MONTH + 1):
-            amount = (
-                (item.approved_amount or Decimal(0))
-                / 12
-                * (profile.execution if month == LAST_MONTH else Decimal("0.9"))
-            ).quantize(Decimal("0.01"))
-            if month < LAST_MONTH or profile.decision == "accept":
-                payment_service.record_disbursement(
-                    session,
-                    finance,
-                    item.id,
-                    DisbursementCreate(
-                        amount=amount, paid_on=date(YEAR, month, 20), purpose=f"{month}月拨款"
-                    ),
-                )
-            _report(session, who, item, month, profile if month == LAST_MONTH else on_plan)

@@ -1,5 +1,5 @@
-"""The demo county's budget requests for 2027: one in every state of the front gate, and
-one held back by each gate, so that `make run` shows the whole stage."""
+"""The demo county's budget requests for the year in preparation: one in every state of the
+front gate, and one held back by each gate, so that `make run` shows the whole stage."""
 
 from decimal import Decimal
 from typing import Any
@@ -86,8 +86,9 @@ def _lines(output: str, unit: str, value: str, effect: str) -> list[TargetLineIn
 
 
 class _Loader:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, year: int):
         self.session = session
+        self.year = year
         self.finance = _actor(session, "finance")
 
     def org(self, code: str) -> int:
@@ -100,7 +101,7 @@ class _Loader:
             self.session,
             _actor(self.session, who),
             BudgetItemCreate(
-                fiscal_year=2027,
+                fiscal_year=self.year,
                 organisation_id=self.org(org),
                 name=name,
                 kind=fields.pop("kind", "project"),
@@ -159,13 +160,14 @@ class _Loader:
         return review.id
 
 
-def load_front_gate(session: Session) -> None:
-    demo = _Loader(session)
+def load_front_gate(session: Session, year: int) -> None:
+    """The front gate of ``year``, the year in preparation."""
+    demo = _Loader(session, year)
     for category, name, direction, unit in FRAMEWORK:
         indicator_service.create_framework_indicator(
             session,
             demo.finance,
-            2027,
+            year,
             FrameworkIndicatorCreate(category=category, name=name, direction=direction, unit=unit),
         )
     indicator_service.create_library_indicator(

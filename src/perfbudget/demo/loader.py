@@ -1,10 +1,14 @@
-"""The demo county: a finance bureau, departments with units, one fiscal year, demo users."""
+"""The demo county: a finance bureau, departments with units, demo users, and three fiscal
+years placed around the day it is loaded (demo/calendar.py)."""
+
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 import perfbudget.models  # noqa: F401 - every table mapped: foreign keys name tables of other stages
 from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
+from perfbudget.demo.calendar import DemoCalendar
 from perfbudget.demo.closed_year import load_closed_year
 from perfbudget.demo.execution import load_execution
 from perfbudget.demo.front_gate import load_front_gate
@@ -21,7 +25,9 @@ from perfbudget.users.models import Role
 from perfbudget.users.schemas import UserCreate
 
 DEMO_PASSWORD = "Perfbudget#2026"
-DEMO_YEAR = 2027
+# the test suite's county (``workflow=False``) has this one fiscal year, in preparation; its
+# tests set the clock where a rule depends on the day, so they hold on any day
+SUITE_YEAR = 2027
 
 # (code, Chinese name, English name, kind, parent code)
 ORGANISATIONS = [
@@ -100,11 +106,16 @@ class DemoRefused(Exception):
     pass
 
 
-def load_demo(session: Session, settings: Settings, *, workflow: bool = True) -> bool:
+def load_demo(
+    session: Session, settings: Settings, *, workflow: bool = True, today: date | None = None
+) -> bool:
     """Load the demo county; False when it is already there. Refused in production.
 
-    ``workflow=False`` loads the county alone (organisations, users, the fiscal year): the
-    test suite's starting point, where each test builds the records it is about."""
+    With its workflow: the year of the last ended month in execution, the year before closed,
+    the year after in preparation (``today``: the county's day, by default today).
+    ``workflow=False`` loads the county alone (organisations, users, the fiscal year
+    ``SUITE_YEAR``): the test suite's starting point, where each test builds the records it
+    is about."""
     if settings.is_production:
         raise DemoRefused("demo data never loads when PERFBUDGET_ENV=production")
     if user_repository.get_by_username(session, "admin") is not None:
@@ -137,10 +148,22 @@ def load_demo(session: Session, settings: Settings, *, workflow: bool = True) ->
             ),
             must_change_password=False,
         )
-    if fiscal_year_repository.get_by_year(session, DEMO_YEAR) is None:
-        fiscal_year_service.create_fiscal_year(session, actor, FiscalYearCreate(year=DEMO_YEAR))
-    if workflow:
-        load_front_gate(session)
-        load_execution(session)
-        load_closed_year(session)
+    if not workflow:
+        if fiscal_year_repository.get_by_year(session, SUITE_YEAR) is None:
+            fiscal_year_service.create_fiscal_year(
+                session, actor, FiscalYearCreate(year=SUITE_YEAR)
+            )
+        return True
+    load_workflow(session, DemoCalendar(today) if today else DemoCalendar.now())
     return True
+
+
+def load_workflow(session: Session, calendar: DemoCalendar) -> None:
+    """The three years' stories, on a county whose organisations and users are there."""
+    if fiscal_year_repository.get_by_year(session, calendar.preparing) is None:
+        fiscal_year_service.create_fiscal_year(
+            session, Actor.system("demo-loader"), FiscalYearCreate(year=calendar.preparing)
+        )
+    load_front_gate(session, calendar.preparing)
+    load_execution(session, calendar)
+    load_closed_year(session, calendar)
