@@ -50,16 +50,17 @@ def sign_in(client: TestClient, username: str) -> dict[str, str]:
 
 @contextmanager
 def served_county(
-    tmp_path: Path, suffix: str, **engine_options: Any
+    tmp_path: Path, suffix: str, *, workflow: bool = False, **engine_options: Any
 ) -> Iterator[tuple[TestClient, Engine]]:
     """The application with its real request sessions (each request commits) on a fresh
-    database holding the demo county without its workflow, and that database's engine
-    (``engine_options`` for ``make_engine``, e.g. a short ``lock_timeout_ms``)."""
+    database holding the demo county without its workflow (``workflow``: the whole demo, as
+    `make run` loads it), and that database's engine (``engine_options`` for
+    ``make_engine``, e.g. a short ``lock_timeout_ms``)."""
     with fresh_database_url(tmp_path, suffix) as url:
         command.upgrade(alembic_config(url), "head")
         engine = make_engine(url, **engine_options)
         with Session(engine) as session, session.begin():
-            load_demo(session, get_settings(), workflow=False)
+            load_demo(session, get_settings(), workflow=workflow)
         sessions = sessionmaker(bind=engine, expire_on_commit=False)
 
         def session_for(request: Request) -> Iterator[Session]:

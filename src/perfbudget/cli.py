@@ -1,10 +1,12 @@
-"""The ``perfbudget`` command: serve, db, demo, users, events, maintenance, openapi."""
+"""The ``perfbudget`` command: serve, db, demo, users, events, maintenance, reminders,
+openapi."""
 
 import argparse
 import getpass
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,15 +91,24 @@ def _backup_step(step: "Callable[[], None]", done: str) -> int:
 
 def cmd_demo_load(args: argparse.Namespace) -> int:
     from perfbudget.db import get_sessionmaker
+    from perfbudget.demo.calendar import DemoCalendar
     from perfbudget.demo.loader import DemoRefused, load_demo
 
+    calendar = DemoCalendar.now()
     try:
         with get_sessionmaker().begin() as session:
-            loaded = load_demo(session, get_settings())
+            loaded = load_demo(session, get_settings(), today=calendar.today)
     except DemoRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
-    print("demo county loaded" if loaded else "demo county already present")
+    if not loaded:
+        print("demo county already present")
+        return 0
+    print(
+        f"demo county loaded: {calendar.executing} in execution (months 1–"
+        f"{calendar.last_month} over), {calendar.closed} closed, {calendar.preparing} in "
+        "preparation"
+    )
     return 0
 
 
@@ -180,6 +191,26 @@ def cmd_maintenance_purge(args: argparse.Namespace) -> int:
     counts = " ".join(f"{name}={count}" for name, count in vars(purged).items())
     print(f"{'would remove' if args.dry_run else 'removed'} {counts}")
     return 0
+
+
+def cmd_reminders_run(args: argparse.Namespace) -> int:
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.logging_config import configure_logging
+    from perfbudget.reminders import service as reminders
+
+    configure_logging(get_settings().log_level)
+    with get_sessionmaker()() as session:
+        sent = reminders.run(session, today=args.today, dry_run=args.dry_run, batch=args.batch)
+    counts = " ".join(f"{kind}={count}" for kind, count in sent.as_dict().items())
+    print(f"{sent.day.isoformat()}: {'would send' if args.dry_run else 'sent'} {counts}")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date, YYYY-MM-DD") from None
 
 
 def _positive(text: str) -> int:
@@ -289,6 +320,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--batch", type=_positive, default=500, help="rows per transaction")
     purge.set_defaults(func=cmd_maintenance_purge)
+
+    reminders = commands.add_parser(
+        "reminders", help="reminders for a county messaging system"
+    ).add_subparsers(dest="reminders_command", required=True)
+    remind_help = (
+        "write outbox events for monthly reports and rectifications due soon (once per due "
+        "date, from the fiscal year's reminder_lead_days before it) or overdue (once a day "
+        "while overdue, so the messaging system repeats the warning daily); idempotent per "
+        "day, safe on several hosts at once"
+    )
+    remind = reminders.add_parser("run", help=remind_help, description=remind_help)
+    remind.add_argument("--dry-run", action="store_true", help="count, send nothing")
+    remind.add_argument(
+        "--today",
+        type=_day,
+        help="the county day to remind for, YYYY-MM-DD (default: today, Beijing time), "
+        "against the records as they stand now",
+    )
+    remind.add_argument("--batch", type=_positive, default=500, help="items per transaction")
+    remind.set_defaults(func=cmd_reminders_run)
 
     openapi = commands.add_parser("openapi", help="the OpenAPI contract").add_subparsers(
         dest="openapi_command", required=True

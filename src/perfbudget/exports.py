@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CSV = "text/csv"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What a worksheet cannot hold (control characters other than tab and line breaks) and what
@@ -21,10 +22,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
+def printable(text: str) -> str:
+    """``text`` with what XML and UTF-8 cannot hold shown as U+FFFD (workbooks, documents)."""
+    return _UNWRITABLE.sub("\ufffd", text)
+
+
 def safe_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is kept as text (OWASP CSV injection)."""
     if isinstance(value, str):
-        value = _UNWRITABLE.sub("\ufffd", value)
+        value = printable(value)
         if value.startswith(_FORMULA_START):
             return "'" + value
     return value  # Decimal is written as an exact number
@@ -54,10 +60,15 @@ def new_workbook() -> Workbook:
 def xlsx_response(workbook: Workbook, filename: str) -> Response:
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return file_response(buffer.getvalue(), XLSX, filename, "export.xlsx")
+
+
+def file_response(content: bytes, media_type: str, filename: str, fallback: str) -> Response:
+    """A generated file as a download named ``filename`` (``fallback`` for old clients)."""
     return Response(
-        content=buffer.getvalue(),
-        media_type=XLSX,
-        headers={"Content-Disposition": _disposition(filename, "export.xlsx")},
+        content=content,
+        media_type=media_type,
+        headers={"Content-Disposition": _disposition(filename, fallback)},
     )
 
 

@@ -40,6 +40,7 @@ from perfbudget.overview.router import router as overview_router
 from perfbudget.payments.router import router as payments_router
 from perfbudget.results.router import router as results_router
 from perfbudget.targets.router import router as targets_router
+from perfbudget.tasks.router import router as tasks_router
 from perfbudget.users.router import router as users_router
 
 DESCRIPTION = """
@@ -54,6 +55,7 @@ retry while the first still runs answers 409.
 
 TAGS = [
     {"name": "auth", "description": "Sign-in and your own account (登录与账号)"},
+    {"name": "tasks", "description": "Your to-do inbox: what awaits you now (待办事项)"},
     {"name": "organisations", "description": "Departments and subordinate units (部门与所属单位)"},
     {"name": "users", "description": "User accounts and roles (用户与角色)"},
     {
@@ -123,6 +125,7 @@ TAGS = [
 # One router per workflow stage (and the platform's own).
 ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
+    tasks_router,
     orgs_router,
     users_router,
     fiscal_years_router,

@@ -18,6 +18,7 @@ from perfbudget.integration.models import IdempotencyRecord
 from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportLine
 from perfbudget.orgs.models import Organisation
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
+from perfbudget.reminders.models import ReminderSent
 from perfbudget.results.models import Circular, DepartmentAssessment, RectificationPlan
 from perfbudget.targets.models import TargetLine, TargetSet
 from perfbudget.users.models import User
@@ -50,6 +51,7 @@ __all__ = [
     "Rectification",
     "RectificationPlan",
     "Referral",
+    "ReminderSent",
     "ReportLine",
     "SchemaCompatibility",
     "SelfEvaluation",

@@ -134,6 +134,19 @@ class VersionedUpdate(RequestModel):
     )
 
 
+# A read that may answer the draft an object starts from before its first save (`saved`
+# false): nothing stored yet, so no id, version or times, and the first write sends no version.
+DraftId = Annotated[int | None, Field(description="Null while `saved` is false")]
+DraftVersion = Annotated[
+    int | None,
+    Field(
+        description="Send it back as `version` or If-Match to write; null while `saved` is "
+        "false (the first PUT needs none)"
+    ),
+]
+DraftTime = Annotated[datetime | None, Field(description="Null while `saved` is false")]
+
+
 def _decimal_schema(pattern: str, description: str, example: str) -> WithJsonSchema:
     """A decimal in the contract, in requests and answers alike: a string (JSON numbers lose
     digits in most clients), one schema for both directions."""

@@ -58,7 +58,7 @@ IfMatch = Annotated[str | None, Depends(if_match_header)]
 
 class Versioned(Protocol):
     @property
-    def version(self) -> int: ...
+    def version(self) -> int | None: ...  # None: a prefilled draft not saved yet
 
 
 V = TypeVar("V", bound=Versioned)
@@ -80,8 +80,11 @@ ETAG_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def etag_of(obj: Versioned) -> str:
-    """``"<version>.<digest>"``: the row's version and a digest of the answer's content."""
+def etag_of(obj: Versioned) -> str | None:
+    """``"<version>.<digest>"``: the row's version and a digest of the answer's content;
+    None for a draft not saved yet (nothing to send back as If-Match, nothing to revalidate)."""
+    if obj.version is None:
+        return None
     dump = getattr(obj, "model_dump_json", None)
     content = dump().encode() if callable(dump) else b""
     return f'"{obj.version}.{hashlib.sha256(content).hexdigest()[:12]}"'
@@ -107,7 +110,9 @@ class ResponseETag:
         self.response = response
 
     def __call__(self, obj: V) -> V:
-        self.response.headers["ETag"] = etag_of(obj)
+        etag = etag_of(obj)
+        if etag is not None:
+            self.response.headers["ETag"] = etag
         return obj
 
 
@@ -127,7 +132,11 @@ class ConditionalRead(ResponseETag):
 
     def __call__(self, obj: V) -> V:
         etag = etag_of(obj)
-        if self.if_none_match is not None and none_match(self.if_none_match, etag):
+        if (
+            etag is not None
+            and self.if_none_match is not None
+            and none_match(self.if_none_match, etag)
+        ):
             raise NotModified(etag)
         return super().__call__(obj)
 

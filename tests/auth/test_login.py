@@ -119,7 +119,7 @@ def test_correct_password_while_locked_is_still_refused(client, user):
 
     body = assert_problem(response, 401, "ACCOUNT_LOCKED")
     assert 880 <= int(response.headers["Retry-After"]) <= 900
-    assert "locked for 15 more minute(s)" in body["detail"]
+    assert "locked for 15 more minutes" in body["detail"]
     chinese = assert_problem(sign_in(client, user.username, DEMO_PASSWORD), 401, "ACCOUNT_LOCKED")
     assert "账号已锁定" in chinese["detail"]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.budget_items.conftest import ITEMS, valid_lines
+from tests.budget_items.conftest import ITEMS, set_score_weights, valid_lines
 from tests.problems import assert_problem
 from tests.workflow import OVERALL_ASPECTS
 
@@ -99,20 +99,7 @@ def test_an_overall_goal_is_required(flow):
 
 
 def test_the_weight_share_follows_the_fiscal_year(flow):
-    year = flow.client.get("/api/v1/fiscal-years/2027", headers=flow.auth("finance")).json()
-    parameters = year["parameters"]
-    parameters["score_weights"] = {
-        "budget_execution": "20",
-        "output": "40",
-        "effect": "30",
-        "satisfaction": "10",
-    }
-    updated = flow.client.put(
-        "/api/v1/fiscal-years/2027/parameters",
-        json={"version": year["version"], "parameters": parameters},
-        headers=flow.auth("finance"),
-    )
-    assert updated.status_code == 200, updated.text
+    set_score_weights(flow, "20", "40", "30", "10")
     item = flow.create()
     flow.save_targets(item["id"])
     (check,) = [c for c in _checks(flow, item["id"])["checks"] if c["code"] == "WEIGHTS_MUST_TOTAL"]
@@ -127,14 +114,14 @@ def test_warnings_do_not_block(flow):
             "name": "自编产出指标",
             "direction": "qualitative",
             "qualitative_standard": "按计划完成",
-            "weight": "45",
+            "weight": "30",
         },
         {
             "category": "social_effect",
             "name": "自编效益指标",
             "direction": "qualitative",
             "qualitative_standard": "群众认可",
-            "weight": "25",
+            "weight": "40",  # no satisfaction indicator: its 10 go to effect (§3)
         },
         {
             "category": "quality",

@@ -38,6 +38,16 @@ def test_a_whole_item_from_targets_to_grade(evaluator, set_today):
     assert draft["status"] == "draft"
     assert draft["final_execution"] == "900000.00"  # the disbursed total
     assert draft["scoring"]["preview"] is True
+    # the draft shows what submitting will: each line's points, and the plausibility flags
+    assert {line["name"]: line["computed_points"] for line in draft["lines"]} == {
+        "培训教师人数": "12.00",
+        "按期完成率": "20.00",
+        "教学质量提升": "21.00",
+        "参训教师满意度": "10.00",
+    }
+    assert [flag["code"] for flag in draft["plausibility_flags"]] == [
+        "FINAL_CONTRADICTS_MONITORING"
+    ]
     checks = {check["code"]: check["ok"] for check in draft["completeness"]}
     assert checks == {
         "SECTIONS_FILLED": False,
@@ -53,14 +63,38 @@ def test_a_whole_item_from_targets_to_grade(evaluator, set_today):
     scoring = read["scoring"]
     assert scoring["preview"] is False
     assert scoring["execution"]["points"] == "9.00"
+    assert scoring["execution"]["formula"]["zh"] == (
+        "执行数 ÷ 批复数 × 分值 = 900000 ÷ 1000000 × 10 = 9.00"
+    )
     lines = by_name(read)
     assert lines["培训教师人数"]["points"] == "12.00"  # 200 ÷ 500 × 30
-    assert lines["培训教师人数"]["formula"]["en"] == "actual ÷ target × weight"
+    assert lines["培训教师人数"]["formula"]["en"] == (
+        "actual ÷ target × weight = 200 ÷ 500 × 30 = 12.00"
+    )
     assert lines["培训教师人数"]["inputs"] == {
         "target_value": "500",
         "actual": "200",
         "weight": "30.00",
     }
+    assert lines["培训教师人数"]["parameters"] == {
+        "weight": "30",
+        "over_achievement_threshold": "120",
+    }
+    assert lines["培训教师人数"]["achievement"] == "40.00"
+    assert lines["培训教师人数"]["explanation"]["en"] == (
+        "§3 a positive line below its target scores its share of the target; achievement "
+        "40.00%, below the over-achievement threshold 120%; ratios and scores are rounded half "
+        "up to 0.01; bands are read from the figure shown."
+    )
+    assert lines["教学质量提升"]["formula"]["zh"] == "评价比例 × 分值 = 70% × 30 = 21.00"
+    assert lines["教学质量提升"]["explanation"]["zh"] == (
+        "§3 定性指标在达成等级的区间内评分：部分达成：60%–80%，即本项 30 分中的 18.00–24.00 分；"
+        "比率和得分四舍五入保留两位小数，档次按显示的数值判定。"
+    )
+    assert lines["教学质量提升"]["parameters"]["band_points"] == "18.00–24.00"
+    assert [line["computed_points"] for line in read["lines"]] == [
+        line["computed_points"] for line in draft["lines"]
+    ]
     assert lines["按期完成率"]["points"] == "20.00"
     assert lines["教学质量提升"]["points"] == "21.00"  # 70 % of 30
     assert lines["参训教师满意度"]["points"] == "10.00"

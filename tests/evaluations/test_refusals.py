@@ -164,10 +164,11 @@ def test_a_submitted_evaluation_is_not_edited(evaluator):
     assert_problem(evaluator.do(item["id"], "submit", "department"), 409, "INVALID_TRANSITION")
 
 
-def test_no_evaluation_yet_is_not_found(evaluator):
+def test_no_evaluation_yet_reads_as_its_draft_and_is_not_submitted(evaluator):
     item = evaluator.funded()
     response = evaluator.client.get(url(item["id"]), headers=evaluator.auth("finance"))
-    assert_problem(response, 404, "NOT_FOUND")
+    assert response.status_code == 200 and response.json()["saved"] is False
+    assert_problem(evaluator.do(item["id"], "submit", "department", version=1), 404, "NOT_FOUND")
 
 
 def test_review_roles(evaluator):

@@ -36,6 +36,8 @@ def line(direction: str, target: str | None, actual: str | None, weight: str = "
         ("gte", "500", "700", "30.00", False, True),
         ("gte", "500", "599", "30.00", False, False),  # 119.8 %: below the threshold
         ("gte", "500", "600", "30.00", False, True),  # 120 %: from the threshold
+        ("gte", "500", "599.98", "30.00", False, True),  # 119.996 % is shown 120.00 %
+        ("gte", "500", "599.97", "30.00", False, False),  # 119.994 % is shown 119.99 %
         ("gte", "500", "250", "15.00", True, False),
         ("gt", "3", "1", "10.00", True, False),  # 10 exactly
         ("gte", "3", "2", "20.00", True, False),  # 19.999… rounds half-up to 20.00
@@ -71,6 +73,28 @@ def test_quantitative_lines(direction, target, actual, points, below, over):
     assert (result.below_target, result.over_achieved) == (below, over)
     assert scoring.needs_explanation(result) is (below or over)
     assert result.formula_zh and result.formula_en and result.inputs["actual"]
+
+
+def test_a_score_floored_at_0_or_capped_at_the_weight_says_so():
+    floored = scoring.line_score(line("gte", "500", "-5"), BANDS, THRESHOLD)
+    assert floored.points == D("0.00")
+    assert floored.formula_en == "actual ÷ target × weight = -5 ÷ 500 × 30 = -0.30 → 0.00"
+    assert "a score is never below 0: -0.30 counts as 0" in floored.explanation_en
+    assert "得分不低于 0 分：计算值 -0.30 按 0 分计" in floored.explanation_zh
+    capped = scoring.execution_score(D("10"), D("1200000.00"), D("1000000.00"))
+    assert capped.points == D("10.00")
+    assert capped.formula_zh == "执行数 ÷ 批复数 × 分值 = 1200000 ÷ 1000000 × 10 = 12.00 → 10.00"
+    assert "得分不超过分值 10：计算值 12.00 按 10.00 分计" in capped.explanation_zh
+    plain = scoring.line_score(line("gte", "500", "250"), BANDS, THRESHOLD)
+    assert "→" not in plain.formula_en and "never" not in plain.explanation_en
+
+
+def test_an_unanswered_line_is_scored_only_in_a_preview():
+    unanswered = line("gte", "500", None)
+    with pytest.raises(ValueError, match="unanswered"):
+        scoring.line_score(unanswered, BANDS, THRESHOLD)
+    listed = scoring.line_score(unanswered, BANDS, THRESHOLD, preview=True)
+    assert (listed.points, listed.answered, listed.below_target) == (D("0.00"), False, False)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +201,7 @@ def test_the_total_is_the_sum_of_the_rounded_lines():
     assert card.grade is Grade.fair
     document = card.document()
     assert document["total"] == "60.00" and document["grade"] == "fair"
-    assert "half-up" in document["rounding"]
+    assert "rounded half up to 0.01" in document["rounding"]
     assert [entry["points"] for entry in document["lines"]] == ["20.00"] * 3
 
 

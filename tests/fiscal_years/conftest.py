@@ -26,6 +26,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "plausibility": {"score_execution_gap": "5", "unspent_share": "20"},
     "monitoring_due_day": 10,
     "overall_monitoring_due": "07-15",
+    "reminder_lead_days": 3,
 }
 
 

@@ -220,6 +220,7 @@ def _weights(execution, output, effect, satisfaction):
         ),
         ({"monitoring_due_day": 29}, "body.parameters.monitoring_due_day"),
         ({"monitoring_due_day": 0}, "body.parameters.monitoring_due_day"),
+        ({"reminder_lead_days": 32}, "body.parameters.reminder_lead_days"),
         ({"unknown_key": 1}, "body.parameters.unknown_key"),
         (
             {

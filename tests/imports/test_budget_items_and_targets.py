@@ -87,4 +87,33 @@ def test_a_bad_target_line_is_named(flow, send):
         (5, "", "IMPORT_GROUP_INCONSISTENT"),
     }
     response = flow.client.get(f"{ITEMS}/{item['id']}/targets", headers=flow.auth("finance"))
-    assert_problem(response, 404, "NOT_FOUND")  # no target set was written
+    assert response.json()["saved"] is False  # no target set was written
+
+
+def test_imported_targets_meet_the_level_weights_when_filed(flow, send):
+    """An upload saves drafts, as a PUT does; the level weights of §3 are a filing check,
+    so a set imported with the wrong split is named by the checks and refused on submit."""
+    item = flow.create()
+    rows = target_rows(item["id"])
+    rows[0]["weight"] = "40"  # output 60
+    rows[2]["weight"] = "20"  # effect 20
+    response = send("target-lines", rows, user="department")
+    assert response.status_code == 201, response.text
+    checks = flow.client.get(
+        f"{ITEMS}/{item['id']}/targets/checks", headers=flow.auth("department")
+    ).json()
+    (check,) = [c for c in checks["checks"] if c["code"] == "LEVEL_WEIGHTS_MISMATCH"]
+    assert (check["data"]["output_found"], check["data"]["effect_found"]) == ("60", "20")
+    body = assert_problem(
+        flow.post(item["id"], "submit", "department"), 409, "TARGET_CHECKS_FAILED"
+    )
+    assert "产出指标应为 50 分，实为 60 分；效益指标应为 30 分，实为 20 分" in body["detail"]
+
+    version = flow.targets(item["id"])["version"]
+    fixed = send(
+        "target-lines",
+        [{**row, "version": version} for row in target_rows(item["id"])],
+        user="department",
+    )
+    assert fixed.status_code == 201, fixed.text
+    assert flow.post(item["id"], "submit", "department").status_code == 200

@@ -119,3 +119,18 @@ def test_rows_of_one_report_must_agree(monitor, send):
         send("monitoring-reports", rows, user="department"), 422, "IMPORT_REJECTED"
     )
     assert {e["code"] for e in body["errors"]} == {"IMPORT_GROUP_INCONSISTENT"}
+
+
+def test_a_negative_actual_is_named_on_its_row(monitor, send):
+    item = monitor.funded()
+    rows = report_rows(monitor, item["id"])
+    (row,) = [number for number, row in enumerate(rows) if row["actual"] == "250"]
+    rows[row]["actual"] = "-250"
+    body = assert_problem(
+        send("monitoring-reports", rows, user="department"), 422, "IMPORT_REJECTED"
+    )
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (row + 2, "actual", "NEGATIVE_ACTUAL")
+    ]
+    assert "“培训教师人数” -250" in body["errors"][0]["message_zh"]
+    assert monitor.calendar(item["id"])["months"][5]["report"] is None

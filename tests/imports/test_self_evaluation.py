@@ -77,6 +77,36 @@ def test_a_bad_line_is_named_and_nothing_is_filed(monitor, send, year_closed):
     response = monitor.client.get(
         f"/api/v1/budget-items/{item_id}/self-evaluation", headers=monitor.auth("finance")
     )
-    assert response.status_code == 404
+    assert response.status_code == 200 and response.json()["saved"] is False  # none filed
     refused = send("self-evaluation-actuals", rows, user="finance")
     assert_problem(refused, 403, "PERMISSION_DENIED")
+
+
+def test_a_negative_final_actual_is_named_on_its_row(monitor, send, year_closed):
+    item_id = year_closed["id"]
+    rows = evaluation_rows(monitor, item_id)
+    (row,) = [number for number, row in enumerate(rows) if row["final_actual"] == "500"]
+    rows[row]["final_actual"] = "-1"
+    body = assert_problem(
+        send("self-evaluation-actuals", rows, user="department"), 422, "IMPORT_REJECTED"
+    )
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (row + 2, "final_actual", "NEGATIVE_ACTUAL")
+    ]
+    assert body["errors"][0]["message_en"] == (
+        "A quantitative indicator's actual cannot be negative: '培训教师人数' -1."
+    )
+
+
+def test_a_share_outside_its_band_is_named_in_points_on_its_row(monitor, send, year_closed):
+    item_id = year_closed["id"]
+    rows = evaluation_rows(monitor, item_id)
+    (row,) = [number for number, row in enumerate(rows) if row["qualitative_share"]]
+    rows[row]["qualitative_share"] = "79"
+    body = assert_problem(
+        send("self-evaluation-actuals", rows, user="department"), 422, "IMPORT_REJECTED"
+    )
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (row + 2, "qualitative_share", "QUALITATIVE_SHARE_OUT_OF_BAND")
+    ]
+    assert "24.00–30.00 points of this line's 30" in body["errors"][0]["message_en"]

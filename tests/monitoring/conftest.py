@@ -15,6 +15,8 @@ from tests.workflow import OVERALL_ASPECTS, Workflow
 YEAR = "/api/v1/fiscal-years/2027"
 RECTIFICATIONS = "/api/v1/rectifications"
 SetToday = Callable[[date], None]
+# the budget approved in the December before the year (S2.3.1: it owes every month)
+BUDGET_APPROVED = datetime(2026, 12, 20, 2, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def set_today(monkeypatch: pytest.MonkeyPatch) -> SetToday:
 
     def move(day: date) -> None:
         moment = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)
-        monkeypatch.setattr(clock, "utcnow", lambda: moment)
+        monkeypatch.setattr(clock, "system_now", lambda: moment)
 
     return move
 
@@ -66,11 +68,21 @@ class Monitor:
         assert response.status_code == 200, response.text
 
     def funded(
-        self, amount: str = "1000000.00", *, execute: bool = True, **fields: Any
+        self,
+        amount: str = "1000000.00",
+        *,
+        execute: bool = True,
+        funded_at: datetime | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
-        """A 2027 project funded with ``amount``, in a year being executed."""
+        """A 2027 project funded with ``amount`` (today, or at ``funded_at``: an item funded
+        after a month ended owes nothing for it), in a year being executed."""
         item = self.flow.targets_approved(**fields)
-        response = self.flow.decide(item["id"], amount)
+        if funded_at is None:
+            response = self.flow.decide(item["id"], amount)
+        else:
+            with clock.replaying(funded_at):
+                response = self.flow.decide(item["id"], amount)
         assert response.status_code == 200, response.text
         if execute:
             self.start_execution()

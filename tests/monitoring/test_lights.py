@@ -17,24 +17,33 @@ INDICATOR = IndicatorLight()
 @pytest.mark.parametrize(
     ("month", "executed", "approved", "planned", "expected", "ratio"),
     [
-        # straight line, June: time progress 50 %
+        # straight line, June: time progress 50 %; the light is read from the ratio shown
+        # (rounded half up to 0.01), so a ratio shown as 60.00 is never red
         (6, "300000.00", "1000000.00", None, Light.yellow, "60.00"),  # exactly 60 %
-        (6, "299999.99", "1000000.00", None, Light.red, "59.99"),  # just below 60 %
+        (6, "299999.99", "1000000.00", None, Light.yellow, "60.00"),  # 59.999998 → 60.00
+        (6, "299975.00", "1000000.00", None, Light.yellow, "60.00"),  # 59.995 → 60.00
+        (6, "299974.99", "1000000.00", None, Light.red, "59.99"),  # 59.994998 → 59.99
         (6, "400000.00", "1000000.00", None, Light.green, "80.00"),  # exactly 80 %
-        (6, "399999.99", "1000000.00", None, Light.yellow, "79.99"),  # just below 80 %
+        (6, "399999.99", "1000000.00", None, Light.green, "80.00"),  # 79.999998 → 80.00
+        (6, "399975.00", "1000000.00", None, Light.green, "80.00"),  # 79.995 → 80.00
+        (6, "399974.99", "1000000.00", None, Light.yellow, "79.99"),  # 79.994998 → 79.99
         (6, "0.00", "1000000.00", None, Light.red, "0.00"),
         (6, "1000000.00", "1000000.00", None, Light.green, "200.00"),
         # m ÷ 12 that does not terminate: 35 % ÷ 58.33… % is exactly 60 %, not 59.99…
         (7, "420000.00", "1200000.00", None, Light.yellow, "60.00"),
-        (7, "419999.99", "1200000.00", None, Light.red, "59.99"),
+        (7, "419965.00", "1200000.00", None, Light.yellow, "60.00"),  # 59.995
+        (7, "419964.99", "1200000.00", None, Light.red, "59.99"),
         (1, "50000.00", "1000000.00", None, Light.yellow, "60.00"),
-        (11, "733333.34", "1000000.00", None, Light.green, "80.00"),
-        (11, "733333.33", "1000000.00", None, Light.yellow, "79.99"),
+        (11, "733333.33", "1000000.00", None, Light.green, "80.00"),  # 79.99999…
+        (11, "733287.50", "1000000.00", None, Light.green, "80.00"),  # 79.995 exactly
+        (11, "733287.49", "1000000.00", None, Light.yellow, "79.99"),
         # a spending plan sets time progress: 600,000 of 1,000,000 planned by the month
         (6, "360000.00", "1000000.00", "600000.00", Light.yellow, "60.00"),
-        (6, "359999.99", "1000000.00", "600000.00", Light.red, "59.99"),
+        (6, "359970.00", "1000000.00", "600000.00", Light.yellow, "60.00"),  # 59.995
+        (6, "359969.99", "1000000.00", "600000.00", Light.red, "59.99"),
         (6, "480000.00", "1000000.00", "600000.00", Light.green, "80.00"),
-        (6, "479999.99", "1000000.00", "600000.00", Light.yellow, "79.99"),
+        (6, "479970.00", "1000000.00", "600000.00", Light.green, "80.00"),  # 79.995
+        (6, "479969.99", "1000000.00", "600000.00", Light.yellow, "79.99"),
         # a plan that is behind the straight line makes the same spending green
         (6, "300000.00", "1000000.00", "350000.00", Light.green, "85.71"),
         # nothing planned yet: no progress is due
@@ -71,6 +80,24 @@ def test_execution_formula_reads_as_the_rule():
     assert "绿灯" in document["explanation"]["zh"]
 
 
+def test_a_ratio_shown_at_the_threshold_takes_its_band_and_says_why():
+    # 399,980 of 1,000,000 by June: 39.998 % ÷ 50 % = 79.996 %, shown (half up) as 80.00 %
+    document = lights.execution_light(
+        EXECUTION,
+        month=6,
+        cumulative_execution=D("399980.00"),
+        approved_amount=D("1000000.00"),
+    ).document()
+    assert document["ratio"] == "80.00"
+    assert document["light"] == "green"
+    assert document["formula"]["zh"] == "执行率 ÷ 时间进度（6 ÷ 12）= 40.00% ÷ 50.00% = 80.00%"
+    assert document["explanation"] == {
+        "zh": "80.00% 不低于 80.00%：绿灯（比率和得分四舍五入保留两位小数，档次按显示的数值判定）",
+        "en": "80.00% is at least 80.00%: green (ratios and scores are rounded half up to 0.01; "
+        "bands are read from the figure shown)",
+    }
+
+
 def test_execution_thresholds_come_from_the_parameters():
     strict = ExecutionLight(red_below=D("70"), yellow_below=D("90"))
     result = lights.execution_light(
@@ -84,12 +111,16 @@ def test_execution_thresholds_come_from_the_parameters():
     ("month", "direction", "target", "actual", "expected"),
     [
         # target 500 by the year, June: 250 expected so far
+        # the light is read from the ratio shown, rounded half up to 0.01
         (6, Direction.gte, "500", "150", Light.yellow),  # exactly 60 %
-        (6, Direction.gte, "500", "149.9999", Light.red),
+        (6, Direction.gte, "500", "149.9875", Light.yellow),  # 59.995 → 60.00
+        (6, Direction.gte, "500", "149.9874", Light.red),  # 59.99496 → 59.99
         (6, Direction.gte, "500", "200", Light.green),  # exactly 80 %
-        (6, Direction.gte, "500", "199.9999", Light.yellow),
+        (6, Direction.gte, "500", "199.9875", Light.green),  # 79.995 → 80.00
+        (6, Direction.gte, "500", "199.9874", Light.yellow),
         (6, Direction.gte, "500", "300", Light.blue),  # exactly 120 %
-        (6, Direction.gte, "500", "299.9999", Light.green),
+        (6, Direction.gte, "500", "299.9875", Light.blue),  # 119.995 → 120.00
+        (6, Direction.gte, "500", "299.9874", Light.green),
         (6, Direction.gt, "500", "150", Light.yellow),
         (6, Direction.eq, "500", "300", Light.blue),
         # 12 × 7 ÷ 12 = 7 expected; 4.2 is exactly 60 %
@@ -194,8 +225,9 @@ def test_the_item_light_is_the_worst(parts, expected):
     ("execution", "light"),
     [
         ("400000.00", "green"),  # exactly 80 % of June's 50 %
-        ("399999.99", "yellow"),
-        ("299999.99", "red"),  # just below 60 %
+        ("399975.00", "green"),  # 79.995 %: shown 80.00 %
+        ("399974.99", "yellow"),  # 79.994998 %: shown 79.99 %
+        ("299974.99", "red"),  # shown 59.99 %
     ],
 )
 def test_execution_light_through_the_api(monitor, execution, light):
@@ -207,7 +239,7 @@ def test_execution_light_through_the_api(monitor, execution, light):
 
 @pytest.mark.parametrize(
     ("actual", "light"),
-    [("299.9999", "green"), ("300", "blue"), ("149.9999", "red"), ("150", "yellow")],
+    [("299.9874", "green"), ("299.9875", "blue"), ("149.9874", "red"), ("149.9875", "yellow")],
 )
 def test_indicator_light_through_the_api(monitor, actual, light):
     item = monitor.funded()
@@ -215,6 +247,28 @@ def test_indicator_light_through_the_api(monitor, actual, light):
     (line,) = [x for x in draft["lights"]["indicators"] if x["name"] == "培训教师人数"]
     assert line["light"] == light
     assert draft["lights"]["item"]["light"] == light
+
+
+def test_the_rounding_rule_is_stated_with_the_held_numbers(monitor):
+    item = monitor.funded()
+    draft = monitor.save(
+        item["id"],
+        cumulative_execution="399980.00",  # 79.996 % of June's time progress
+        lines=monitor.answers(item["id"], 培训教师人数="199.99"),  # 79.996 % of 250
+    ).json()
+    execution = draft["lights"]["execution"]
+    assert (execution["ratio"], execution["light"]) == ("80.00", "green")
+    assert execution["inputs"]["execution_rate"] == "40.00"  # 39.998 % shown half up
+    assert execution["explanation"]["en"] == (
+        "80.00% is at least 80.00%: green (ratios and scores are rounded half up to 0.01; bands "
+        "are read from the figure shown)"
+    )
+    (line,) = [x for x in draft["lights"]["indicators"] if x["name"] == "培训教师人数"]
+    assert (line["ratio"], line["light"]) == ("80.00", "green")
+    assert line["formula"]["en"] == (
+        "actual ÷ (target × 6 ÷ 12) = 199.99 ÷ (500 × 6 ÷ 12) = 80.00%"
+    )
+    assert "四舍五入保留两位小数" in line["explanation"]["zh"]
 
 
 def test_the_fiscal_years_thresholds_are_used_and_shown(monitor, client, auth):

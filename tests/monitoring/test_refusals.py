@@ -67,6 +67,20 @@ def test_lines_answer_the_approved_targets(monitor):
         assert body["target_line_ids"] == [wrong["target_line_id"]]
 
 
+def test_a_negative_actual_is_refused_naming_the_line(monitor):
+    item = monitor.funded()
+    lines = monitor.answers(item["id"], 培训教师人数="-0.5", 参训教师满意度="-1")
+    body = assert_problem(monitor.save(item["id"], lines=lines), 422, "NEGATIVE_ACTUAL")
+    ids = monitor.lines(item["id"])
+    assert body["target_line_ids"] == [ids["培训教师人数"], ids["参训教师满意度"]]
+    assert (
+        body["detail"] == "定量指标的实际值不能为负数：“培训教师人数” -0.5；“参训教师满意度” -1。"
+    )
+    assert [line["name"] for line in body["lines"]] == ["培训教师人数", "参训教师满意度"]
+    zero = monitor.answers(item["id"], 培训教师人数="0")
+    assert monitor.save(item["id"], lines=zero).status_code == 200
+
+
 def test_execution_cannot_pass_the_approved_amount(monitor):
     item = monitor.funded()
     assert_problem(
@@ -98,13 +112,10 @@ def test_every_approved_line_is_answered_before_submission(monitor):
     assert "按期完成率" in body["detail"]
 
 
-def test_a_report_that_is_not_there_is_404(monitor):
+def test_a_report_that_is_not_there_reads_as_its_draft_and_is_not_submitted(monitor):
     item = monitor.funded()
-    assert_problem(
-        monitor.client.get(url(item["id"], 6), headers=monitor.auth("department")),
-        404,
-        "NOT_FOUND",
-    )
+    read = monitor.client.get(url(item["id"], 6), headers=monitor.auth("department"))
+    assert read.status_code == 200 and read.json()["saved"] is False  # test_prefilled_draft.py
     assert_problem(monitor.act(item["id"], 6, "submit", "department", version=1), 404, "NOT_FOUND")
 
 

@@ -1,13 +1,13 @@
 """Filing a month's report (S2.3.1): the draft, its lights, submission and the review chain."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from tests.monitoring.conftest import audit_actions, url
+from tests.monitoring.conftest import BUDGET_APPROVED, audit_actions, url
 from tests.problems import assert_problem
 
 
 def test_the_calendar_lists_the_lines_to_answer_and_each_month(monitor):
-    item = monitor.funded()
+    item = monitor.funded(funded_at=BUDGET_APPROVED)
     calendar = monitor.calendar(item["id"], user="department")
     assert calendar["monitored"] is True
     assert [line["name"] for line in calendar["lines"]] == [
@@ -18,12 +18,26 @@ def test_the_calendar_lists_the_lines_to_answer_and_each_month(monitor):
     ]
     months = {entry["month"]: entry for entry in calendar["months"]}
     assert sorted(months) == list(range(1, 13))
+    assert item["decided_at"].startswith("2026-12-20")  # funded with the budget: owes every month
+    assert all(entry["owed"] for entry in months.values())
     assert months[6]["due_on"] == "2027-07-10"
     assert months[12]["due_on"] == "2028-01-10"
     assert (months[6]["ended"], months[6]["overdue"]) == (True, False)
     assert (months[5]["ended"], months[5]["overdue"]) == (True, True)
     assert months[7]["ended"] is False
     assert months[6]["report"] is None
+
+
+def test_an_item_funded_in_august_owes_nothing_before_it(monitor, set_today):
+    """S2.3.1, the rule the overview, the assessment, the inbox and the reminders share
+    (schedule.owes_report): months before the funding are neither owed nor overdue."""
+    set_today(date(2027, 10, 20))
+    item = monitor.funded(funded_at=datetime(2027, 8, 3, 2, tzinfo=UTC))
+    calendar = monitor.calendar(item["id"], user="department")
+    months = {entry["month"]: entry for entry in calendar["months"]}
+    assert [m for m in range(1, 13) if months[m]["owed"]] == list(range(8, 13))
+    assert [m for m in range(1, 13) if months[m]["overdue"]] == [8, 9]
+    assert months[7]["ended"] is True and months[7]["overdue"] is False
 
 
 def test_a_draft_shows_what_its_answers_would_light(monitor):
@@ -152,7 +166,7 @@ def test_a_unit_report_passes_its_parent_department_first(monitor):
 
 
 def test_lateness_is_judged_on_the_county_calendar(monitor, set_today):
-    item = monitor.funded()
+    item = monitor.funded(funded_at=BUDGET_APPROVED)
     set_today(date(2027, 7, 10))
     on_time = monitor.submitted(item["id"])
     assert on_time["late"] is False

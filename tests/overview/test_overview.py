@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.overview.conftest import OVERVIEW, get_json
+from perfbudget.monitoring.models import Light, ReportStatus
+from tests.overview.conftest import OVERVIEW, at, get_json
 from tests.problems import assert_problem, invalid_fields
 
 ZERO_MONEY = {"approved": "0.00", "disbursed": "0.00", "planned": "0.00"}
@@ -21,7 +22,13 @@ def test_june_figures_per_department_and_for_the_county(flow, county):
     education = _department(body, "201")
     assert education["department"]["name_zh"] == "县教育局"
     assert education["items"] == 3  # A, B (in the unit 201001, rolled up), F
-    assert education["reports"] == {"due": 2, "submitted": 2, "overdue": 0, "late": 1}
+    assert education["reports"] == {
+        "due": 2,
+        "submitted": 2,
+        "overdue": 0,
+        "late": 1,
+        "funded_after_month": 1,  # F, funded on 3 August: items = due + funded after
+    }
     assert education["lights"] == {"green": 1, "blue": 0, "yellow": 1, "red": 0}
     # A's plan 900,000 + (B 600,000 + F 200,000) × 6 ÷ 12
     assert (education["approved"], education["disbursed"], education["planned"]) == (
@@ -39,7 +46,13 @@ def test_june_figures_per_department_and_for_the_county(flow, county):
 
     health = _department(body, "202")
     assert health["items"] == 4  # C, D, G and, in June, the overall budget E
-    assert health["reports"] == {"due": 4, "submitted": 0, "overdue": 4, "late": 0}
+    assert health["reports"] == {
+        "due": 4,
+        "submitted": 0,
+        "overdue": 4,
+        "late": 0,
+        "funded_after_month": 0,
+    }
     assert health["lights"] == {"green": 0, "blue": 0, "yellow": 0, "red": 0}
     # E's 5,000,000 stays out of the money; (800,000 + 333,333.33 + 100,000) ÷ 2
     assert (health["approved"], health["disbursed"], health["planned"]) == (
@@ -58,7 +71,13 @@ def test_june_figures_per_department_and_for_the_county(flow, county):
 
     county_total = body["county"]
     assert county_total["items"] == 7
-    assert county_total["reports"] == {"due": 6, "submitted": 2, "overdue": 4, "late": 1}
+    assert county_total["reports"] == {
+        "due": 6,
+        "submitted": 2,
+        "overdue": 4,
+        "late": 1,
+        "funded_after_month": 1,
+    }
     assert county_total["lights"] == {"green": 1, "blue": 0, "yellow": 1, "red": 0}
     assert (county_total["approved"], county_total["disbursed"], county_total["planned"]) == (
         "3233333.33",
@@ -89,7 +108,13 @@ def test_before_the_due_date_nothing_is_overdue(flow, county):
     body = get_json(flow, OVERVIEW, month=7)
     assert body["overall_due_on"] is None
     assert body["county"]["items"] == 6
-    assert body["county"]["reports"] == {"due": 5, "submitted": 0, "overdue": 0, "late": 0}
+    assert body["county"]["reports"] == {
+        "due": 5,
+        "submitted": 0,
+        "overdue": 0,
+        "late": 0,
+        "funded_after_month": 1,
+    }
     # by the end of July A has had 550,000; the plan stays at 900,000
     assert _department(body, "201")["disbursed"] == "670000.00"
     assert _department(body, "201")["planned"] == "1366666.67"
@@ -98,17 +123,45 @@ def test_before_the_due_date_nothing_is_overdue(flow, county):
 def test_may_counts_the_may_reports(flow, county):
     body = get_json(flow, OVERVIEW, month=5)
     assert body["county"]["items"] == 6  # no overall budget outside June
-    assert body["county"]["reports"] == {"due": 5, "submitted": 2, "overdue": 3, "late": 1}
+    assert body["county"]["reports"] == {
+        "due": 5,
+        "submitted": 2,
+        "overdue": 3,
+        "late": 1,
+        "funded_after_month": 1,
+    }
     assert body["county"]["lights"] == {"green": 0, "blue": 0, "yellow": 0, "red": 2}
     education = _department(body, "201")
     # A plans 750,000 by May; B and F 5 ÷ 12 of 800,000; paid: A 300,000, B 120,000
     assert (education["disbursed"], education["planned"]) == ("420000.00", "1083333.33")
 
 
+def test_a_report_of_an_item_funded_after_the_month_is_left_out_and_said_so(flow, county, rows):
+    """F, funded on 3 August, files a June report anyway: it owes none, so the report stays
+    out of the counts and lights, and ``funded_after_month`` says why."""
+    before = get_json(flow, OVERVIEW, month=6)
+    rows.report(county.items["F"], 6, ReportStatus.accepted, light=Light.red, submitted=at(7, 9))
+    body = get_json(flow, OVERVIEW, month=6)
+    education = _department(body, "201")
+    assert education["reports"] == _department(before, "201")["reports"]
+    assert education["lights"] == {"green": 1, "blue": 0, "yellow": 1, "red": 0}
+    assert education["reports"]["funded_after_month"] == 1
+    assert education["items"] == education["reports"]["due"] + 1
+    # the same item owes August's report: it was funded before August ended
+    august = _department(get_json(flow, OVERVIEW, month=8), "201")
+    assert (august["reports"]["due"], august["reports"]["funded_after_month"]) == (3, 0)
+
+
 def test_a_year_without_funded_items_is_all_zero(flow, frozen):
     body = get_json(flow, OVERVIEW, month=3)
     assert body["county"]["items"] == 0
-    assert body["county"]["reports"] == {"due": 0, "submitted": 0, "overdue": 0, "late": 0}
+    assert body["county"]["reports"] == {
+        "due": 0,
+        "submitted": 0,
+        "overdue": 0,
+        "late": 0,
+        "funded_after_month": 0,
+    }
     assert body["county"]["time_progress"] is None
 
 

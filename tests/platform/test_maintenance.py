@@ -28,6 +28,7 @@ from perfbudget.events.models import (
 )
 from perfbudget.integration.models import IdempotencyRecord
 from perfbudget.maintenance import service as maintenance
+from perfbudget.reminders.models import ReminderSent
 from tests.isolated import served_county, sign_in
 
 NOW = datetime.now(UTC)
@@ -159,6 +160,16 @@ def _scene(county: County) -> Scene:
             _record(session, "in_progress", NOW - timedelta(minutes=5)),
             _record(session, "completed", NOW - timedelta(hours=2)),
         }
+        for sent_at in (OLD, OLD, RECENT):  # two spent reminder claims, one recent
+            session.add(
+                ReminderSent(
+                    event_type=EventType.report_overdue,
+                    subject_key=f"item:{uuid.uuid4().int % 10_000}:month:3",
+                    reminder_day=sent_at.date(),
+                    event_id=str(uuid.uuid4()),
+                    sent_at=sent_at,
+                )
+            )
         session.add(
             Attachment(
                 owner_type="assessment",
@@ -211,7 +222,10 @@ def test_purge_removes_exactly_what_is_done_and_twice_is_a_no_op(
     before = _state(county.engine)
 
     dry = _purge(capsys, "--dry-run")
-    counts = "outbox_events=2 event_deliveries=2 idempotency_records=2 attachment_files=2"
+    counts = (
+        "outbox_events=2 event_deliveries=2 idempotency_records=2 reminder_claims=2 "
+        "attachment_files=2"
+    )
     assert dry == f"would remove {counts}"
     assert _state(county.engine) == before
     assert all(path.exists() for path in scene.removed_files)
@@ -233,12 +247,19 @@ def test_purge_removes_exactly_what_is_done_and_twice_is_a_no_op(
     assert (purged["username"], purged["client_address"]) == ("maintenance", "cli")
     assert purged["changes"]["outbox_events"] == 2
     assert purged["changes"]["attachment_files"] == 2
+    assert purged["changes"]["reminder_claims"] == 2
+    with Session(county.engine) as session:
+        kept = session.scalars(select(ReminderSent.sent_at)).all()
+    assert [moment.date() for moment in kept] == [RECENT.date()]
     verified = county.client.get("/api/v1/audit-events/verify", headers=finance).json()
     assert verified["intact"] is True
 
     after = _state(county.engine)  # the sign-in is on record too
     assert after[:3] == (events, deliveries, records)
-    zero = "outbox_events=0 event_deliveries=0 idempotency_records=0 attachment_files=0"
+    zero = (
+        "outbox_events=0 event_deliveries=0 idempotency_records=0 reminder_claims=0 "
+        "attachment_files=0"
+    )
     assert _purge(capsys) == f"removed {zero}"
     assert _state(county.engine) == after
     assert all(path.exists() for path in scene.kept_files)
@@ -249,10 +270,11 @@ def test_the_retention_and_grace_are_flags(county: County, capsys: pytest.Captur
     _purge(capsys)
 
     out = _purge(capsys, "--outbox-retention-days", "7", "--attachment-grace-hours", "1")
-    # the recent and the lately delivered events go; pending and failed ones stay whatever
-    # their age; the young orphan (1 h old) is now past its grace
-    assert (
-        out == "removed outbox_events=2 event_deliveries=2 idempotency_records=0 attachment_files=1"
+    # the recent and the lately delivered events go, and the recent reminder claim; pending
+    # and failed ones stay whatever their age; the young orphan (1 h old) is now past its grace
+    assert out == (
+        "removed outbox_events=2 event_deliveries=2 idempotency_records=0 reminder_claims=1 "
+        "attachment_files=1"
     )
     events, deliveries, _, _ = _state(county.engine)
     assert len(events) == 2 and len(deliveries) == 2

@@ -7,10 +7,13 @@ import pytest
 from sqlalchemy import delete, select
 
 from perfbudget.audit.models import AuditEvent
+from perfbudget.budget_items.models import BudgetItem
+from perfbudget.monitoring.models import ReportStatus
 from perfbudget.results import service
 from perfbudget.results.models import DepartmentAssessment
+from tests.overview.conftest import Rows
 from tests.problems import assert_problem, invalid_fields
-from tests.results.conftest import ASSESSMENTS, CIRCULAR, extra_graded_items, get_json
+from tests.results.conftest import ASSESSMENTS, BASE, CIRCULAR, at, extra_graded_items, get_json
 
 
 def _compute(flow, user="finance"):
@@ -251,3 +254,36 @@ def test_statement_counts_do_not_grow_with_the_records(flow, county, db, count_q
         _statements(flow, count_queries, "GET", ASSESSMENTS),
     ]
     assert large == small, count_queries.statements
+
+
+def test_an_item_funded_in_august_owes_no_earlier_reports_as_in_the_overview(flow, county, db):
+    """F (education) is funded at 01:00 on 1 August 2027, Beijing time (still July in UTC),
+    and files July's report anyway, on time: it owes August to December only
+    (``schedule.owes_report``, by the county's calendar), and its July report counts for
+    nothing — in the assessment as in the month-by-month overview."""
+    late_funded = db.get(BudgetItem, county.items["F"])
+    assert late_funded is not None
+    late_funded.decided_at = at(2027, 7, 31).replace(hour=17)  # 1 August, 01:00 CST
+    db.commit()
+    Rows(db).report(county.items["F"], 7, ReportStatus.accepted, submitted=at(2027, 8, 5))
+
+    rows = _by_code(_compute(flow).json())
+    reports = rows["201"]["metrics"]["reports_on_time"]
+    # A 12 + B 9 on time, of A 12 + B 12 + F 5 (August to December)
+    assert (reports["achieved"], reports["of"], reports["share"]) == (21, 29, "72.41")
+    health = rows["202"]["metrics"]["reports_on_time"]
+    assert (health["achieved"], health["of"]) == (13, 25)  # unchanged
+
+    owed = {"201": 0, "202": 0}
+    on_time = {"201": 0, "202": 0}
+    for month in range(1, 13):
+        overview = get_json(flow, f"{BASE}/monitoring-overview", month=month)
+        for row in overview["departments"]:
+            code = row["department"]["code"]
+            if code in owed:
+                owed[code] += row["reports"]["due"]
+                on_time[code] += row["reports"]["submitted"] - row["reports"]["late"]
+        education = next(r for r in overview["departments"] if r["department"]["code"] == "201")
+        assert education["reports"]["funded_after_month"] == (1 if month < 8 else 0)
+    assert owed == {"201": 29, "202": 25}
+    assert on_time == {"201": 21, "202": 13}

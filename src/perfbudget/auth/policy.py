@@ -52,6 +52,7 @@ class Permission(LabeledEnum):
         "disclosure:publish": ("公开绩效信息", "Publish targets and results"),
         "events:manage": ("管理事件订阅", "Manage event subscriptions and read deliveries"),
         "events:read": ("查看事件内容", "Read the contents of events"),
+        "tasks:read": ("查看本人待办事项", "Read one's own to-do inbox"),
     }
     org_read = "org:read"
     org_write = "org:write"
@@ -87,9 +88,12 @@ class Permission(LabeledEnum):
     disclosure_publish = "disclosure:publish"
     events_manage = "events:manage"
     events_read = "events:read"
+    tasks_read = "tasks:read"
 
 
-_READ_COMMON = {Permission.org_read, Permission.fiscal_year_read}
+# every signed-in role reads organisations, fiscal years and its own to-do inbox (empty for
+# a role that takes no step in the workflow)
+_READ_COMMON = {Permission.org_read, Permission.fiscal_year_read, Permission.tasks_read}
 # what every role that takes part in the budget workflow reads (visibility is per object)
 _WORKFLOW_READ = {*_READ_COMMON, Permission.item_read, Permission.indicator_read}
 

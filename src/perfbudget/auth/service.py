@@ -15,6 +15,7 @@ from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.auth.schemas import Me, OrganisationSummary, PasswordChange, TokenResponse
 from perfbudget.config import Settings
 from perfbudget.errors import Unauthorized, Unprocessable
+from perfbudget.i18n import counted
 from perfbudget.users import repository as user_repository
 from perfbudget.users.models import User
 
@@ -33,7 +34,7 @@ def _locked(locked_until: datetime, now: datetime) -> Unauthorized:
     minutes = max(1, math.ceil(seconds / 60))
     return Unauthorized(
         "ACCOUNT_LOCKED",
-        f"Too many failed sign-ins; the account is locked for {minutes} more minute(s).",
+        f"Too many failed sign-ins; the account is locked for {counted(minutes, 'more minute')}.",
         f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试。",
         headers={"Retry-After": str(seconds)},
         persist=True,

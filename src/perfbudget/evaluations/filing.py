@@ -8,16 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from perfbudget import figures
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import RuleViolation, Unprocessable
 from perfbudget.evaluations import reading, scoring
 from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
-from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn
+from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn, Sections
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
+from perfbudget.monitoring import evaluation as monitoring_lines
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
@@ -94,15 +96,26 @@ def check_editable(evaluation: SelfEvaluation) -> None:
 # --- the draft -------------------------------------------------------------------------------
 
 
-def share_out_of_band(line_id: int, error: scoring.ShareOutOfBand) -> Unprocessable:
+def share_out_of_band(line_id: int, name: str, error: scoring.ShareOutOfBand) -> Unprocessable:
+    """The refusal names the band in points of the line's weight, as the evaluator thinks."""
+    band_zh, band_en = scoring.band_text(error.status, error.band, error.weight)
+    low, high = error.points
+    share = figures.plain(error.share)
     return Unprocessable(
         "QUALITATIVE_SHARE_OUT_OF_BAND",
-        f"The share {error.share}% lies outside the level's band {error.band.low}%–"
-        f"{error.band.high}% (§3).",
-        f"评价比例 {error.share}% 不在该达成等级的区间 {error.band.low}%—{error.band.high}% 内。",
+        f"'{name}': the share {share}% of the weight lies outside its level's band — "
+        f"{band_en} (§3).",
+        f"“{name}”：评价比例 {share}% 不在该达成等级的区间内——{band_zh}（§3）。",
         extra={
             "target_line_id": line_id,
-            "band": {"low": str(error.band.low), "high": str(error.band.high)},
+            "target_line_ids": [line_id],
+            "band": {
+                "low": str(error.band.low),
+                "high": str(error.band.high),
+                "low_points": str(low),
+                "high_points": str(high),
+                "weight": str(error.weight),
+            },
         },
     )
 
@@ -129,14 +142,21 @@ def checked_lines(
             "定量指标填写实际完成值，定性指标填写达成等级和评价比例。",
             extra={"target_line_ids": mismatched},
         )
+    monitoring_lines.check_actuals(
+        by_id, [(entry.target_line_id, entry.final_actual) for entry in data]
+    )
     for entry in data:
         if entry.qualitative_status is not None and entry.qualitative_share is not None:
+            target = by_id[entry.target_line_id]
             try:
                 scoring.check_share(
-                    parameters.qualitative_bands, entry.qualitative_status, entry.qualitative_share
+                    parameters.qualitative_bands,
+                    entry.qualitative_status,
+                    entry.qualitative_share,
+                    weight=target.weight,
                 )
             except scoring.ShareOutOfBand as error:
-                raise share_out_of_band(entry.target_line_id, error) from None
+                raise share_out_of_band(target.id, target.name, error) from None
     return data
 
 
@@ -145,6 +165,19 @@ class Draft:
     final_execution: Decimal
     sections: dict[str, Any]
     lines: list[EvaluationLineIn]
+
+
+def check_startable(
+    item: BudgetItem,
+    parameters: RuleParameters,
+    approved: Sequence[TargetLine] | None,
+    today: date,
+) -> Sequence[TargetLine]:
+    """A self-evaluation can be started, whoever asks (S2.4): the item is evaluated, the
+    year's window is open, and its targets are approved (the lines in force are returned)."""
+    check_applicable(item)
+    check_open(item, parameters, today)
+    return reading.require_approved(approved)
 
 
 def draft(
@@ -160,8 +193,8 @@ def draft(
     if_match: str | None,
 ) -> Draft:
     """Every rule of saving the draft: the first that refuses raises."""
-    check_filer(actor, item, parameters, today)
-    lines_in_force = reading.require_approved(approved)
+    rules.require_owner_side(actor, item)
+    lines_in_force = check_startable(item, parameters, approved, today)
     execution = data.final_execution
     if execution is None:
         execution = disbursed
@@ -176,6 +209,22 @@ def draft(
         check_editable(stored)
         check_version(stored.version, data.version, if_match)
     return Draft(execution, data.sections.model_dump(), lines)
+
+
+def first_draft(
+    item: BudgetItem,
+    *,
+    approved: Sequence[TargetLine] | None,
+    disbursed: Decimal,
+    parameters: RuleParameters,
+    today: date,
+) -> Draft:
+    """The draft a self-evaluation starts from before its first save, for whoever may read
+    the item: what a save of every approved line unanswered would store (the final execution
+    disbursed); refused where that save would be, the owner's check aside."""
+    lines_in_force = check_startable(item, parameters, approved, today)
+    lines = [EvaluationLineIn(target_line_id=target.id) for target in lines_in_force]
+    return Draft(disbursed, Sections().model_dump(), lines)
 
 
 # --- submission ------------------------------------------------------------------------------
@@ -215,7 +264,9 @@ def submit(
     try:
         card = reading.scorecard(item, evaluation, answers, parameters)
     except scoring.ShareOutOfBand as error:  # the year's bands changed since the draft
-        raise share_out_of_band(error.target_line_id or 0, error) from None
+        line_id = error.target_line_id or 0
+        names = {target.id: target.name for target in lines_in_force}
+        raise share_out_of_band(line_id, names.get(line_id, ""), error) from None
     check_explained(card, evaluation)
     points = {line.target_line_id: line.points for line in card.lines}
     for line in evaluation.lines:
@@ -226,13 +277,8 @@ def submit(
         "scoring": card.document(),
         "computed_score": card.total,
         "final_score": card.total,
-        "plausibility_flags": scoring.plausibility_flags(
-            card,
-            parameters=parameters.plausibility,
-            final_execution=evaluation.final_execution,
-            approved=item.approved_amount or scoring.ZERO,
-            answers=answers,
-            history=history,
+        "plausibility_flags": reading.plausibility(
+            item, evaluation, card, answers, parameters, history
         ),
         "completeness": reading.completeness_of(
             item, evaluation, lines_in_force, parameters, card, attachments=attachments

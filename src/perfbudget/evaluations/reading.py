@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse
 
 from perfbudget.attachments import service as attachment_service
+from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import service as item_service
@@ -105,16 +106,39 @@ def scorecard(
     evaluation: SelfEvaluation,
     lines: list[scoring.LineAnswer],
     parameters: RuleParameters,
+    *,
+    preview: bool = False,
 ) -> scoring.Scorecard:
-    """The score of the answered lines (raises ShareOutOfBand)."""
+    """The score of the answered lines (raises ShareOutOfBand); ``preview`` (a draft): of
+    every line, each unanswered or out of band listed with 0 points."""
     return scoring.score(
         execution_weight=parameters.score_weights.budget_execution,
         final_execution=evaluation.final_execution,
         approved=item.approved_amount or scoring.ZERO,
-        lines=[line for line in lines if scoring.answered(line)],
+        lines=lines if preview else [line for line in lines if scoring.answered(line)],
         bands=parameters.qualitative_bands,
         grade_bands=parameters.grade_bands,
         over_achievement_threshold=parameters.over_achievement_threshold,
+        preview=preview,
+    )
+
+
+def plausibility(
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    card: scoring.Scorecard,
+    given: list[scoring.LineAnswer],
+    parameters: RuleParameters,
+    history: dict[int, list[tuple[int, Decimal]]],
+) -> list[dict[str, Any]]:
+    """The plausibility flags of the score, as submitted or as a draft's preview."""
+    return scoring.plausibility_flags(
+        card,
+        parameters=parameters.plausibility,
+        final_execution=evaluation.final_execution,
+        approved=item.approved_amount or scoring.ZERO,
+        answers=given,
+        history=history,
     )
 
 
@@ -140,6 +164,13 @@ def adjusted_score(evaluation: SelfEvaluation) -> Decimal:
     )
 
 
+def _attachments(session: Session, evaluation: SelfEvaluation) -> Sequence[Attachment]:
+    """The report's attachments; none on the draft an evaluation starts from (not saved)."""
+    if evaluation.id is None:
+        return []
+    return attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id)
+
+
 def _check(code: str, zh: str, en: str, ok: bool, **detail: Any) -> dict[str, Any]:
     return {"code": code, "label": {"zh": zh, "en": en}, "ok": ok, "detail": detail}
 
@@ -153,7 +184,7 @@ def completeness(
     card: scoring.Scorecard | None = None,
 ) -> list[dict[str, Any]]:
     """The checklist finance reads before its finding (S2.4: completeness)."""
-    attachments = len(attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id))
+    attachments = len(_attachments(session, evaluation))
     return completeness_of(item, evaluation, approved, parameters, card, attachments=attachments)
 
 
@@ -172,8 +203,7 @@ def completeness_of(
     given = answers(evaluation, approved)
     missing = [line.target_line_id for line in given if not scoring.answered(line)]
     if card is None:
-        lines = [line for line in given if _in_band(line, parameters)]
-        card = scorecard(item, evaluation, lines, parameters)
+        card = scorecard(item, evaluation, given, parameters, preview=True)
     explanations = {line.target_line_id: line.explanation.strip() for line in evaluation.lines}
     unexplained = [
         line.target_line_id
@@ -211,7 +241,10 @@ def completeness_of(
 # --- the read ----------------------------------------------------------------------------------
 
 
-def _line_read(line: EvaluationLine, target: TargetLine) -> EvaluationLineRead:
+def _line_read(
+    line: EvaluationLine, target: TargetLine, previewed: dict[int | None, Decimal]
+) -> EvaluationLineRead:
+    """``previewed``: a draft's points by line, what submitting would compute."""
     return EvaluationLineRead(
         target_line_id=target.id,
         position=target.position,
@@ -226,7 +259,7 @@ def _line_read(line: EvaluationLine, target: TargetLine) -> EvaluationLineRead:
         qualitative_status=line.qualitative_status,
         qualitative_share=line.qualitative_share,
         explanation=line.explanation,
-        computed_points=line.computed_points,
+        computed_points=previewed.get(target.id, line.computed_points),
         adjusted_points=line.adjusted_points,
         adjustment_reason=line.adjustment_reason,
     )
@@ -240,21 +273,9 @@ def _scoring(
 ) -> tuple[dict[str, Any] | None, scoring.Scorecard | None]:
     if evaluation.status not in EDITABLE:
         return ({**evaluation.scoring, "preview": False} if evaluation.scoring else None), None
-    # a draft shows what its answers so far would score, lines answered in band only
-    lines = [
-        line
-        for line in answers(evaluation, approved)
-        if scoring.answered(line) and _in_band(line, parameters)
-    ]
-    card = scorecard(item, evaluation, lines, parameters)
+    # a draft shows what submitting would score: every line, unanswered ones at 0 points
+    card = scorecard(item, evaluation, answers(evaluation, approved), parameters, preview=True)
     return {**card.document(), "preview": True}, card
-
-
-def _in_band(line: scoring.LineAnswer, parameters: RuleParameters) -> bool:
-    if line.qualitative_status is None or line.qualitative_share is None:
-        return True
-    band = scoring.qualitative_band(parameters.qualitative_bands, line.qualitative_status)
-    return band.low <= line.qualitative_share <= band.high
 
 
 def evaluation_read(
@@ -270,8 +291,9 @@ def evaluation_read(
     targets = monitoring_repository.target_lines_by_id(
         session, [line.target_line_id for line in evaluation.lines]
     )
-    attachments = attachment_service.list_for_owner(session, ATTACHMENT_OWNER, evaluation.id)
+    attachments = _attachments(session, evaluation)
     submitted = evaluation.status not in EDITABLE
+    previewed = {} if card is None else {line.target_line_id: line.points for line in card.lines}
     computed = {
         "item_name",
         "kind",
@@ -281,6 +303,7 @@ def evaluation_read(
         "sections",
         "lines",
         "scoring",
+        "plausibility_flags",
         "completeness",
         "adjusted_score",
         "attachments",
@@ -298,8 +321,22 @@ def evaluation_read(
             "organisation": OrganisationRef.model_validate(item.organisation),
             "approved_amount": item.approved_amount or scoring.ZERO,
             "sections": {name: str((evaluation.sections or {}).get(name, "")) for name in SECTIONS},
-            "lines": [_line_read(line, targets[line.target_line_id]) for line in evaluation.lines],
+            "lines": [
+                _line_read(line, targets[line.target_line_id], previewed)
+                for line in evaluation.lines
+            ],
             "scoring": None if document is None else ScoringRead.model_validate(document),
+            # a draft's flags are those submitting would raise now, by the same function
+            "plausibility_flags": evaluation.plausibility_flags
+            if card is None
+            else plausibility(
+                item,
+                evaluation,
+                card,
+                answers(evaluation, approved),
+                parameters,
+                repository.monitoring_history(session, item.id),
+            ),
             "completeness": evaluation.completeness
             if evaluation.status is EvaluationStatus.graded
             else completeness(session, item, evaluation, approved, parameters, card),
@@ -374,7 +411,7 @@ def workbook(session: Session, actor: Actor, item_id: int) -> Response:
             ["评定等级", None if read.grade is None else read.grade.label_zh],
             ["财政审核意见", read.finance_finding],
             ["状态", read.status.label_zh],
-            ["计分规则", scoring.ROUNDING_RULE],
+            ["计分规则", scoring.ROUNDING_RULE_ZH],
         ],
     )
     add_sheet(

@@ -38,6 +38,21 @@ def graded_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, Sel
     return {row.item_id: row for row in rows}
 
 
+def graded_actuals(session: Session, item_id: int) -> dict[int, Decimal]:
+    """The final actuals of the item's graded self-evaluation, by target line, in one
+    statement (what last year reached, for next year's filing checks)."""
+    rows = session.execute(
+        select(EvaluationLine.target_line_id, EvaluationLine.final_actual)
+        .join(SelfEvaluation, SelfEvaluation.id == EvaluationLine.evaluation_id)
+        .where(
+            SelfEvaluation.item_id == item_id,
+            SelfEvaluation.status == EvaluationStatus.graded,
+            EvaluationLine.final_actual.is_not(None),
+        )
+    )
+    return {line_id: actual for line_id, actual in rows if actual is not None}
+
+
 def monitoring_history(session: Session, item_id: int) -> dict[int, list[tuple[int, Decimal]]]:
     """Cumulative actuals the item's submitted monthly reports gave, by target line and
     month (for the plausibility check)."""

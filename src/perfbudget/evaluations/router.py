@@ -9,7 +9,7 @@ from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.evaluations import reading, service
+from perfbudget.evaluations import reading, report_document, service
 from perfbudget.evaluations.schemas import (
     DepartmentReview,
     EvaluationAction,
@@ -21,7 +21,7 @@ from perfbudget.evaluations.schemas import (
     ThirdPartyCommission,
     ThirdPartyEvaluation,
 )
-from perfbudget.exports import XLSX
+from perfbudget.exports import DOCX, XLSX
 from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
 from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
@@ -40,8 +40,11 @@ Finance = Annotated[Actor, Allowed(Permission.evaluation_review)]
         **ETAG_RESPONSES,
         200: {
             **ETAG_RESPONSES[200],
-            "content": {XLSX: {}},
-            "description": "JSON (with its ETag), or the workbook with ?format=xlsx",
+            "content": {XLSX: {}, DOCX: {}},
+            "description": "JSON (with its ETag), the workbook with ?format=xlsx, or the "
+            "report as a Word document with ?format=docx. Before the first save, the JSON is "
+            "the draft prefilled from the approved targets and the payments (`saved` false, no "
+            "version and no ETag); the workbook and the document exist once it is saved",
         },
     },
 )
@@ -56,7 +59,9 @@ def get_self_evaluation(
     2 decimals, the total their sum), flags and the completeness checklist."""
     if query.format == "xlsx":
         return reading.workbook(session, actor, item_id)
-    return etag(reading.get_evaluation(session, actor, item_id))
+    if query.format == "docx":
+        return report_document.report_document(session, actor, item_id)
+    return etag(service.read_evaluation(session, actor, item_id))
 
 
 @router.put("", operation_id="save_self_evaluation")

@@ -2,7 +2,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.budget_items.models import ItemKind
@@ -11,6 +11,9 @@ from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.monitoring.models import QualitativeStatus
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.schemas import (
+    DraftId,
+    DraftTime,
+    DraftVersion,
     LongText,
     Money,
     Points,
@@ -22,6 +25,7 @@ from perfbudget.schemas import (
 )
 
 Actual = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+# a qualitative line's share of its weight (%), not points: 80 on a line of weight 10 is 8.00
 Share = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 PointsIn = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 SECTIONS = ("overview", "achievements", "problems", "improvements")
@@ -39,14 +43,19 @@ class Sections(RequestModel):
 class EvaluationLineIn(RequestModel):
     target_line_id: RowId = Field(description="A line of the item's approved targets")
     final_actual: Actual | None = Field(
-        default=None, description="The year's final actual (quantitative lines)"
+        default=None,
+        description="The year's final actual (quantitative lines); not negative (NEGATIVE_ACTUAL)",
     )
     qualitative_status: QualitativeStatus | None = Field(
         default=None, description="达成 / 部分达成 / 未达成 (qualitative lines)"
     )
     qualitative_share: Share | None = Field(
         default=None,
-        description="Share of the weight given, % — within the level's band (qualitative lines)",
+        description="A SHARE of the line's weight in percent, not points (qualitative lines): "
+        "points = share × weight ÷ 100. It lies within the level's band of the fiscal year "
+        "(default 达成 80–100, 部分达成 60–80, 未达成 0–60): on a line of weight 10, 达成 "
+        "takes 80–100, i.e. 8.00–10.00 points. Outside it: 422 QUALITATIVE_SHARE_OUT_OF_BAND, "
+        "naming the band in points",
     )
     explanation: LongText = Field(
         default="", description="Required below target and from the over-achievement threshold"
@@ -106,16 +115,39 @@ class ScoreLineRead(ResponseModel):
     target_line_id: int | None
     name: str
     weight: Points
-    formula: LocalText
+    formula: LocalText = Field(
+        description="The formula with the held numbers filled in, ending with the points "
+        "(e.g. 实际值 ÷ 目标值 × 分值 = 200 ÷ 500 × 30 = 12.00; a bound as “→ 0.00”)"
+    )
+    # the fields below default for scores kept before they were recorded
+    explanation: LocalText | None = Field(
+        default=None,
+        description="The case of §3 applied, any floor at 0 or cap at the weight, the "
+        "over-achievement threshold read, the qualitative band in points, and the rounding rule",
+    )
     inputs: dict[str, str]
+    parameters: dict[str, str] = Field(
+        default_factory=dict,
+        description="The parameters used: weight; over_achievement_threshold (%); a qualitative "
+        "line's band_low / band_high (%) and band_points",
+    )
     points: Points
+    achievement: str | None = Field(
+        default=None, description="Actual ÷ target, %, rounded half up (positive lines)"
+    )
+    answered: bool = Field(
+        default=True, description="False: a draft's line not answered yet, listed with 0 points"
+    )
     below_target: bool
     over_achieved: bool
 
 
 class ScoringRead(ResponseModel):
-    preview: bool = Field(description="True while a draft: the lines answered so far")
-    rounding: str
+    preview: bool = Field(
+        description="True while a draft: what submitting would score, every approved line "
+        "listed (an unanswered one with 0 points and `answered` false)"
+    )
+    rounding: str = Field(description="The rounding rule: half up to 0.01, bands read from it")
     execution: ScoreLineRead
     lines: list[ScoreLineRead]
     execution_points: Points
@@ -152,13 +184,15 @@ class EvaluationLineRead(ResponseModel):
     qualitative_status: QualitativeStatus | None
     qualitative_share: Points | None
     explanation: str
-    computed_points: Points | None
+    computed_points: Points | None = Field(
+        description="The line's score as computed; while a draft, what submitting would give"
+    )
     adjusted_points: Points | None
     adjustment_reason: str | None
 
 
 class EvaluationRead(ResponseModel):
-    id: int
+    id: DraftId
     item_id: int
     item_name: str
     kind: ItemKind
@@ -170,7 +204,10 @@ class EvaluationRead(ResponseModel):
     sections: dict[str, str]
     lines: list[EvaluationLineRead]
     scoring: ScoringRead | None
-    plausibility_flags: list[FlagRead]
+    plausibility_flags: list[FlagRead] = Field(
+        description="Finance's truthfulness flags (§3); while a draft, those submitting would "
+        "raise now"
+    )
     completeness: list[CheckRead] = Field(description="Computed by the service on every read")
     computed_score: Points | None
     adjusted_score: Points | None = Field(
@@ -189,10 +226,25 @@ class EvaluationRead(ResponseModel):
     submitted_at: datetime | None
     graded_at: datetime | None
     attachments: list[AttachmentRead]
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    version: DraftVersion
+    created_at: DraftTime
+    updated_at: DraftTime
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="false: nothing is stored yet. Before the first save, `GET "
+        "…/self-evaluation` answers the draft it starts from: a line for each approved target "
+        "line (its `target_line_id`, target value and weight, no actual: the year's final "
+        "actual is the department's own figure, S2.4, which finance checks against the "
+        "monitoring history), the final execution disbursed so far and the preview score; no "
+        "id, version or ETag. The first PUT creates it."
+    )
+    @property
+    def saved(self) -> bool:
+        return self.id is not None
 
 
 class EvaluationQuery(RequestModel):
-    format: Literal["json", "xlsx"] = "json"
+    format: Literal["json", "xlsx", "docx"] = Field(
+        default="json",
+        description="xlsx: the self-evaluation table; docx: the self-evaluation report (自评报告)",
+    )

@@ -2,6 +2,7 @@
 a unit's evaluation passes its parent department (S3); finance checks truthfulness and
 completeness, may adjust lines or adopt a third party's score, and determines the grade."""
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -174,6 +175,50 @@ def _replace_lines(evaluation: SelfEvaluation, lines: list[EvaluationLine]) -> N
     evaluation.lines = kept
 
 
+def read_evaluation(session: Session, actor: Actor, item_id: int) -> EvaluationRead:
+    """The self-evaluation; before its first save, the draft it starts from (not saved: no
+    id, no version), or the refusal the first save would meet (S2.4)."""
+    item = item_service.get_item(session, actor, item_id)
+    evaluation = repository.of_item(session, item.id)
+    if evaluation is not None:
+        return reading.evaluation_read(session, item, evaluation)
+    approved = reading.target_lines(session, item)
+    checked = filing.first_draft(
+        item,
+        approved=approved,
+        disbursed=_disbursed(session, item),
+        parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
+        today=schedule.local_today(),
+    )
+    draft = _new_evaluation(item, checked, created_by_id=None)
+    return reading.evaluation_read(session, item, draft, list(reading.require_approved(approved)))
+
+
+def _disbursed(session: Session, item: BudgetItem) -> Decimal:
+    """What a save without ``final_execution`` records: every disbursement to the item."""
+    return payment_service.disbursed_totals(session, [item.id]).get(item.id, scoring.ZERO)
+
+
+def _new_evaluation(
+    item: BudgetItem, checked: filing.Draft, *, created_by_id: int | None
+) -> SelfEvaluation:
+    """A self-evaluation as its first save stores it (not yet added to the session)."""
+    return SelfEvaluation(
+        item_id=item.id,
+        fiscal_year_id=item.fiscal_year_id,
+        organisation_id=item.organisation_id,
+        status=E.draft,
+        final_execution=checked.final_execution,
+        sections=checked.sections,
+        scoring={},
+        plausibility_flags=[],
+        completeness=[],
+        third_party_adopted=False,
+        created_by_id=created_by_id,
+        lines=[filing.new_line(entry) for entry in checked.lines],
+    )
+
+
 def save_draft(
     session: Session, actor: Actor, item_id: int, data: EvaluationDraft, if_match: str | None
 ) -> EvaluationRead:
@@ -187,26 +232,13 @@ def save_draft(
         data,
         approved=approved,
         stored=evaluation,
-        disbursed=payment_service.disbursed_totals(session, [item.id]).get(item.id, scoring.ZERO),
+        disbursed=_disbursed(session, item),
         parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
         today=schedule.local_today(),
         if_match=if_match,
     )
-    lines = [filing.new_line(entry) for entry in checked.lines]
     if evaluation is None:
-        evaluation = SelfEvaluation(
-            item_id=item.id,
-            fiscal_year_id=item.fiscal_year_id,
-            organisation_id=item.organisation_id,
-            status=E.draft,
-            final_execution=checked.final_execution,
-            sections=checked.sections,
-            scoring={},
-            plausibility_flags=[],
-            completeness=[],
-            created_by_id=actor.user_id,
-            lines=lines,
-        )
+        evaluation = _new_evaluation(item, checked, created_by_id=actor.user_id)
         repository.add(session, evaluation)
         session.flush()
         _record(session, actor, "created", evaluation, None)
@@ -214,7 +246,7 @@ def save_draft(
         before = _snapshot(evaluation)
         evaluation.final_execution = checked.final_execution
         evaluation.sections = checked.sections
-        _replace_lines(evaluation, lines)
+        _replace_lines(evaluation, [filing.new_line(entry) for entry in checked.lines])
         session.flush()
         _record(session, actor, "updated", evaluation, before)
     return reading.evaluation_read(session, item, evaluation, list(approved or []))

@@ -20,6 +20,10 @@ class EventType(LabeledEnum):
         "payments.stopped": ("停止拨款", "Payments stopped"),
         "evaluation.graded": ("评价等级确定", "Grade determined"),
         "disclosure.published": ("信息公开", "Disclosure published"),
+        "report.due_soon": ("监控报告即将到期", "Monitoring report due soon"),
+        "report.overdue": ("监控报告逾期未报", "Monitoring report overdue"),
+        "rectification.due_soon": ("整改即将到期", "Rectification due soon"),
+        "rectification.overdue": ("整改逾期未反馈", "Rectification overdue"),
     }
     budget_decided = "budget.decided"
     payment_hold_placed = "payment_hold.placed"
@@ -27,6 +31,11 @@ class EventType(LabeledEnum):
     payments_stopped = "payments.stopped"
     evaluation_graded = "evaluation.graded"
     disclosure_published = "disclosure.published"
+    # reminders (`perfbudget reminders run`), for a county messaging system
+    report_due_soon = "report.due_soon"
+    report_overdue = "report.overdue"
+    rectification_due_soon = "rectification.due_soon"
+    rectification_overdue = "rectification.overdue"
 
 
 class OutboxEvent(Base):

@@ -4,6 +4,8 @@ and the subscriptions that say where each kind of event goes."""
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -13,6 +15,7 @@ from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.config import get_settings
+from perfbudget.db import insert_many
 from perfbudget.errors import Conflict, Unprocessable, not_found
 from perfbudget.events import addresses, repository
 from perfbudget.events.models import (
@@ -46,6 +49,17 @@ DELIVERY_AUDITED_FIELDS = (
 )
 
 
+def _as_json(payload: dict[str, Any]) -> dict[str, Any]:
+    """Dates, decimals and ids as the receivers read them: strings where JSON has no type."""
+    result: dict[str, Any] = json.loads(json.dumps(payload, default=str, ensure_ascii=False))
+    return result
+
+
+def _subscribers(subscriptions: Sequence[Subscription], event_type: EventType) -> list[int]:
+    """The active subscriptions that asked for the type: each gets one pending delivery."""
+    return [s.id for s in subscriptions if event_type.value in s.event_types]
+
+
 def emit(session: Session, event_type: EventType, payload: dict[str, Any]) -> OutboxEvent:
     """Append the event and one pending delivery per active subscription to it, in the
     caller's transaction: the event commits or rolls back with the change it reports."""
@@ -53,19 +67,63 @@ def emit(session: Session, event_type: EventType, payload: dict[str, Any]) -> Ou
     event = OutboxEvent(
         event_id=str(uuid.uuid4()),
         event_type=event_type,
-        payload=json.loads(json.dumps(payload, default=str, ensure_ascii=False)),
+        payload=_as_json(payload),
         occurred_at=now,
     )
     repository.add(session, event)
     session.flush()
-    for subscription in repository.active_subscriptions(session):
-        if event_type.value in subscription.event_types:
-            repository.add(
-                session,
-                Delivery(event_id=event.id, subscription_id=subscription.id, next_attempt_at=now),
-            )
+    for subscription_id in _subscribers(repository.active_subscriptions(session), event_type):
+        repository.add(
+            session,
+            Delivery(event_id=event.id, subscription_id=subscription_id, next_attempt_at=now),
+        )
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event for ``emit_many``; its ``event_id`` is chosen up front, so that a caller can
+    record which event it sent before the event is written."""
+
+    event_type: EventType
+    payload: dict[str, Any]
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def emit_many(session: Session, events: Sequence[NewEvent]) -> list[int]:
+    """``emit`` for a batch job: the events and their deliveries in a fixed number of
+    statements, whatever their number, in the caller's (write) transaction."""
+    if not events:
+        return []
+    now = clock.utcnow()
+    ids = insert_many(
+        session,
+        OutboxEvent,
+        [
+            {
+                "event_id": event.event_id,
+                "event_type": event.event_type,
+                "payload": _as_json(event.payload),
+                "occurred_at": now,
+            }
+            for event in events
+        ],
+    )
+    subscriptions = repository.active_subscriptions(session)
+    deliveries = [
+        {
+            "event_id": id_,
+            "subscription_id": subscription_id,
+            "status": DeliveryStatus.pending,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for id_, event in zip(ids, events, strict=True)
+        for subscription_id in _subscribers(subscriptions, event.event_type)
+    ]
+    insert_many(session, Delivery, deliveries)
+    return ids
 
 
 # --- subscriptions ---------------------------------------------------------------------------

@@ -124,6 +124,13 @@ class RuleParameters(RequestModel):
         pattern=r"^(0[7-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
         description="MM-DD by which the end-of-June overall report (S2.3.1) is due",
     )
+    reminder_lead_days: int = Field(
+        default=3,
+        ge=0,
+        le=31,
+        description="Days before a monthly report's due date or a rectification's deadline "
+        "from which `perfbudget reminders run` sends a due-soon reminder (0: on the day only)",
+    )
     # an unset window is left out of the stored document, which then reads as before
     self_evaluation_opens: date | None = Field(
         default=None,

@@ -120,6 +120,7 @@ def nearest_year_with_framework(session: Session, before_year: int) -> FiscalYea
 
 
 def active_framework(session: Session, fiscal_year_id: int) -> list[FrameworkIndicator]:
+    """The year's active framework indicators in §3 order (output, cost, effect, satisfaction)."""
     return list(
         session.scalars(
             select(FrameworkIndicator)
@@ -127,7 +128,7 @@ def active_framework(session: Session, fiscal_year_id: int) -> list[FrameworkInd
                 FrameworkIndicator.fiscal_year_id == fiscal_year_id,
                 FrameworkIndicator.is_active.is_(True),
             )
-            .order_by(FrameworkIndicator.id)
+            .order_by(_category_rank(FrameworkIndicator.category), FrameworkIndicator.id)
         )
     )
 

@@ -441,6 +441,11 @@ def framework_by_id(session: Session, ids: list[int]) -> dict[int, FrameworkIndi
     return repository.by_id(session, FrameworkIndicator, ids)
 
 
+def framework_in_force(session: Session, fiscal_year_id: int) -> list[FrameworkIndicator]:
+    """For other stages: the year's active common indicators, in §3 order (S2.2.1)."""
+    return repository.active_framework(session, fiscal_year_id)
+
+
 def known_indicator_names(
     session: Session, fiscal_year_id: int, organisation_path: str
 ) -> set[str]:

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from perfbudget.events.models import Delivery, DeliveryStatus, OutboxEvent
+from perfbudget.reminders.models import ReminderSent
 
 _QUIET = {"synchronize_session": False}
 
@@ -92,5 +93,28 @@ def delete_deliveries(session: Session, ids: list[int], cutoff: datetime) -> int
         delete(Delivery)
         .where(Delivery.id.in_(ids), _delivered_before(cutoff))
         .returning(Delivery.id)
+    )
+    return len(session.scalars(statement, execution_options=_QUIET).all())
+
+
+def _claim_spent(cutoff: datetime) -> ColumnElement[bool]:
+    """A reminder claimed before the cutoff for a day before it: no run can claim it again
+    (a due-soon claim is for a due date at most the lead time ahead of its sending)."""
+    return and_(ReminderSent.sent_at < cutoff, ReminderSent.reminder_day < cutoff.date())
+
+
+def spent_reminder_ids(session: Session, cutoff: datetime, limit: int) -> list[int]:
+    return _locked_ids(session, ReminderSent.id, _claim_spent(cutoff), limit)
+
+
+def count_spent_reminders(session: Session, cutoff: datetime) -> int:
+    return _count(session, ReminderSent.id, _claim_spent(cutoff))
+
+
+def delete_reminders(session: Session, ids: list[int], cutoff: datetime) -> int:
+    statement = (
+        delete(ReminderSent)
+        .where(ReminderSent.id.in_(ids), _claim_spent(cutoff))
+        .returning(ReminderSent.id)
     )
     return len(session.scalars(statement, execution_options=_QUIET).all())

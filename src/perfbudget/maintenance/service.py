@@ -57,6 +57,7 @@ class Purged:
     outbox_events: int = 0
     event_deliveries: int = 0
     idempotency_records: int = 0
+    reminder_claims: int = 0
     attachment_files: int = 0
 
     @property
@@ -74,7 +75,9 @@ def purge(
     now: datetime | None = None,
 ) -> Purged:
     """Delivered events and deliveries older than the retention, expired idempotency records
-    (the middleware's own rule), and files no attachment names past the grace period."""
+    (the middleware's own rule), reminder claims older than the outbox's retention (their
+    days are past: no run claims them again), and files no attachment names past the grace
+    period."""
     moment = now or clock.utcnow()
     outbox_cutoff = moment - timedelta(days=retention.outbox_days)
     files_cutoff = moment - timedelta(hours=retention.attachment_grace_hours)
@@ -92,6 +95,12 @@ def purge(
             lambda s, ids: idempotency_repository.delete_expired(
                 s, ids, expiry.replaced_before, expiry.abandoned_before
             ),
+            batch,
+        )
+        purged.reminder_claims = _in_batches(
+            session,
+            lambda s: repository.spent_reminder_ids(s, outbox_cutoff, batch),
+            lambda s, ids: repository.delete_reminders(s, ids, outbox_cutoff),
             batch,
         )
     purged.attachment_files = _purge_files(
@@ -119,6 +128,7 @@ def _counted(session: Session, outbox_cutoff: datetime, expiry: idempotency.Expi
             idempotency_records=idempotency_repository.count_expired(
                 session, expiry.replaced_before, expiry.abandoned_before
             ),
+            reminder_claims=repository.count_spent_reminders(session, outbox_cutoff),
         )
 
 

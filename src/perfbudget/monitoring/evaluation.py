@@ -1,14 +1,15 @@
 """What a monthly report answers, and how it lights up (DOMAIN §3): the item's approved
 target lines, its spending plan and the fiscal year's thresholds."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from perfbudget import figures
 from perfbudget.budget_items.models import BudgetItem, ItemKind
-from perfbudget.errors import RuleViolation
+from perfbudget.errors import RuleViolation, Unprocessable
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
@@ -53,6 +54,38 @@ def answered(target: TargetLine, line: "Answer") -> bool:
     if target.direction is Direction.qualitative:
         return line.qualitative_status is not None
     return line.actual is not None and target.target_value is not None
+
+
+def check_actuals(
+    by_id: Mapping[int, TargetLine], actuals: Iterable[tuple[int, Decimal | None]]
+) -> None:
+    """A quantitative line's actual, monthly (S2.3.1) or final (S2.4), is not negative: §3
+    scores it as a share of its target and lights it against the year's progress. No
+    indicator says it may go below zero (target lines carry no such flag), so the rule holds
+    for every quantitative line; ``actuals`` are (target line id, actual) of lines of
+    ``by_id``."""
+    negative = [
+        (by_id[line_id], actual)
+        for line_id, actual in actuals
+        if actual is not None and actual < 0 and by_id[line_id].direction.is_quantitative
+    ]
+    if negative:
+        raise Unprocessable(
+            "NEGATIVE_ACTUAL",
+            "A quantitative indicator's actual cannot be negative: "
+            + "; ".join(f"'{line.name}' {figures.plain(actual)}" for line, actual in negative)
+            + ".",
+            "定量指标的实际值不能为负数："
+            + "；".join(f"“{line.name}” {figures.plain(actual)}" for line, actual in negative)
+            + "。",
+            extra={
+                "target_line_ids": [line.id for line, _ in negative],
+                "lines": [
+                    {"target_line_id": line.id, "name": line.name, "actual": str(actual)}
+                    for line, actual in negative
+                ],
+            },
+        )
 
 
 def planned_by(plan: dict[int, Decimal], month: int) -> Decimal:

@@ -164,7 +164,19 @@ def checked_lines(data: list[ReportLineIn], approved: Sequence[TargetLine]) -> l
             "定量指标填写实际值，定性指标填写达成情况。",
             extra={"target_line_ids": mismatched},
         )
+    evaluation.check_actuals(by_id, [(entry.target_line_id, entry.actual) for entry in data])
     return data
+
+
+def check_startable(
+    item: BudgetItem, month: int, approved: Sequence[TargetLine] | None, today: date
+) -> Sequence[TargetLine]:
+    """A month's report can be started, whoever asks (S2.3.1): the item is monitored that
+    month, the month has ended in a year being executed, and its targets are approved (the
+    lines in force are returned)."""
+    check_applicable(item, month)
+    check_filing_open(item, month, today)
+    return evaluation.require_approved(approved)
 
 
 def draft(
@@ -180,8 +192,8 @@ def draft(
     if_match: str | None,
 ) -> Draft:
     """Every rule of saving a month's draft: the first that refuses raises."""
-    check_filer(actor, item, month, today)
-    lines_in_force = evaluation.require_approved(approved)
+    rules.require_owner_side(actor, item)
+    lines_in_force = check_startable(item, month, approved, today)
     execution = data.cumulative_execution
     if execution is None:
         execution = paid_by_month_end
@@ -195,6 +207,26 @@ def draft(
     if stored is not None:
         check_editable(stored)
         check_version(stored.version, data.version, if_match)
+    return _stored_as(data, execution, lines)
+
+
+def first_draft(
+    item: BudgetItem,
+    month: int,
+    *,
+    approved: Sequence[TargetLine] | None,
+    paid_by_month_end: Decimal,
+    today: date,
+) -> Draft:
+    """The draft a month's report starts from before its first save, for whoever may read
+    the item: what a save of every approved line unanswered would store (the execution paid
+    by the month's end); refused where that save would be, the owner's check aside."""
+    lines_in_force = check_startable(item, month, approved, today)
+    lines = [ReportLineIn(target_line_id=target.id) for target in lines_in_force]
+    return _stored_as(ReportDraft(lines=lines), paid_by_month_end, lines)
+
+
+def _stored_as(data: ReportDraft, execution: Decimal, lines: list[ReportLineIn]) -> Draft:
     return Draft(
         {
             "cumulative_execution": execution,

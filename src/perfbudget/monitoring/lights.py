@@ -1,23 +1,22 @@
 """The monitoring lights of DOMAIN §3, as pure functions of Decimals.
 
 Each light comes with its formula, inputs and the parameter values used, so a user can see
-why it is red. Ratios are one exact division in a wide context, compared with the
-thresholds before anything is rounded; only the text shown to people is rounded (down, so a
-ratio just below a threshold never reads as the threshold itself)."""
+why it is red. Ratios are one exact division in a wide context, then rounded by the one
+rule of ``figures`` (half up to 0.01); the light is read from that rounded ratio, the one
+shown, so a ratio shown as 80.00 % is never yellow."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Context, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from perfbudget import figures
 from perfbudget.fiscal_years.parameters import ExecutionLight, IndicatorLight
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring.models import Light, QualitativeStatus
 
-_EXACT = Context(prec=60)
-_HUNDRED = Decimal(100)
+_EXACT = figures.EXACT
 _TWELVE = Decimal(12)
-_CENT = Decimal("0.01")
 
 QUALITATIVE_LIGHTS = {
     QualitativeStatus.achieved: Light.green,
@@ -35,7 +34,7 @@ class LightResult:
     explanation_en: str
     inputs: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
-    ratio: Decimal | None = None  # percent, exact
+    ratio: Decimal | None = None  # percent, as shown (``figures.shown``)
 
     def document(self) -> dict[str, Any]:
         """The JSON stored on the report and returned by the API."""
@@ -50,21 +49,24 @@ class LightResult:
 
 
 def shown(percent: Decimal) -> str:
-    return str(percent.quantize(_CENT, rounding=ROUND_FLOOR))
+    return str(figures.shown(percent))
 
 
 def _pct(percent: Decimal) -> str:
     return f"{shown(percent)}%"
 
 
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text if text != "-0" else "0"
+_plain = figures.plain
 
 
 def _percent_of(numerator: Decimal, denominator: Decimal) -> Decimal:
-    """numerator ÷ denominator × 100, exact to 60 digits (denominator non-zero)."""
-    return _EXACT.divide(_EXACT.multiply(numerator, _HUNDRED), denominator)
+    """numerator ÷ denominator × 100 as shown: exact, then rounded by the one rule."""
+    return figures.shown(figures.percent(numerator, denominator))
+
+
+def _ruled(text: tuple[str, str]) -> tuple[str, str]:
+    """An explanation of a rounded ratio states the rounding rule it was read by."""
+    return f"{text[0]}（{figures.RULE_ZH}）", f"{text[1]} ({figures.RULE_EN})"
 
 
 def _bands(ratio: Decimal, red_below: Decimal, yellow_below: Decimal) -> Light:
@@ -134,7 +136,7 @@ def execution_light(
     }
     if planned_cumulative is not None:
         inputs["planned_cumulative"] = f"{planned_cumulative:.2f}"
-    if progress == 0 or ratio_of[1] == 0:
+    if approved_amount == 0 or ratio_of[1] == 0:
         return LightResult(
             Light.green,
             f"执行率 {_pct(rate)}；时间进度（{basis_zh}）为 0",
@@ -152,7 +154,7 @@ def execution_light(
         f"执行率 ÷ 时间进度（{basis_zh}）= {_pct(rate)} ÷ {_pct(progress)} = {_pct(ratio)}",
         f"execution rate ÷ time progress ({basis_en}) = {_pct(rate)} ÷ {_pct(progress)} = "
         f"{_pct(ratio)}",
-        *explanation,
+        *_ruled(explanation),
         inputs,
         params,
         ratio,
@@ -247,7 +249,9 @@ def _positive(
     if target <= 0:
         return _against_zero(direction, target, actual, inputs)
     expected = _EXACT.divide(_EXACT.multiply(target, Decimal(month)), _TWELVE)
-    inputs["expected_to_date"] = _plain(expected.quantize(Decimal("0.0001")))
+    inputs["expected_to_date"] = _plain(
+        expected.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP, context=_EXACT)
+    )
     ratio = _percent_of(_EXACT.multiply(actual, _TWELVE), _EXACT.multiply(target, Decimal(month)))
     if ratio >= blue_from:
         light = Light.blue
@@ -270,7 +274,7 @@ def _positive(
         f" = {_pct(ratio)}",
         f"actual ÷ (target × {month} ÷ 12) = {_plain(actual)} ÷ ({_plain(target)} × {month} ÷ 12)"
         f" = {_pct(ratio)}",
-        *explanation,
+        *_ruled(explanation),
         inputs,
         params,
         ratio,

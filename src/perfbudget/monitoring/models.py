@@ -65,6 +65,11 @@ class ReportStatus(LabeledEnum):
     stopped = "stopped"
 
 
+# a report in these states is not filed: the department still holds it (S2.3.1) — the
+# overview, the assessment and the reminders count filed reports by this one tuple
+UNSUBMITTED = (ReportStatus.draft, ReportStatus.returned)
+
+
 class MonitoringReport(Timestamps, Base):
     """One item's report for one month: cumulative execution and indicator actuals."""
 

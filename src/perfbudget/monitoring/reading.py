@@ -1,6 +1,7 @@
 """Reading monitoring reports: a report with its lights and lines, and an item's calendar."""
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -50,12 +51,14 @@ def report_read(
             approved = evaluation.target_lines(session, item) or []
         document = evaluation.evaluate(session, item, report, approved, preview=True)
     targets = repository.target_lines_by_id(session, [line.target_line_id for line in report.lines])
-    hold = repository.hold_of_report(session, report.id)
-    rectification = repository.rectification_of_report(session, report.id)
+    saved = report.id is not None  # else the draft a month starts from (service.read_report)
+    hold = repository.hold_of_report(session, report.id) if saved else None
+    rectification = repository.rectification_of_report(session, report.id) if saved else None
     computed = {
         "fiscal_year",
         "organisation",
         "approved_amount",
+        "planned_cumulative",
         "lights",
         "lines",
         "rectification_id",
@@ -71,12 +74,20 @@ def report_read(
             "fiscal_year": item.fiscal_year.year,
             "organisation": OrganisationRef.model_validate(item.organisation),
             "approved_amount": item.approved_amount or evaluation.ZERO,
+            "planned_cumulative": _planned(document),
             "lights": None if document is None else ReportLights.model_validate(document),
             "lines": [_line_read(line, targets[line.target_line_id]) for line in report.lines],
             "rectification_id": None if rectification is None else rectification.id,
             "hold": None if hold is None else HoldRef.model_validate(hold),
         }
     )
+
+
+def _planned(document: dict[str, Any] | None) -> Decimal | None:
+    """The plan's amount the execution light used (its input), None without a plan."""
+    inputs = {} if document is None else document["execution"]["inputs"]
+    planned = inputs.get("planned_cumulative")
+    return None if planned is None else Decimal(planned)
 
 
 def _line_to_report(target: TargetLine) -> TargetLineToReport:
@@ -100,11 +111,6 @@ def _line_read(line: ReportLine, target: TargetLine) -> ReportLineRead:
     )
 
 
-def get_report(session: Session, actor: Actor, item_id: int, month: int) -> ReportRead:
-    item = item_service.get_item(session, actor, item_id)
-    return report_read(session, item, report_of(session, item, month))
-
-
 def calendar(session: Session, actor: Actor, item_id: int) -> MonitoringCalendar:
     """The item's reporting calendar: the lines to answer, each month's due date and report."""
     item = item_service.get_item(session, actor, item_id)
@@ -120,12 +126,14 @@ def calendar(session: Session, actor: Actor, item_id: int) -> MonitoringCalendar
             due_on = schedule.due_date(parameters, year, month, item.kind)
             report = reports.get(month)
             submitted = report is not None and report.submitted_at is not None
+            owed = schedule.owes_report(item.kind, item.decided_at, year, month)
             months.append(
                 MonitoringMonth(
                     month=month,
                     due_on=due_on,
                     ended=today >= schedule.after_month(year, month),
-                    overdue=today > due_on and not submitted,
+                    owed=owed,
+                    overdue=owed and today > due_on and not submitted,
                     report=None if report is None else ReportSummary.model_validate(report),
                 )
             )

@@ -48,12 +48,28 @@ def list_monitoring_reports(
     return reading.calendar(session, actor, item_id)
 
 
-@router.get(REPORT, tags=MONITORING, operation_id="get_monitoring_report", responses=ETAG_RESPONSES)
+@router.get(
+    REPORT,
+    tags=MONITORING,
+    operation_id="get_monitoring_report",
+    responses={
+        **ETAG_RESPONSES,
+        200: {
+            **ETAG_RESPONSES[200],
+            "description": "The report; before the month's first save, the draft prefilled "
+            "from the approved targets, the plan and the payments (`saved` false, no version "
+            "and no ETag)",
+        },
+    },
+)
 def get_monitoring_report(
     session: SessionDep, actor: Reader, item_id: RowId, month: Month, etag: ReadETag
 ) -> ReportRead:
-    """Read a month's report with every light, its formula, inputs and parameters."""
-    return etag(reading.get_report(session, actor, item_id, month))
+    """Read a month's report with every light, its formula, inputs and parameters.
+
+    Before the month's first save: the draft it starts from (`saved` false), a line for each
+    approved target line and the execution paid by the month's end; the first PUT creates it."""
+    return etag(service.read_report(session, actor, item_id, month))
 
 
 @router.put(REPORT, tags=MONITORING, operation_id="save_monitoring_report")

@@ -2,7 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.budget_items.models import ItemKind
@@ -12,6 +12,9 @@ from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery, sort_field
 from perfbudget.payments.models import HoldKind
 from perfbudget.schemas import (
+    DraftId,
+    DraftTime,
+    DraftVersion,
     LongText,
     Money,
     Quantity,
@@ -90,7 +93,9 @@ class LightRead(ResponseModel):
     explanation: LocalText = Field(description="Which threshold decided the light")
     inputs: dict[str, str]
     parameters: dict[str, str] = Field(description="The fiscal year's thresholds used (%)")
-    ratio: str | None = Field(description="Percent, two decimals, rounded down")
+    ratio: str | None = Field(
+        description="Percent, rounded half up to 0.01; the light is read from this figure"
+    )
 
 
 class IndicatorLightRead(LightRead):
@@ -139,14 +144,21 @@ class HoldRef(ResponseModel):
 
 
 class ReportRead(ResponseModel):
-    id: int
+    id: DraftId
     item_id: int
     fiscal_year: int
     organisation: OrganisationRef
     month: int
     status: ReportStatus
     approved_amount: Money
-    cumulative_execution: Money
+    cumulative_execution: Money = Field(
+        description="Spent by the month's end; a draft not saved yet shows the disbursements "
+        "paid by then, what a save without it records"
+    )
+    planned_cumulative: Money | None = Field(
+        description="The spending plan's cumulative amount at the month, as the execution "
+        "light uses it (§3); null: no plan, time progress is m ÷ 12"
+    )
     target_expected: bool
     deviation_reasons: str
     corrective_measures: str
@@ -162,9 +174,20 @@ class ReportRead(ResponseModel):
     reviewed_at: datetime | None
     rectification_id: int | None
     hold: HoldRef | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    version: DraftVersion
+    created_at: DraftTime
+    updated_at: DraftTime
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="false: nothing is stored yet. Before a month's first save, `GET "
+        "…/monitoring-reports/{month}` answers the draft it starts from: a line for each "
+        "approved target line (its `target_line_id`, no actual), the execution paid by the "
+        "month's end, the plan's amount and the preview lights; no id, version or ETag. The "
+        "first PUT creates the report."
+    )
+    @property
+    def saved(self) -> bool:
+        return self.id is not None
 
 
 class ReportSummary(ResponseModel):
@@ -182,7 +205,12 @@ class MonitoringMonth(ResponseModel):
     month: int
     due_on: date
     ended: bool = Field(description="The month is over: its report can be filed")
-    overdue: bool = Field(description="Past its due date and not submitted")
+    owed: bool = Field(
+        description="The item was funded before the month ended, so it owes this month's "
+        "report (S2.3.1; the overview, the assessment, the inbox and the reminders count the "
+        "same months)"
+    )
+    overdue: bool = Field(description="Owed, past its due date and not submitted")
     report: ReportSummary | None
 
 

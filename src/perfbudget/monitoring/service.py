@@ -143,6 +143,45 @@ def paid_by_month_end(session: Session, item: BudgetItem, month: int) -> Decimal
     return payment_service.paid_before(paid, month_end)
 
 
+def read_report(session: Session, actor: Actor, item_id: int, month: int) -> ReportRead:
+    """The month's report; before its first save, the draft it starts from (not saved: no
+    id, no version), or the refusal the first save would meet (S2.3.1)."""
+    item = item_service.get_item(session, actor, item_id)
+    report = repository.get_report(session, item.id, month)
+    if report is not None:
+        return reading.report_read(session, item, report)
+    approved = evaluation.target_lines(session, item)
+    checked = filing.first_draft(
+        item,
+        month,
+        approved=approved,
+        paid_by_month_end=paid_by_month_end(session, item, month),
+        today=schedule.local_today(),
+    )
+    draft = _new_report(item, month, checked, created_by_id=None)
+    return reading.report_read(session, item, draft, evaluation.require_approved(approved))
+
+
+def _new_report(
+    item: BudgetItem, month: int, checked: filing.Draft, *, created_by_id: int | None
+) -> MonitoringReport:
+    """A month's report as its first save stores it (not yet added to the session)."""
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
+    return MonitoringReport(
+        item_id=item.id,
+        fiscal_year_id=item.fiscal_year_id,
+        organisation_id=item.organisation_id,
+        month=month,
+        status=R.draft,
+        due_on=schedule.due_date(parameters, item.fiscal_year.year, month, item.kind),
+        late=False,
+        lights={},
+        created_by_id=created_by_id,
+        lines=[ReportLine(**entry.model_dump()) for entry in checked.lines],
+        **checked.fields,
+    )
+
+
 def save_draft(
     session: Session,
     actor: Actor,
@@ -179,21 +218,8 @@ def write_draft(
         today=schedule.local_today(),
         if_match=if_match,
     )
-    lines = [ReportLine(**entry.model_dump()) for entry in checked.lines]
     if report is None:
-        parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
-        report = MonitoringReport(
-            item_id=item.id,
-            fiscal_year_id=item.fiscal_year_id,
-            organisation_id=item.organisation_id,
-            month=month,
-            status=R.draft,
-            due_on=schedule.due_date(parameters, item.fiscal_year.year, month, item.kind),
-            lights={},
-            created_by_id=actor.user_id,
-            lines=lines,
-            **checked.fields,
-        )
+        report = _new_report(item, month, checked, created_by_id=actor.user_id)
         repository.add(session, report)
         session.flush()
         _record(session, actor, "created", report, None)
@@ -201,7 +227,7 @@ def write_draft(
         before = _snapshot(report)
         for name, value in checked.fields.items():
             setattr(report, name, value)
-        report.lines = lines
+        report.lines = [ReportLine(**entry.model_dump()) for entry in checked.lines]
         session.flush()
         _record(session, actor, "updated", report, before)
     return item, report, evaluation.require_approved(approved)

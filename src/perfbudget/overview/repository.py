@@ -17,6 +17,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    not_,
     or_,
     select,
 )
@@ -27,11 +28,11 @@ from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.budget_items.repository import visible
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.monitoring.models import (
+    UNSUBMITTED,
     Light,
     MonitoringReport,
     Rectification,
     RectificationStatus,
-    ReportStatus,
 )
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
@@ -40,7 +41,6 @@ from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import Disbursement, HoldKind, PaymentHold, SpendingPlanMonth
 
 # A report still with its author: not submitted (S2.3.1).
-UNSUBMITTED = (ReportStatus.draft, ReportStatus.returned)
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,9 @@ def organisations(session: Session) -> Sequence[Organisation]:
 
 
 def item_figures(session: Session, actor: Actor, scope: MonthScope) -> dict[int, dict[str, int]]:
-    """Per owning organisation: items, reports owed / submitted / overdue / late, lights,
-    and the approved and planned amounts in cents."""
+    """Per owning organisation: items, reports owed / submitted / overdue / late, items
+    funded after the month (owing none), lights, and the approved and planned amounts in
+    cents."""
     owes = _owes_report(scope)
     submitted = and_(owes, _submitted())
     money = BudgetItem.kind.in_(scope.money_kinds)
@@ -138,6 +139,7 @@ def item_figures(session: Session, actor: Actor, scope: MonthScope) -> dict[int,
             BudgetItem.organisation_id,
             func.count(BudgetItem.id).label("items"),
             _count(owes).label("due"),
+            _count(not_(owes)).label("funded_after_month"),
             _count(submitted).label("submitted"),
             _count(and_(owes, _overdue(scope))).label("overdue"),
             _count(and_(submitted, MonitoringReport.late.is_(True))).label("late"),

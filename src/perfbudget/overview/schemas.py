@@ -47,9 +47,15 @@ class QueueFilter(ListQuery):
 
 class ReportCounts(ResponseModel):
     due: int = Field(description="Items funded by the month's end: each owes a report")
-    submitted: int = Field(description="Reports past draft and not returned for changes")
+    submitted: int = Field(description="Reports owed, past draft and not returned for changes")
     overdue: int = Field(description="Due, not submitted, and past the due date")
-    late: int = Field(description="Submitted after the due date")
+    late: int = Field(description="Owed and submitted after the due date")
+    funded_after_month: int = Field(
+        description="Items funded after the month ended (Beijing time): they owe no report "
+        "for it (S2.3.1), so they are left out of `due`, `submitted`, `overdue`, `late` and "
+        "the lights, with any report they filed for the month anyway; `items` = `due` + "
+        "`funded_after_month`"
+    )
 
 
 class LightCounts(ResponseModel):

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
+from perfbudget import figures
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import ItemKind
 from perfbudget.fiscal_years import service as fiscal_year_service
@@ -76,7 +77,8 @@ def _money(cents: Decimal) -> Decimal:
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    return (part * 100 / whole).quantize(CENT, rounding=ROUND_HALF_UP) if whole else None
+    """A ratio as shown, by the one rounding rule (``figures``)."""
+    return figures.shown(figures.percent(part, whole)) if whole else None
 
 
 def _figures(tally: Counter[str], month: int) -> OverviewFigures:
@@ -92,6 +94,7 @@ def _figures(tally: Counter[str], month: int) -> OverviewFigures:
             submitted=tally["submitted"],
             overdue=tally["overdue"],
             late=tally["late"],
+            funded_after_month=tally["funded_after_month"],
         ),
         lights=LightCounts(
             green=tally["green"], blue=tally["blue"], yellow=tally["yellow"], red=tally["red"]

@@ -6,8 +6,9 @@ Computed from the records, per top-level department with its subordinate units:
 - targets on time: funded projects and policies whose original targets (set 1) were
   submitted before 1 January of the year, Beijing time — with the budget request, before
   execution began (S2.2.2);
-- reports on time: monthly reports submitted by their due date ÷ reports owed by today
-  (each funded item owes one per month whose due date has passed; overall budgets June only);
+- reports on time: monthly reports owed and submitted by their due date ÷ reports owed by
+  today (each funded item owes one per month whose due date has passed and that ended after
+  it was funded, ``schedule.owes_report``; overall budgets June only);
 - rectifications on time: orders verified as rectified on or before their deadline ÷ orders
   whose deadline has passed or that are verified (S2.3.2);
 - evaluations submitted: self-evaluations submitted ÷ funded items (S2.4);
@@ -19,12 +20,12 @@ computed + 20 % the bureau's qualitative score; ranked by total, ties sharing a 
 
 from collections import Counter
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from perfbudget import clock
+from perfbudget import clock, figures
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import ItemKind
@@ -68,7 +69,8 @@ RULES = (
 
 
 def _two(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """A share or score as shown, by the one rounding rule (``figures``)."""
+    return figures.shown(value)
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -79,25 +81,37 @@ def _year_start(year: int) -> datetime:
     return datetime(year, 1, 1, tzinfo=schedule.COUNTY_TIME)
 
 
-def _months_due(fiscal_year: FiscalYear, today: date) -> dict[ItemKind, int]:
-    """How many reports each funded item of a kind owes by ``today`` (S2.3.1)."""
+def _months_due(fiscal_year: FiscalYear, today: date) -> dict[ItemKind, list[int]]:
+    """The months of each kind whose report has fallen due by ``today`` (S2.3.1)."""
     parameters = fiscal_year_service.rule_parameters(fiscal_year)
     return {
-        kind: sum(
-            1
+        kind: [
+            month
             for month in schedule.report_months(kind)
             if schedule.due_date(parameters, fiscal_year.year, month, kind) < today
-        )
+        ]
         for kind in ItemKind
     }
+
+
+def _reports_owed(session: Session, fiscal_year: FiscalYear, today: date) -> dict[int, int]:
+    """Per owning organisation, the reports its funded items owe by ``today``: each month
+    fallen due that the item owes (``schedule.owes_report``, the overview's rule too)."""
+    months_due = _months_due(fiscal_year, today)
+    owed: Counter[int] = Counter()
+    for row in repository.funded_moments(session, fiscal_year.id):
+        owed[row.organisation_id] += row.items * sum(
+            schedule.owes_report(row.kind, row.decided_at, fiscal_year.year, month)
+            for month in months_due[row.kind]
+        )
+    return owed
 
 
 def _tallies(
     session: Session, fiscal_year: FiscalYear, organisations: dict[int, Organisation]
 ) -> dict[int, Counter[str]]:
-    """The records, rolled up to each department: four statements whatever their number."""
+    """The records, rolled up to each department: five statements whatever their number."""
     today = schedule.local_today()
-    months_due = _months_due(fiscal_year, today)
     tallies: dict[int, Counter[str]] = {}
 
     def add(organisation_id: int, counts: dict[str, int]) -> None:
@@ -107,9 +121,15 @@ def _tallies(
     for organisation_id, counts in repository.item_records(
         session, fiscal_year.id, _year_start(fiscal_year.year)
     ).items():
-        owed = sum(counts[f"kind_{kind.value}"] * months_due[kind] for kind in ItemKind)
-        add(organisation_id, {**counts, "reports_owed": owed})
-    for organisation_id, counts in repository.reports_on_time(session, fiscal_year.id).items():
+        add(organisation_id, counts)
+    for organisation_id, owed in _reports_owed(session, fiscal_year, today).items():
+        add(organisation_id, {"reports_owed": owed})
+    month_ends = {
+        month: schedule.funded_by_month_end(fiscal_year.year, month) for month in range(1, 13)
+    }
+    for organisation_id, counts in repository.reports_on_time(
+        session, fiscal_year.id, month_ends
+    ).items():
         add(organisation_id, counts)
     for row in repository.rectifications(session, fiscal_year.id):
         verified = row.status is RectificationStatus.accepted

@@ -1,7 +1,7 @@
 """Results queries: the ledger, per-organisation aggregates and the records a department
 assessment is computed from, each in one statement whatever the number of rows."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +15,16 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
+from perfbudget.db import UTCDateTime
 from perfbudget.evaluations.models import EvaluationStatus, Grade, SelfEvaluation
-from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportStatus
+from perfbudget.monitoring.models import UNSUBMITTED, MonitoringReport, Rectification
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import declared_order, fetch_page, sort_order
@@ -29,7 +32,6 @@ from perfbudget.results.models import Circular, DepartmentAssessment, Rectificat
 from perfbudget.targets.models import TargetSet
 
 # A report still with its author is not submitted (S2.3.1).
-UNSUBMITTED_REPORTS = (ReportStatus.draft, ReportStatus.returned)
 TARGET_KINDS = (ItemKind.project, ItemKind.policy)
 # S3 average grade: 优 4, 良 3, 中 2, 差 1
 GRADE_POINTS = {Grade.excellent: 4, Grade.good: 3, Grade.fair: 2, Grade.poor: 1}
@@ -216,8 +218,8 @@ def item_records(
     session: Session, fiscal_year_id: int, year_start: datetime
 ) -> dict[int, dict[str, int]]:
     """Per owning organisation, over the year's funded items: projects and policies, those
-    whose original targets were submitted before ``year_start``, items of each kind,
-    self-evaluations submitted, items graded and their grade points (优 4 … 差 1)."""
+    whose original targets were submitted before ``year_start``, self-evaluations
+    submitted, items graded and their grade points (优 4 … 差 1)."""
     on_time_targets = exists(
         select(TargetSet.id).where(
             TargetSet.item_id == BudgetItem.id,
@@ -240,7 +242,6 @@ def item_records(
             func.count(BudgetItem.id).label("funded"),
             _count(needs_targets).label("targets_due"),
             _count(and_(needs_targets, on_time_targets)).label("targets_on_time"),
-            *(_count(BudgetItem.kind == kind).label(f"kind_{kind.value}") for kind in ItemKind),
             _count(SelfEvaluation.submitted_at.is_not(None)).label("evaluations_submitted"),
             _count(graded).label("graded"),
             func.sum(case((graded, grade_points), else_=0)).label("grade_points"),
@@ -252,8 +253,37 @@ def item_records(
     return _by_organisation(session.execute(query).all())
 
 
-def reports_on_time(session: Session, fiscal_year_id: int) -> dict[int, dict[str, int]]:
-    """Per owning organisation: the funded items' reports submitted by their due date."""
+def funded_moments(session: Session, fiscal_year_id: int) -> Sequence[Any]:
+    """The year's funded items by owner, kind and moment of funding (``items`` of each), for
+    the months they owe a report (``schedule.owes_report``)."""
+    return session.execute(
+        select(
+            BudgetItem.organisation_id,
+            BudgetItem.kind,
+            BudgetItem.decided_at,
+            func.count(BudgetItem.id).label("items"),
+        )
+        .where(_funded(fiscal_year_id))
+        .group_by(BudgetItem.organisation_id, BudgetItem.kind, BudgetItem.decided_at)
+    ).all()
+
+
+def _owed_month(month_ends: Mapping[int, datetime]) -> ColumnElement[bool]:
+    """A report of a month its item owes: the item was funded before the month ended, the
+    set-based form of ``schedule.owes_report`` (``month_ends`` from
+    ``schedule.funded_by_month_end``; reports exist only for months their kind reports)."""
+    month_end = case(
+        {month: literal(end, UTCDateTime()) for month, end in month_ends.items()},
+        value=MonitoringReport.month,
+    )
+    return or_(BudgetItem.decided_at.is_(None), BudgetItem.decided_at < month_end)
+
+
+def reports_on_time(
+    session: Session, fiscal_year_id: int, month_ends: Mapping[int, datetime]
+) -> dict[int, dict[str, int]]:
+    """Per owning organisation: the funded items' reports owed and submitted by their due
+    date."""
     query = (
         select(
             MonitoringReport.organisation_id,
@@ -263,8 +293,9 @@ def reports_on_time(session: Session, fiscal_year_id: int) -> dict[int, dict[str
         .where(
             _funded(fiscal_year_id),
             MonitoringReport.fiscal_year_id == fiscal_year_id,
-            MonitoringReport.status.not_in(UNSUBMITTED_REPORTS),
+            MonitoringReport.status.not_in(UNSUBMITTED),
             MonitoringReport.late.is_(False),
+            _owed_month(month_ends),
         )
         .group_by(MonitoringReport.organisation_id)
     )

@@ -8,13 +8,14 @@ from perfbudget.auth.deps import Allowed, CurrentActor, require
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.exports import CSV, XLSX
+from perfbudget.exports import CSV, DOCX, XLSX
 from perfbudget.pagination import Page
-from perfbudget.results import assessment, service
+from perfbudget.results import assessment, circular_document, service
 from perfbudget.results.schemas import (
     AssessmentUpdate,
     CircularCreate,
     CircularPublish,
+    CircularQuery,
     CircularRead,
     DepartmentAssessmentList,
     DepartmentAssessmentRead,
@@ -152,7 +153,28 @@ def publish_circular(
     return etag(assessment.publish_circular(session, actor, year, body, if_match))
 
 
-@router.get(CIRCULAR, operation_id="get_circular", responses=ETAG_RESPONSES)
-def get_circular(session: SessionDep, actor: Reader, year: Year, etag: ReadETag) -> CircularRead:
+@router.get(
+    CIRCULAR,
+    operation_id="get_circular",
+    response_model=CircularRead,
+    responses={
+        **ETAG_RESPONSES,
+        200: {
+            **ETAG_RESPONSES[200],
+            "content": {DOCX: {}},
+            "description": "JSON (with its ETag), or the circular as a Word document with "
+            "?format=docx",
+        },
+    },
+)
+def get_circular(
+    session: SessionDep,
+    actor: Reader,
+    year: Year,
+    query: Annotated[CircularQuery, Query()],
+    etag: ReadETag,
+) -> CircularRead | Response:
     """Read the year's circular, draft or published."""
+    if query.format == "docx":
+        return circular_document.circular_document(session, year)
     return etag(assessment.get_circular(session, year))

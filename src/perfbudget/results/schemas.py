@@ -179,3 +179,9 @@ class CircularRead(ResponseModel):
 
 class CircularPublish(VersionedUpdate):
     pass
+
+
+class CircularQuery(RequestModel):
+    format: Literal["json", "docx"] = Field(
+        default="json", description="docx: the circular as the county prints it (考核通报)"
+    )

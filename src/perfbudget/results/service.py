@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
-from perfbudget import clock
+from perfbudget import clock, figures
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
@@ -165,9 +165,9 @@ def results_export(session: Session, year: int, filters: ResultsFilter) -> Respo
 
 def _figures(tally: Counter[str]) -> OrganisationResults:
     scored = tally["scored"]
-    # the mean of two-decimal scores, rounded half up to two decimals
+    # the mean of two-decimal scores, shown by the one rounding rule
     average = (
-        (Decimal(tally["score_cents"]) / 100 / scored).quantize(CENT, rounding=ROUND_HALF_UP)
+        figures.shown(figures.EXACT.divide(Decimal(tally["score_cents"]), Decimal(100 * scored)))
         if scored
         else None
     )

@@ -26,12 +26,26 @@ Reader = Annotated[Actor, Allowed(Permission.item_read)]
 Preparer = Annotated[Actor, Allowed(Permission.item_write)]
 
 
-@router.get("/{item_id}/targets", operation_id="get_targets", responses=ETAG_RESPONSES)
+@router.get(
+    "/{item_id}/targets",
+    operation_id="get_targets",
+    responses={
+        **ETAG_RESPONSES,
+        200: {
+            **ETAG_RESPONSES[200],
+            "description": "The current version; before the first save, the draft prefilled "
+            "from the year's common framework (`saved` false, no version and no ETag)",
+        },
+    },
+)
 def get_targets(
     session: SessionDep, actor: Reader, item_id: RowId, etag: ReadETag
 ) -> TargetSetRead:
-    """The current version of the item's performance targets."""
-    return etag(TargetSetRead.model_validate(service.current_set(session, actor, item_id)))
+    """The current version of the item's performance targets.
+
+    Before the first save: the draft they start from, prefilled from the fiscal year's common
+    indicator framework (`saved` false); the first PUT creates it."""
+    return etag(service.read_current(session, actor, item_id))
 
 
 @router.put("/{item_id}/targets", operation_id="save_targets")

@@ -12,12 +12,14 @@ from perfbudget.budget_items import rules
 from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
+from perfbudget.evaluations import repository as evaluation_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.i18n import counted
 from perfbudget.indicators import service as indicator_service
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
 from perfbudget.pagination import ListQuery, Page, page_of
 from perfbudget.targets import repository
-from perfbudget.targets.checks import FilingCheck, run_checks
+from perfbudget.targets.checks import Baseline, FilingCheck, run_checks
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 from perfbudget.targets.schemas import (
     FilingCheckRead,
@@ -61,6 +63,50 @@ def current_set(session: Session, actor: Actor, item_id: int) -> TargetSet:
     return target_set
 
 
+def read_current(session: Session, actor: Actor, item_id: int) -> TargetSetRead:
+    """The current version of the item's targets; before their first save, the draft they
+    start from (not saved: no id, no version), or the refusal the first save would meet."""
+    item = item_service.get_item(session, actor, item_id)
+    target_set = repository.current(session, item_id)
+    if target_set is None:
+        check_first_set_allowed(item)
+        target_set = _first_set(item, created_by_id=None)
+        target_set.lines = framework_lines(
+            item, indicator_service.framework_in_force(session, item.fiscal_year_id)
+        )
+    return TargetSetRead.model_validate(target_set)
+
+
+def _first_set(item: BudgetItem, created_by_id: int | None) -> TargetSet:
+    return TargetSet(
+        item_id=item.id, number=1, status=S.draft, overall_goal="", created_by_id=created_by_id
+    )
+
+
+def framework_lines(item: BudgetItem, framework: Sequence[FrameworkIndicator]) -> list[TargetLine]:
+    """The lines an item's first targets start from, "using the common framework" (S2.2.2):
+    each indicator of the year's framework with its name, category, direction and unit, for
+    the preparer to give a target value and a weight (the framework suggests neither). A
+    department's overall targets use the six aspects of S2.2.3, which it does not hold."""
+    if item.kind is ItemKind.department_overall:
+        return []
+    return [
+        TargetLine(
+            position=position,
+            category=indicator.category,
+            name=indicator.name,
+            direction=indicator.direction,
+            target_value=None,
+            unit=indicator.unit,
+            qualitative_standard=None,
+            weight=None,
+            library_indicator_id=None,
+            framework_indicator_id=indicator.id,
+        )
+        for position, indicator in enumerate(framework, start=1)
+    ]
+
+
 def list_versions(session: Session, actor: Actor, item_id: int) -> list[TargetSet]:
     item_service.get_item(session, actor, item_id)
     return repository.versions(session, item_id)
@@ -101,9 +147,7 @@ def write_targets(
         ),
     )
     if target_set is None:
-        target_set = TargetSet(
-            item_id=item.id, number=1, status=S.draft, created_by_id=actor.user_id
-        )
+        target_set = _first_set(item, created_by_id=actor.user_id)
         repository.add(session, target_set)
         before = None
     else:
@@ -141,7 +185,7 @@ def check_filing(
     of the version read while it can be edited, each line's indicator available."""
     rules.require_owner_side(actor, item)
     if current is None:
-        _check_first_set_allowed(item)
+        check_first_set_allowed(item)
     else:
         check_version(current.version, data.version, if_match)
         if current.status not in EDITABLE:
@@ -155,7 +199,9 @@ def check_filing(
         _check_line(item, position, line, library, framework)
 
 
-def _check_first_set_allowed(item: BudgetItem) -> None:
+def check_first_set_allowed(item: BudgetItem) -> None:
+    """An item's first targets are started with its request, while a draft (S2.2.2); a
+    department's overall targets once its budget is decided (S2.2.3)."""
     if item.kind is ItemKind.department_overall:
         if item.status is not ItemStatus.funded:
             raise RuleViolation(
@@ -219,19 +265,33 @@ def _snapshot(target_set: TargetSet) -> dict[str, object]:
     }
 
 
-def checks_for(session: Session, item: BudgetItem, target_set: TargetSet) -> list[FilingCheck]:
-    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
-    previous: list[TargetLine] = []
+def _baseline(session: Session, item: BudgetItem, target_set: TargetSet) -> Baseline:
+    """An adjustment against the version in force; a continued item against last year's
+    approved lines and what its graded self-evaluation found (three statements at most)."""
     if target_set.number > 1:
         approved = repository.approved(session, item.id)
-        previous = approved.lines if approved else []
-    elif item.continues_item_id is not None:
-        approved = repository.approved(session, item.continues_item_id)
-        previous = approved.lines if approved else []
+        return Baseline(approved.lines if approved else [], in_force=True)
+    if item.continues_item_id is None:
+        return Baseline()
+    approved = repository.approved(session, item.continues_item_id)
+    if approved is None:
+        return Baseline()
+    actuals = evaluation_repository.graded_actuals(session, item.continues_item_id)
+    return Baseline(approved.lines, actuals)
+
+
+def checks_for(session: Session, item: BudgetItem, target_set: TargetSet) -> list[FilingCheck]:
+    parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     known = indicator_service.known_indicator_names(
         session, item.fiscal_year_id, item.organisation.path
     )
-    return run_checks(item, target_set, parameters, previous_lines=previous, known_names=known)
+    return run_checks(
+        item,
+        target_set,
+        parameters,
+        baseline=_baseline(session, item, target_set),
+        known_names=known,
+    )
 
 
 def check_report(session: Session, actor: Actor, item_id: int) -> FilingCheckReport:
@@ -255,6 +315,7 @@ def _check_read(check: FilingCheck) -> FilingCheckRead:
         clause=check.clause,
         line=check.line,
         message=check.message,
+        data=check.data,
     )
 
 
@@ -264,7 +325,7 @@ def _file(session: Session, actor: Actor, item: BudgetItem, target_set: TargetSe
     if blocking:
         raise RuleViolation(
             "TARGET_CHECKS_FAILED",
-            f"The targets fail {len(blocking)} filing check(s): {blocking[0].en}",
+            f"The targets fail {counted(len(blocking), 'filing check')}: {blocking[0].en}",
             f"绩效目标未通过 {len(blocking)} 项审核要求：{blocking[0].zh}",
             extra={"checks": [_check_read(c).model_dump() for c in blocking]},
         )

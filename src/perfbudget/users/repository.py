@@ -3,8 +3,9 @@ from datetime import datetime
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
+from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import fetch_page, sort_order
-from perfbudget.users.models import User
+from perfbudget.users.models import Role, User
 from perfbudget.users.schemas import UserFilter
 
 
@@ -14,6 +15,18 @@ def get(session: Session, user_id: int) -> User | None:
 
 def get_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username.lower())).first()
+
+
+def finance_bureau(session: Session) -> Organisation | None:
+    """The organisation the active finance users belong to (the first by code): the bureau
+    that issues the finance bureau's documents."""
+    members = select(User.organisation_id).where(User.role == Role.finance, User.is_active)
+    return session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_(members))
+        .order_by(Organisation.code)
+        .limit(1)
+    ).first()
 
 
 _SORTS = {

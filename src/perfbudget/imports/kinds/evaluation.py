@@ -100,6 +100,7 @@ SELF_EVALUATION_ACTUALS = Kind(
         "EVALUATION_NOT_APPLICABLE": "item_id",
         "EXPLANATION_REQUIRED": "explanation",
         "QUALITATIVE_SHARE_OUT_OF_BAND": "qualitative_share",
+        "NEGATIVE_ACTUAL": "final_actual",
         "TARGET_LINE_UNKNOWN": "target_line_id",
         "TARGET_LINE_DUPLICATE": "target_line_id",
         "LINE_VALUE_MISMATCH": "target_line_id",

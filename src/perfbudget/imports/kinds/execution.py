@@ -159,6 +159,7 @@ MONITORING_REPORTS = Kind(
         "TARGET_LINE_UNKNOWN": "target_line_id",
         "TARGET_LINE_DUPLICATE": "target_line_id",
         "LINE_VALUE_MISMATCH": "target_line_id",
+        "NEGATIVE_ACTUAL": "actual",
         "VERSION_CONFLICT": "version",
         "VERSION_REQUIRED": "version",
     },
