@@ -3,7 +3,7 @@ outbox, a deliverer with an httpx.MockTransport posts (no network)."""
 
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -137,7 +137,7 @@ def attempt_until_given_up(db: Session, receiver: Receiver, status: int) -> date
     """Every attempt of the only delivery answered ``status`` until the deliverer gave up;
     the moment the last attempt would have scheduled the next."""
     receiver.statuses = [status] * MAX_ATTEMPTS
-    moment = datetime(2027, 7, 5, 4, tzinfo=UTC)
+    moment = only_delivery(db).next_attempt_at  # due from the moment it was emitted
     with receiver.client() as client:
         for _ in range(MAX_ATTEMPTS):
             deliver_due(db, client, now=moment)

@@ -2,12 +2,11 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jose import JWTError, jwt
 
-from perfbudget import clock
 from perfbudget.config import Settings
 
 ALGORITHM = "HS256"
@@ -27,8 +26,10 @@ class TokenClaims:
 
 
 def issue(settings: Settings, *, user_id: int, role: str, token_version: int) -> tuple[str, int]:
-    """Return (token, lifetime in seconds)."""
-    now = clock.utcnow()
+    """Return (token, lifetime in seconds). Dated by the machine's clock, which python-jose
+    checks expiry against: a token's life is physical time, not the county's calendar (the
+    service's clock may be moved, as tests and the demo loader do)."""
+    now = datetime.now(UTC)
     lifetime = timedelta(minutes=settings.access_token_minutes)
     claims = {
         "sub": str(user_id),
