@@ -34,6 +34,7 @@ from tests.workflow import Workflow
 
 YEAR = 2027
 TODAY = datetime(2027, 7, 20, 9, 30, tzinfo=UTC)
+BUDGET_APPROVED = datetime(2026, 12, 20, 2, tzinfo=UTC)
 OVERVIEW = f"/api/v1/fiscal-years/{YEAR}/monitoring-overview"
 COMPLIANCE = f"/api/v1/fiscal-years/{YEAR}/monitoring-compliance"
 QUEUE = "/api/v1/monitoring-reports"
@@ -146,16 +147,19 @@ def fund(
     kind: str = "project",
     name: str = "教师培训项目",
 ) -> int:
-    if kind == "department_overall":
-        item = flow.create(user, org, kind=kind, name=name, requested_amount=amount)
-        item_id = int(item["id"])
-        assert flow.post(item_id, "submit", user).status_code == 200
-    else:
-        item = flow.targets_approved(
-            user=user, org=org, kind=kind, name=name, requested_amount=amount
-        )
-        item_id = int(item["id"])
-    response = flow.decide(item_id, amount)
+    """Filed, its targets approved and funded with the budget, in the December before the
+    year (S2.2.2: targets with the request; S2.3.1: it owes every month), whatever the day."""
+    with clock.replaying(BUDGET_APPROVED):
+        if kind == "department_overall":
+            item = flow.create(user, org, kind=kind, name=name, requested_amount=amount)
+            item_id = int(item["id"])
+            assert flow.post(item_id, "submit", user).status_code == 200
+        else:
+            item = flow.targets_approved(
+                user=user, org=org, kind=kind, name=name, requested_amount=amount
+            )
+            item_id = int(item["id"])
+        response = flow.decide(item_id, amount)
     assert response.status_code == 200, response.text
     return item_id
 
@@ -169,7 +173,7 @@ class County:
 @pytest.fixture
 def frozen(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """Today is 20 July 2027: June's reports were due on the 10th, overall ones on the 15th."""
-    monkeypatch.setattr(clock, "utcnow", lambda: TODAY)
+    monkeypatch.setattr(clock, "system_now", lambda: TODAY)
     return TODAY
 
 
@@ -234,7 +238,7 @@ def county(flow: Workflow, rows: Rows, db: Session, monkeypatch: pytest.MonkeyPa
     rows.rectification(ids["B"], c.reports["B5"], RectificationStatus.accepted, date(2027, 7, 1))
     rows.rectification(ids["C"], c.reports["C5"], open_, date(2027, 7, 15))
     rows.rectification(ids["D"], c.reports["D6"], RectificationStatus.answered, date(2027, 7, 1))
-    monkeypatch.setattr(clock, "utcnow", lambda: TODAY)
+    monkeypatch.setattr(clock, "system_now", lambda: TODAY)
     return c
 
 

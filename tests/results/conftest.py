@@ -146,7 +146,7 @@ def county(flow: Workflow, db: Session, monkeypatch: pytest.MonkeyPatch) -> Coun
     grade(db, ids["C"], "55.00", Grade.poor)
     grade(db, ids["D"], "85.25", Grade.good)
     grade(db, ids["E"], None, None, EvaluationStatus.finance_review)
-    monkeypatch.setattr(clock, "utcnow", lambda: TODAY)
+    monkeypatch.setattr(clock, "system_now", lambda: TODAY)
     return c
 
 
