@@ -1159,6 +1159,11 @@ def generate(
                     )
                 )
     lap("insert")
+    from perfbudget.overview import month_figures
+
+    with engine.begin() as connection:
+        month_figures.rebuild(connection)  # the overview's read model, as the API keeps it
+    lap("figures")
     with engine.connect() as connection:
         connection.execute(text("ANALYZE"))  # planner statistics, as a running system has
         connection.commit()

@@ -1,5 +1,5 @@
 """Time the bureau's monitoring overview and the results ledger on a generated county
-(issue 7, P3).
+(issue 7, P3; issue 16: ≤ 50 ms for the overview, the compliance listing and the queue).
 
     python -m bench.generate --database-url URL      # once
     python -m bench.overview --database-url URL [--repeat 20]
@@ -8,8 +8,9 @@ Goes through the whole application in process (FastAPI's TestClient: routing, th
 validation, serialisation), signed in as the generator's finance user, and prints the median
 and 95th percentile of each request in milliseconds. The overview is timed on the executing
 year, the results ledger (S2.5) on the most recent closed year: its first page, the page of
-poor results, one department's page, and the results by organisation. The compliance
-listing and a page of the review queue are timed alongside, for reference.
+poor results, one department's page, and the results by organisation, for reference; the
+compliance listing and a page of the finance review queue are timed against the goal, and a
+page of the year's items alongside.
 """
 
 import argparse
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-GOAL_MS = 100.0
+GOAL_MS = 50.0  # issue 16: the overview, the compliance listing and the queue
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -91,14 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             # the department with the most graded items: the largest page of one organisation
             department = max(by_organisation["departments"], key=lambda entry: entry["graded"])
             cases += [
-                ("ledger, page of 100", get(results, limit=100), True),
-                ("ledger, poor", get(results, grade="poor", limit=100), True),
+                ("ledger, page of 100", get(results, limit=100), False),
+                ("ledger, poor", get(results, grade="poor", limit=100), False),
                 (
                     "ledger, department",
                     get(results, organisation_id=department["department"]["id"], limit=100),
-                    True,
+                    False,
                 ),
-                ("ledger by org.", get(results + "/by-organisation"), True),
+                ("ledger by org.", get(results + "/by-organisation"), False),
             ]
             grades = by_organisation["county"]["grades"]
             ledger = (
@@ -107,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"department {department['department']['code']}: {department['graded']} graded"
             )
         cases += [
-            ("compliance month 12", get(compliance, month=12), False),
-            ("queue, page of 100", get("/api/v1/monitoring-reports", limit=100), False),
+            ("compliance month 12", get(compliance, month=12), True),
+            ("queue, page of 100", get("/api/v1/monitoring-reports", limit=100), True),
+            ("items, page of 100", get("/api/v1/budget-items", fiscal_year=year, limit=100), False),
         ]
         county = get(overview, month=12)()["county"]
         print(
@@ -132,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name:<22}{median:>10.1f}{percentile(samples, 0.95):>10.1f}{min(samples):>10.1f}"
             )
         print(
-            f"goal: overview and ledger medians ≤ {GOAL_MS:.0f} ms: {'MISSED' if missed else 'met'}"
+            f"goal: overview, compliance and queue medians ≤ {GOAL_MS:.0f} ms: "
+            f"{'MISSED' if missed else 'met'}"
         )
     return 1 if missed else 0
 

@@ -7,6 +7,7 @@ given database's name with the worker's (``perfbudget_ci_gw0``), created when mi
 """
 
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -47,7 +48,7 @@ from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, create_engine, event, make_url, text  # noqa: E402
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from perfbudget.config import PROJECT_ROOT, get_settings  # noqa: E402
@@ -55,6 +56,7 @@ from perfbudget.db import get_engine, transaction_scope  # noqa: E402
 from perfbudget.demo.loader import DEMO_PASSWORD, load_demo  # noqa: E402
 from perfbudget.integration import idempotency  # noqa: E402
 from perfbudget.main import create_app  # noqa: E402
+from perfbudget.overview import month_figures  # noqa: E402
 from tests.workflow import flow  # noqa: E402, F401 - the shared workflow fixture
 
 get_settings.cache_clear()
@@ -142,15 +144,34 @@ def demo_tokens(app: FastAPI) -> dict[str, str]:
     return tokens
 
 
+# Writes to what the overview's read model is computed from (overview.month_figures): a test
+# that made any, by any path, ends by checking that the read model equals its recomputation.
+_FIGURE_INPUTS = re.compile(
+    r"^\s*(INSERT INTO|UPDATE|DELETE FROM) (budget_items|monitoring_reports|"
+    r"spending_plan_months|disbursements)\b",
+    re.IGNORECASE,
+)
+
+
+def _note_figure_inputs(connection: Connection, _: object, statement: str, *__: object) -> None:
+    if _FIGURE_INPUTS.match(statement):
+        connection.info["figure_inputs_written"] = True
+
+
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     connection = engine.connect()
     transaction = connection.begin()
+    event.listen(connection, "before_cursor_execute", _note_figure_inputs)
     session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     try:
         yield session
+        if connection.info.pop("figure_inputs_written", False) and transaction.is_active:
+            session.rollback()  # what a failed request left pending is not the database's
+            drifts = month_figures.check(session)
+            assert not drifts, f"the overview's read model drifted from its rule: {drifts}"
     finally:
         session.close()
         transaction.rollback()

@@ -206,6 +206,35 @@ def cmd_reminders_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_overview_rebuild(args: argparse.Namespace) -> int:
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.overview import month_figures
+
+    with get_sessionmaker()() as session, session.begin():
+        written = month_figures.rebuild(session, args.year)
+    print(f"rebuilt item_month_figures: {written} rows ({args.year or 'every fiscal year'})")
+    return 0
+
+
+def cmd_overview_check(args: argparse.Namespace) -> int:
+    from perfbudget.db import get_sessionmaker
+    from perfbudget.overview import month_figures
+
+    with get_sessionmaker()() as session:
+        drifts = month_figures.check(session)
+    for drift in drifts:
+        print(
+            f"{drift.year}: {len(drift.missing)} rows as recomputed are not stored, "
+            f"{len(drift.stale)} stored rows are not as recomputed; first: "
+            f"{(drift.missing or drift.stale)[0]}"
+        )
+    if drifts:
+        print("the read model drifted: run `perfbudget overview rebuild`")
+        return 1
+    print("item_month_figures equals its recomputation")
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -340,6 +369,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remind.add_argument("--batch", type=_positive, default=500, help="items per transaction")
     remind.set_defaults(func=cmd_reminders_run)
+
+    overview = commands.add_parser(
+        "overview", help="the monitoring overview's read model (item_month_figures)"
+    ).add_subparsers(dest="overview_command", required=True)
+    rebuild_help = (
+        "recompute the read model from the reports, spending plans and payments (after a "
+        "restore, or a deploy that ran old code on the new schema)"
+    )
+    rebuild = overview.add_parser("rebuild", help=rebuild_help, description=rebuild_help)
+    rebuild.add_argument("--year", type=int, help="one fiscal year (default: every year)")
+    rebuild.set_defaults(func=cmd_overview_rebuild)
+    check_help = "fail (exit 1) if the read model differs from its recomputation, and say where"
+    check = overview.add_parser("check", help=check_help, description=check_help)
+    check.set_defaults(func=cmd_overview_check)
 
     openapi = commands.add_parser("openapi", help="the OpenAPI contract").add_subparsers(
         dest="openapi_command", required=True

@@ -314,6 +314,15 @@ def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]])
     return ids
 
 
+# Items a transaction changed in a way its session cannot see (a delete by criteria): read
+# models kept up to date before the commit (overview.month_figures) refresh them too.
+TOUCHED_ITEMS = "touched_items"
+
+
+def touch_items(session: Session, item_ids: Sequence[int]) -> None:
+    session.info.setdefault(TOUCHED_ITEMS, set()).update(item_ids)
+
+
 def replace_children(
     session: Session,
     model: type[Base],

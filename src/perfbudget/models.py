@@ -17,6 +17,8 @@ from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
 from perfbudget.integration.models import IdempotencyRecord
 from perfbudget.monitoring.models import MonitoringReport, Rectification, ReportLine
 from perfbudget.orgs.models import Organisation
+from perfbudget.overview import month_figures  # noqa: F401 - the read model's upkeep, on every session
+from perfbudget.overview.models import ItemMonthFigure
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
 from perfbudget.reminders.models import ReminderSent
 from perfbudget.results.models import Circular, DepartmentAssessment, RectificationPlan
@@ -42,6 +44,7 @@ __all__ = [
     "IdempotencyRecord",
     "ImportRun",
     "ItemEvent",
+    "ItemMonthFigure",
     "LibraryIndicator",
     "MonitoringReport",
     "Organisation",

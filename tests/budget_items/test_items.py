@@ -231,5 +231,48 @@ def test_listing_runs_a_fixed_number_of_statements(flow, count_queries):
 
 
 # the user with its organisation (token check); the page with its target figures, assessment,
-# payment holds and predecessor's graded result; the count
-EXPECTED_STATEMENTS = 3
+# payment holds, predecessor's graded result and, riding along, the total
+EXPECTED_STATEMENTS = 2
+
+
+def test_a_page_past_the_end_still_counts_the_items(flow, count_queries):
+    """The total rides along with the page's rows; a page past the end has no row to carry
+    it, and counts in a statement of its own."""
+    created = [flow.create(name=f"翻页项目{n}")["id"] for n in range(3)]
+    finance = flow.auth("finance")
+    full = flow.client.get(ITEMS, params={"fiscal_year": 2027, "limit": 100}, headers=finance)
+    assert full.status_code == 200
+    total = full.json()["total"]
+    assert total >= 3 and set(created) <= {row["id"] for row in full.json()["items"]}
+
+    count_queries.statements.clear()
+    past = flow.client.get(
+        ITEMS, params={"fiscal_year": 2027, "limit": 10, "offset": total}, headers=finance
+    )
+    assert past.status_code == 200
+    assert (past.json()["items"], past.json()["total"]) == ([], total)
+    assert count_queries.count == EXPECTED_STATEMENTS + 1
+
+
+def test_a_year_lists_its_own_items_in_id_order_only(flow):
+    """The year's filter reads from the year's first item on (ix_budget_items_year_id): a
+    later year's items, created before and after, are not on its pages."""
+    finance = flow.auth("finance")
+    opened = flow.client.post("/api/v1/fiscal-years", json={"year": 2028}, headers=finance)
+    assert opened.status_code == 201, opened.text
+    before = flow.create(name="明年项目甲", fiscal_year=2028)["id"]
+    mine = [flow.create(name=f"本年项目{n}")["id"] for n in range(2)]
+    after = flow.create(name="明年项目乙", fiscal_year=2028)["id"]
+    body = flow.client.get(
+        ITEMS, params={"fiscal_year": 2027, "limit": 100}, headers=finance
+    ).json()
+    ids = [row["id"] for row in body["items"]]
+    assert ids == sorted(ids) and set(mine) <= set(ids)
+    assert {row["fiscal_year"] for row in body["items"]} == {2027}
+    assert before not in ids and after not in ids
+    assert body["total"] == len(ids)
+    later = flow.client.get(
+        ITEMS, params={"fiscal_year": 2028, "limit": 100}, headers=finance
+    ).json()
+    assert {before, after} <= {row["id"] for row in later["items"]}
+    assert not set(mine) & {row["id"] for row in later["items"]}

@@ -115,6 +115,8 @@ class BudgetItem(Timestamps, Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_budget_items_year_status", "fiscal_year_id", "status"),
+        # a year's page of items in id order, without walking older years' items
+        Index("ix_budget_items_year_id", "fiscal_year_id", "id"),
         # the overview's aggregates read one year's items by owner from the index alone: on
         # SQLite, walking every year's items and their rows is what grew with closed years
         Index(

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
+from perfbudget.answers import json_answer
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
@@ -43,7 +44,7 @@ def list_budget_items(
     """List budget items with their target summary and gate state."""
     if filters.format != "json":
         return exports.budget_items(session, actor, filters, filters.format)
-    return service.list_items(session, actor, filters)
+    return json_answer(service.list_items_data(session, actor, filters))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_budget_item")

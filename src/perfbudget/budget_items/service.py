@@ -441,6 +441,15 @@ def _check_amount(item: BudgetItem, data: BudgetDecisionRequest) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
+_FIELDS = tuple(BudgetItemRead.model_fields)  # in the order the model writes them
+_MONEY = ("requested_amount", "approved_amount")
+
+
+def _yuan(value: Decimal | None) -> str | None:
+    """Money as the contract writes it (``schemas.Money``): two decimals."""
+    return None if value is None else f"{value:.2f}"
+
+
 def _targets(row: Row[Any]) -> dict[str, Any] | None:
     """``TargetSummary`` as plain data: the current version of the item's targets."""
     if row.targets_number is None:
@@ -449,31 +458,39 @@ def _targets(row: Row[Any]) -> dict[str, Any] | None:
         "number": row.targets_number,
         "status": row.targets_status,
         "line_count": row.targets_lines,
-        "total_weight": Decimal(row.targets_weight_hundredths).scaleb(-2),
+        "total_weight": _yuan(Decimal(row.targets_weight_hundredths).scaleb(-2)),
         "approved_number": row.targets_in_force,
     }
 
 
 def _representations(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """``BudgetItemRead`` as plain data, from rows of ``repository.rows``/``list_page``: one
-    validation for a whole page instead of a model per item and per nested reference."""
+    """``BudgetItemRead`` as plain data, from rows of ``repository.rows``/``list_page``: the
+    model's fields and no others, in values its JSON would carry (money as text), so that a
+    page is validated once (``read_items``) or not at all (``list_items``: written as is by
+    ``answers.json_answer``, tested equal to the model's JSON)."""
     representations = []
     for row in rows:
         context = _context(row)
         results = gates.evaluate(context)
-        data = dict(zip(row._fields, row, strict=True))
-        data["organisation"] = {
-            "id": row.organisation_id,
-            "code": row.organisation_code,
-            "name_zh": row.organisation_name_zh,
+        fields = row._mapping
+        computed: dict[str, Any] = {
+            "organisation": {
+                "id": row.organisation_id,
+                "code": row.organisation_code,
+                "name_zh": row.organisation_name_zh,
+            },
+            "targets": _targets(row),
+            "gates": {
+                "passed": not gates.blocking_failures(results),
+                "blocking": [g.code for g in results if g.blocking and not g.satisfied],
+                "warnings": [g.code for g in results if not g.blocking and not g.satisfied],
+            },
+            "predecessor_grade": context.predecessor_grade,
         }
-        data["targets"] = _targets(row)
-        data["gates"] = {
-            "passed": not gates.blocking_failures(results),
-            "blocking": [g.code for g in results if g.blocking and not g.satisfied],
-            "warnings": [g.code for g in results if not g.blocking and not g.satisfied],
-        }
-        data["predecessor_grade"] = context.predecessor_grade
+        # every field in the model's order: the JSON is written as the dict stands
+        data: dict[str, Any] = {name: computed.get(name, fields.get(name)) for name in _FIELDS}
+        for name in _MONEY:
+            data[name] = _yuan(data[name])
         representations.append(data)
     return representations
 
@@ -491,16 +508,19 @@ def read_item(session: Session, actor: Actor, item_id: int) -> BudgetItemRead:
     return read_items(session, [get_item(session, actor, item_id)])[0]
 
 
-def list_items(session: Session, actor: Actor, filters: BudgetItemFilter) -> Page[BudgetItemRead]:
+def list_items_data(session: Session, actor: Actor, filters: BudgetItemFilter) -> dict[str, Any]:
+    """A page of items: the data of a ``Page[BudgetItemRead]``, as plain values."""
     rows, total = repository.list_page(session, actor, filters)
-    return Page[BudgetItemRead].model_validate(
-        {
-            "items": _representations(rows),
-            "total": total,
-            "limit": filters.limit,
-            "offset": filters.offset,
-        }
-    )
+    return {
+        "items": _representations(rows),
+        "total": total,
+        "limit": filters.limit,
+        "offset": filters.offset,
+    }
+
+
+def list_items(session: Session, actor: Actor, filters: BudgetItemFilter) -> Page[BudgetItemRead]:
+    return Page[BudgetItemRead].model_validate(list_items_data(session, actor, filters))
 
 
 def history(session: Session, actor: Actor, item_id: int, page: ListQuery) -> Page[ItemEventRead]:

@@ -6,7 +6,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from perfbudget.auth import policy
-from perfbudget.auth.deps import CurrentActor, require
+from perfbudget.auth.deps import CurrentActor, permitted
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep, reads_first
 from perfbudget.exports import xlsx_response
@@ -77,13 +77,13 @@ UPLOAD_PERMISSIONS = tuple(dict.fromkeys(kind.permission for kind in KINDS.value
 
 def uploader(kind: ImportKind, session: SessionDep, actor: CurrentActor) -> Actor:
     """The permission of the kind's single-object endpoint."""
-    return require(KINDS[kind].permission)(session, actor)
+    return permitted(session, actor, KINDS[kind].permission)
 
 
 def any_uploader(session: SessionDep, actor: CurrentActor) -> Actor:
     """A role that may upload some kind."""
     held = [p for p in UPLOAD_PERMISSIONS if policy.allows(actor.role, p)]
-    return require(held[0] if held else UPLOAD_PERMISSIONS[0])(session, actor)
+    return permitted(session, actor, held[0] if held else UPLOAD_PERMISSIONS[0])
 
 
 # one of these, by kind (read by the test that every route declares its permission)

@@ -121,6 +121,8 @@ class MonitoringReport(Timestamps, Base):
             "late",
         ),
         Index("ix_monitoring_reports_org", "organisation_id"),
+        # the review queues: the reports in one status, oldest submission first
+        Index("ix_monitoring_reports_status_submitted", "status", "submitted_at", "id"),
     )
 
 

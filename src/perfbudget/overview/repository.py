@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Row,
     RowMapping,
     Select,
     and_,
@@ -17,18 +16,15 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    not_,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
-from perfbudget.budget_items.repository import visible
+from perfbudget.budget_items.models import BudgetItem, ItemKind
+from perfbudget.budget_items.repository import sees_every_item, visible
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.monitoring.models import (
-    UNSUBMITTED,
     Light,
     MonitoringReport,
     Rectification,
@@ -36,9 +32,10 @@ from perfbudget.monitoring.models import (
 )
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
+from perfbudget.overview.models import ItemMonthFigure
 from perfbudget.overview.schemas import QueueFilter
 from perfbudget.pagination import declared_order, fetch_page, sort_order
-from perfbudget.payments.models import Disbursement, HoldKind, PaymentHold, SpendingPlanMonth
+from perfbudget.payments.models import HoldKind, PaymentHold
 
 # A report still with its author: not submitted (S2.3.1).
 
@@ -67,31 +64,8 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(case((condition, 1)))
 
 
-def _sum(condition: ColumnElement[bool], value: ColumnElement[int]) -> ColumnElement[int]:
+def _sum(condition: ColumnElement[bool], value: Any) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
-def _funded(scope: MonthScope, kinds: Sequence[ItemKind]) -> ColumnElement[bool]:
-    return and_(
-        BudgetItem.fiscal_year_id == scope.fiscal_year_id,
-        BudgetItem.status == ItemStatus.funded,
-        BudgetItem.kind.in_(kinds) if kinds else false(),
-    )
-
-
-def _owes_report(scope: MonthScope) -> ColumnElement[bool]:
-    return or_(BudgetItem.decided_at.is_(None), BudgetItem.decided_at < scope.funded_before)
-
-
-def _submitted() -> ColumnElement[bool]:
-    return and_(MonitoringReport.id.is_not(None), MonitoringReport.status.not_in(UNSUBMITTED))
-
-
-def _overdue(scope: MonthScope) -> ColumnElement[bool]:
-    return and_(
-        BudgetItem.kind.in_(scope.overdue_kinds) if scope.overdue_kinds else false(),
-        or_(MonitoringReport.id.is_(None), MonitoringReport.status.in_(UNSUBMITTED)),
-    )
 
 
 def _month_report(scope: MonthScope) -> ColumnElement[bool]:
@@ -109,75 +83,81 @@ def _visible(query: Any, actor: Actor) -> Select[Any]:
     return result
 
 
-def _by_organisation(rows: Sequence[Row[Any]]) -> dict[int, dict[str, int]]:
-    return {
-        row.organisation_id: {
-            key: int(value) for key, value in row._mapping.items() if key != "organisation_id"
-        }
-        for row in rows
-    }
+@dataclass(frozen=True)
+class Tally:
+    """Figures per owning organisation: ``names`` of the figures, then per organisation its
+    row of integers in that order (tuples: a few hundred rows are summed per request)."""
+
+    names: tuple[str, ...]
+    rows: dict[int, tuple[int, ...]]
 
 
-def organisations(session: Session) -> Sequence[Organisation]:
-    return session.scalars(select(Organisation).order_by(Organisation.code)).all()
+def _by_organisation(result: Any) -> Tally:
+    names = tuple(result.keys())[1:]  # after the organisation's id
+    return Tally(names, {row[0]: tuple(map(int, row[1:])) for row in result})
 
 
-def item_figures(session: Session, actor: Actor, scope: MonthScope) -> dict[int, dict[str, int]]:
+def organisations(session: Session) -> Sequence[Any]:
+    """Every organisation's reference and place in the tree, as plain rows."""
+    rows: Sequence[Any] = session.execute(
+        select(
+            Organisation.id,
+            Organisation.code,
+            Organisation.name_zh,
+            Organisation.parent_id,
+            Organisation.kind,
+            Organisation.path,
+        ).order_by(Organisation.code)
+    ).all()
+    return rows
+
+
+def item_figures(session: Session, actor: Actor, scope: MonthScope) -> Tally:
     """Per owning organisation: items, reports owed / submitted / overdue / late, items
-    funded after the month (owing none), lights, and the approved and planned amounts in
-    cents."""
-    owes = _owes_report(scope)
-    submitted = and_(owes, _submitted())
-    money = BudgetItem.kind.in_(scope.money_kinds)
-    planned = SpendingPlanMonth.id.is_not(None)
-    lights = {
-        light.value: _count(and_(submitted, MonitoringReport.item_light == light))
-        for light in Light
-    }
+    funded after the month (owing none), lights, and the approved, planned and disbursed
+    amounts in cents — from the read model, one row per item of the month."""
+    figure = ItemMonthFigure
+    owes = figure.owes.is_(True)
+    submitted = and_(owes, figure.submitted.is_(True))
+    money = figure.kind.in_(scope.money_kinds)
+    planned = figure.planned_cents.is_not(None)
+    overdue = and_(
+        owes,
+        figure.submitted.is_(False),
+        figure.kind.in_(scope.overdue_kinds) if scope.overdue_kinds else false(),
+    )
     query = (
         select(
-            BudgetItem.organisation_id,
-            func.count(BudgetItem.id).label("items"),
+            figure.organisation_id,
+            func.count().label("items"),
             _count(owes).label("due"),
-            _count(not_(owes)).label("funded_after_month"),
+            _count(figure.owes.is_(False)).label("funded_after_month"),
             _count(submitted).label("submitted"),
-            _count(and_(owes, _overdue(scope))).label("overdue"),
-            _count(and_(submitted, MonitoringReport.late.is_(True))).label("late"),
-            *(column.label(name) for name, column in lights.items()),
-            _sum(money, _cents(BudgetItem.approved_amount)).label("approved"),
-            _sum(and_(money, planned), _cents(SpendingPlanMonth.cumulative_amount)).label(
-                "planned"
-            ),
-            _sum(and_(money, ~planned), _cents(BudgetItem.approved_amount)).label("unplanned"),
+            _count(overdue).label("overdue"),
+            _count(and_(submitted, figure.late.is_(True))).label("late"),
+            *(_count(and_(submitted, figure.light == light)).label(light.value) for light in Light),
+            _sum(money, figure.approved_cents).label("approved"),
+            _sum(and_(money, planned), figure.planned_cents).label("planned"),
+            _sum(and_(money, ~planned), figure.approved_cents).label("unplanned"),
+            _sum(money, figure.disbursed_cents).label("disbursed"),
         )
-        .outerjoin(MonitoringReport, _month_report(scope))
-        .outerjoin(
-            SpendingPlanMonth,
-            and_(
-                SpendingPlanMonth.item_id == BudgetItem.id,
-                SpendingPlanMonth.month == scope.month,
-            ),
-        )
-        .where(_funded(scope, scope.kinds))
-        .group_by(BudgetItem.organisation_id)
+        .where(_of_month(scope, scope.kinds))
+        .group_by(figure.organisation_id)
     )
-    return _by_organisation(session.execute(_visible(query, actor)).all())
+    if not sees_every_item(actor):  # else the join would read every year's items for nothing
+        query = _visible(query.join(BudgetItem, BudgetItem.id == figure.item_id), actor)
+    return _by_organisation(session.execute(query))
 
 
-def disbursed(session: Session, actor: Actor, scope: MonthScope) -> dict[int, dict[str, int]]:
-    query = (
-        select(
-            BudgetItem.organisation_id,
-            func.coalesce(func.sum(_cents(Disbursement.amount)), 0).label("disbursed"),
-        )
-        .join(Disbursement, Disbursement.item_id == BudgetItem.id)
-        .where(_funded(scope, scope.money_kinds), Disbursement.paid_on < scope.paid_before)
-        .group_by(BudgetItem.organisation_id)
+def _of_month(scope: MonthScope, kinds: Sequence[ItemKind]) -> ColumnElement[bool]:
+    return and_(
+        ItemMonthFigure.fiscal_year_id == scope.fiscal_year_id,
+        ItemMonthFigure.month == scope.month,
+        ItemMonthFigure.kind.in_(kinds) if kinds else false(),
     )
-    return _by_organisation(session.execute(_visible(query, actor)).all())
 
 
-def active_holds(session: Session, actor: Actor, scope: MonthScope) -> dict[int, dict[str, int]]:
+def active_holds(session: Session, actor: Actor, scope: MonthScope) -> Tally:
     """Items with a hold not lifted, by kind."""
     names = {HoldKind.suspend: "suspended", HoldKind.stop: "stopped"}
     query = (
@@ -194,12 +174,10 @@ def active_holds(session: Session, actor: Actor, scope: MonthScope) -> dict[int,
         .where(BudgetItem.fiscal_year_id == scope.fiscal_year_id, PaymentHold.lifted_at.is_(None))
         .group_by(BudgetItem.organisation_id)
     )
-    return _by_organisation(session.execute(_visible(query, actor)).all())
+    return _by_organisation(session.execute(_visible(query, actor)))
 
 
-def open_rectifications(
-    session: Session, actor: Actor, scope: MonthScope
-) -> dict[int, dict[str, int]]:
+def open_rectifications(session: Session, actor: Actor, scope: MonthScope) -> Tally:
     """Orders not verified; overdue: still with the department (open or rejected) past the
     deadline — an answered order waits on finance, not on the department."""
     waiting = Rectification.status.in_((RectificationStatus.open, RectificationStatus.rejected))
@@ -218,7 +196,7 @@ def open_rectifications(
         )
         .group_by(BudgetItem.organisation_id)
     )
-    return _by_organisation(session.execute(_visible(query, actor)).all())
+    return _by_organisation(session.execute(_visible(query, actor)))
 
 
 # --- compliance (S2.3.1: missing and late reports listed per organisation) -------------
@@ -250,26 +228,38 @@ def _listing(actor: Actor, *columns: Any) -> Select[Any]:
     return _visible(query, actor)
 
 
+def _figure_of_month(scope: MonthScope) -> ColumnElement[bool]:
+    # the year on the items too: PostgreSQL then reads the year's items, not every year's
+    return and_(
+        ItemMonthFigure.item_id == BudgetItem.id,
+        ItemMonthFigure.month == scope.month,
+        BudgetItem.fiscal_year_id == scope.fiscal_year_id,
+    )
+
+
 def missing_reports(session: Session, actor: Actor, scope: MonthScope) -> Sequence[RowMapping]:
     """Owed, past due and not submitted: no report, or one still draft or returned."""
+    figure = ItemMonthFigure
     query = (
         _listing(actor)
+        .join(figure, _figure_of_month(scope))
         .outerjoin(MonitoringReport, _month_report(scope))
-        .where(_funded(scope, scope.kinds), _owes_report(scope), _overdue(scope))
+        .where(
+            _of_month(scope, scope.overdue_kinds),
+            figure.owes.is_(True),
+            figure.submitted.is_(False),
+        )
     )
     return session.execute(query).mappings().all()
 
 
 def late_reports(session: Session, actor: Actor, scope: MonthScope) -> Sequence[RowMapping]:
+    figure = ItemMonthFigure
     query = (
         _listing(actor, MonitoringReport.submitted_at)
+        .join(figure, and_(figure.item_id == BudgetItem.id, figure.month == scope.month))
         .join(MonitoringReport, _month_report(scope))
-        .where(
-            _funded(scope, scope.kinds),
-            _owes_report(scope),
-            _submitted(),
-            MonitoringReport.late.is_(True),
-        )
+        .where(_of_month(scope, scope.kinds), figure.owes.is_(True), figure.late.is_(True))
     )
     return session.execute(query).mappings().all()
 
@@ -300,10 +290,11 @@ def queue_page(
     session: Session, actor: Actor, filters: QueueFilter
 ) -> tuple[list[RowMapping], int]:
     """A page of reports (count, ids, then one statement for the rows' details)."""
-    query = visible(
-        select(MonitoringReport.id).join(BudgetItem, BudgetItem.id == MonitoringReport.item_id),
-        actor,
-    ).where(MonitoringReport.status == filters.status)
+    query = select(MonitoringReport.id).where(MonitoringReport.status == filters.status)
+    # the items are joined only to filter or sort by them: finance's queue reads the reports
+    # in the status from ix_monitoring_reports_status_submitted, not every year's reports
+    if not sees_every_item(actor) or filters.sort.removeprefix("-") == "item":
+        query = visible(query.join(BudgetItem, BudgetItem.id == MonitoringReport.item_id), actor)
     if filters.fiscal_year is not None:
         query = query.where(
             MonitoringReport.fiscal_year_id.in_(

@@ -4,8 +4,9 @@ submitted and overdue, lights, money against time, holds and rectifications."""
 from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Row, RowMapping
 from sqlalchemy.orm import Session
 
 from perfbudget import figures
@@ -21,12 +22,8 @@ from perfbudget.overview.schemas import (
     DepartmentOverview,
     HoldCounts,
     ItemRef,
-    LateReport,
     LightCounts,
-    MissingReport,
-    MonitoringCompliance,
     MonitoringOverview,
-    OrganisationCompliance,
     OverviewFigures,
     QueueFilter,
     QueueRow,
@@ -66,10 +63,10 @@ def _month(session: Session, year: int, month: int) -> tuple[MonthScope, dict[It
     return scope, due
 
 
-def _department_of(organisation: Organisation) -> int:
+def _department_of(organisation: Row[Any] | Organisation) -> int:
     """The top of the materialised path: "/4/5/" → 4."""
     top = organisation.path.strip("/").split("/")[0]
-    return int(top) if top.isdigit() else organisation.id
+    return int(top) if top.isdigit() else int(organisation.id)
 
 
 def _money(cents: Decimal) -> Decimal:
@@ -117,24 +114,31 @@ def monitoring_overview(
 ) -> MonitoringOverview:
     scope, due = _month(session, year, month)
     organisations = {org.id: org for org in repository.organisations(session)}
-    tallies: dict[int, Counter[str]] = {}
-    for per_organisation in (
+    department_of = {org.id: _department_of(org) for org in organisations.values()}
+    sums: dict[int, dict[str, int]] = {}
+    for tally in (
         repository.item_figures(session, actor, scope),
-        repository.disbursed(session, actor, scope),
         repository.active_holds(session, actor, scope),
         repository.open_rectifications(session, actor, scope),
     ):
-        for organisation_id, counts in per_organisation.items():
-            department = _department_of(organisations[organisation_id])
-            tallies.setdefault(department, Counter()).update(counts)
+        width = len(tally.names)
+        per_department: dict[int, list[int]] = {}
+        for organisation_id, figures_of in tally.rows.items():
+            department = department_of[organisation_id]
+            summed = per_department.setdefault(department, [0] * width)
+            for index in range(width):
+                summed[index] += figures_of[index]
+        for department, summed in per_department.items():
+            sums.setdefault(department, {}).update(zip(tally.names, summed, strict=True))
+    tallies = {department: Counter(figures) for department, figures in sums.items()}
     shown = [
         org
         for org in organisations.values()
         if org.id in tallies or (org.parent_id is None and org.kind is OrganisationKind.department)
     ]
     county: Counter[str] = Counter()
-    for tally in tallies.values():
-        county.update(tally)
+    for department_figures in tallies.values():
+        county.update(department_figures)
     return MonitoringOverview(
         fiscal_year=year,
         month=month,
@@ -169,50 +173,62 @@ def _owner(row: RowMapping) -> OrganisationRef:
     )
 
 
-def monitoring_compliance(
-    session: Session, actor: Actor, year: int, month: int
-) -> MonitoringCompliance:
-    """S2.3.1: the month's missing and late reports, listed per organisation."""
+def monitoring_compliance(session: Session, actor: Actor, year: int, month: int) -> dict[str, Any]:
+    """S2.3.1: the month's missing and late reports, listed per organisation: the data of a
+    ``MonitoringCompliance``, as plain values (the listing runs to thousands of entries;
+    ``answers.json_answer`` writes it without validating it again)."""
     scope, due = _month(session, year, month)
     missing = repository.missing_reports(session, actor, scope)
     late = repository.late_reports(session, actor, scope)
-    listed: dict[int, OrganisationCompliance] = {}
+    listed: dict[int, dict[str, Any]] = {}
 
-    def entry(row: RowMapping) -> OrganisationCompliance:
-        owner = _owner(row)
-        return listed.setdefault(
-            owner.id, OrganisationCompliance(organisation=owner, missing=[], late=[])
-        )
+    def entry(row: RowMapping) -> dict[str, Any]:
+        owner = row["organisation_id"]
+        if owner not in listed:
+            listed[owner] = {"organisation": _owner_data(row), "missing": [], "late": []}
+        return listed[owner]
 
     for row in missing:
-        entry(row).missing.append(
-            MissingReport(
-                item=_item(row),
-                kind=row["kind"],
-                due_on=row["due_on"] or due[row["kind"]],
-                report_id=row["report_id"],
-                report_status=row["report_status"],
-            )
+        entry(row)["missing"].append(
+            {
+                "item": _item_data(row),
+                "kind": row["kind"],
+                "due_on": row["due_on"] or due[row["kind"]],
+                "report_id": row["report_id"],
+                "report_status": row["report_status"],
+            }
         )
     for row in late:
-        entry(row).late.append(
-            LateReport(
-                item=_item(row),
-                kind=row["kind"],
-                due_on=row["due_on"],
-                report_id=row["report_id"],
-                report_status=row["report_status"],
-                submitted_at=row["submitted_at"],
-            )
+        entry(row)["late"].append(
+            {
+                "item": _item_data(row),
+                "kind": row["kind"],
+                "due_on": row["due_on"],
+                "report_id": row["report_id"],
+                "report_status": row["report_status"],
+                "submitted_at": row["submitted_at"],
+            }
         )
-    return MonitoringCompliance(
-        fiscal_year=year,
-        month=month,
-        as_of=scope.today,
-        missing_total=len(missing),
-        late_total=len(late),
-        organisations=sorted(listed.values(), key=lambda entry: entry.organisation.code),
-    )
+    return {
+        "fiscal_year": year,
+        "month": month,
+        "as_of": scope.today,
+        "missing_total": len(missing),
+        "late_total": len(late),
+        "organisations": sorted(listed.values(), key=lambda found: found["organisation"]["code"]),
+    }
+
+
+def _item_data(row: RowMapping) -> dict[str, Any]:
+    return {"id": row["item_id"], "code": row["item_code"], "name": row["item_name"]}
+
+
+def _owner_data(row: RowMapping) -> dict[str, Any]:
+    return {
+        "id": row["organisation_id"],
+        "code": row["organisation_code"],
+        "name_zh": row["organisation_name_zh"],
+    }
 
 
 # --- the finance queue ---------------------------------------------------------------------

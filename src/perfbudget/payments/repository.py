@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, extract, func, select
 from sqlalchemy.orm import Session
 
-from perfbudget.db import insert_many
+from perfbudget.db import insert_many, touch_items
 from perfbudget.pagination import fetch_page
 from perfbudget.payments.models import Disbursement, PaymentHold, SpendingPlanMonth
 
@@ -81,6 +81,7 @@ def plans(session: Session, item_ids: Sequence[int]) -> dict[int, dict[int, Deci
 
 def replace_plan(session: Session, item_id: int, months: dict[int, Decimal]) -> None:
     session.execute(delete(SpendingPlanMonth).where(SpendingPlanMonth.item_id == item_id))
+    touch_items(session, [item_id])
     session.add_all(
         SpendingPlanMonth(item_id=item_id, month=month, cumulative_amount=amount)
         for month, amount in sorted(months.items())

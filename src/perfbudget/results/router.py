@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
 from perfbudget.auth import policy
-from perfbudget.auth.deps import Allowed, CurrentActor, require
+from perfbudget.auth.deps import Allowed, CurrentActor, permitted
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
@@ -36,7 +36,6 @@ ASSESSMENTS = YEAR + "/department-assessments"
 CIRCULAR = YEAR + "/circular"
 Reader = Annotated[Actor, Allowed(Permission.results_read)]
 Writer = Annotated[Actor, Allowed(Permission.results_write)]
-_results_reader = require(Permission.results_read)
 WORKBOOK: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {}, CSV: {}}, "description": "JSON, or ?format=xlsx / csv"}
 }
@@ -46,7 +45,7 @@ def plan_reader(session: SessionDep, actor: CurrentActor) -> Actor:
     """Finance and oversight (results_read), or the owning side (results_plan)."""
     if policy.allows(actor.role, Permission.results_plan):
         return actor
-    return _results_reader(session, actor)
+    return permitted(session, actor, Permission.results_read)
 
 
 plan_reader.required_permission = Permission.results_plan  # type: ignore[attr-defined]
