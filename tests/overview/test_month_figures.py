@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,9 +19,8 @@ from perfbudget import cli, clock
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.schemas import BudgetItemRead
-from perfbudget.config import get_settings
-from perfbudget.db import get_engine, get_sessionmaker
-from perfbudget.evaluations.models import EvaluationStatus, Grade, SelfEvaluation
+from perfbudget.db import get_engine
+from perfbudget.evaluations.models import Grade
 from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.monitoring.models import Light
@@ -32,6 +30,7 @@ from perfbudget.overview.schemas import MonitoringCompliance
 from perfbudget.pagination import Page
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.models import HoldKind
+from tests.budget_items.test_result_gates import _graded_predecessor
 from tests.factories import demo_org
 from tests.imports.conftest import upload
 from tests.imports.test_monitoring import report_rows
@@ -39,6 +38,7 @@ from tests.isolated import served_county, sign_in
 from tests.monitoring.conftest import Monitor
 from tests.overview.conftest import BUDGET_APPROVED, COMPLIANCE, OVERVIEW, get_json
 from tests.overview.test_statements import _grow
+from tests.platform.test_cli import cli_database  # noqa: F401 - the fixture, shared
 from tests.problems import assert_problem
 from tests.workflow import Workflow
 
@@ -573,30 +573,8 @@ def test_check_names_a_tampered_row_and_rebuild_repairs_it(flow, monitor, db):
     assert month_figures.check(db) == []
 
 
-def _clear_caches() -> None:
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
-
-
-@pytest.fixture
-def cli_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[str]:
-    """The CLI on a fresh SQLite file of its own (as tests/platform/test_cli.py): what it
-    reads and writes is committed, out of reach of the test's transaction."""
-    url = f"sqlite:///{tmp_path / 'overview-cli.db'}"
-    engine = get_engine()
-    monkeypatch.setenv("PERFBUDGET_DATABASE_URL", url)
-    _clear_caches()
-    try:
-        yield url
-    finally:
-        get_engine().dispose()
-        monkeypatch.undo()
-        _clear_caches()
-        assert get_engine().url == engine.url
-
-
-def test_the_cli_checks_and_rebuilds_the_read_model(cli_database, capsys):
+@pytest.mark.usefixtures("cli_database")
+def test_the_cli_checks_and_rebuilds_the_read_model(capsys):
     assert cli.main(["db", "upgrade"]) == 0
     assert cli.main(["demo", "load"]) == 0
     capsys.readouterr()
@@ -682,35 +660,11 @@ def test_the_compliance_listing_is_its_models_json(flow, county):
         assert model.model_dump_json().encode() == response.content
 
 
-def _graded_predecessor(flow: Workflow, grade: Grade) -> int:
-    """A 2026 item, funded and graded (as tests/budget_items/test_result_gates.py)."""
-    created = flow.client.post(
-        "/api/v1/fiscal-years", json={"year": 2026}, headers=flow.auth("finance")
-    )
-    assert created.status_code == 201, created.text
-    before = flow.targets_approved(fiscal_year=2026, name="教师培训项目（2026）")
-    assert flow.decide(before["id"], "1000000.00").status_code == 200
-    flow.db.add(
-        SelfEvaluation(
-            item_id=before["id"],
-            fiscal_year_id=created.json()["id"],
-            organisation_id=before["organisation"]["id"],
-            status=EvaluationStatus.graded,
-            final_execution=Decimal("900000.00"),
-            final_score=Decimal("55.00"),
-            grade=grade,
-            graded_at=datetime(2027, 3, 1, tzinfo=UTC),
-        )
-    )
-    flow.db.commit()
-    return int(before["id"])
-
-
 @pytest.fixture
 def item_scene(flow: Workflow, county: Any) -> dict[str, int]:
     """The county's items, a 2026 item graded poor and its 2027 successor (targets approved,
     not funded: the poor grade blocks it), and a draft with nothing but a name."""
-    predecessor = _graded_predecessor(flow, Grade.poor)
+    predecessor = int(_graded_predecessor(flow, Grade.poor)["id"])
     successor = flow.targets_approved(continues_item_id=predecessor, name="教师培训项目（续）")
     draft = flow.create(name="只有名称的草稿")["id"]
     return {
