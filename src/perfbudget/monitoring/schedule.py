@@ -43,8 +43,8 @@ def after_month(year: int, month: int) -> date:
 
 def funded_by_month_end(year: int, month: int) -> datetime:
     """The moment a month ends for the funding rule, midnight by the county's calendar: an
-    item decided before it owes the month's report (the overview's SQL filter is the
-    set-based form of ``owes_report``)."""
+    item decided before it owes the month's report (``overview.month_figures.recomputed``,
+    the overview's read model, is the set-based form of ``owes_report``)."""
     return datetime.combine(after_month(year, month), time(), tzinfo=COUNTY_TIME).astimezone(UTC)
 
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     literal,
     or_,
     select,
@@ -173,7 +174,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 def refresh(session: Session, item_ids: Iterable[int]) -> None:
     """Replace the rows of these items by their recomputation (three statements per
-    thousand items: the items' fiscal years, the delete, the insert).
+    thousand items: the items locked, with their years; the delete; the insert).
 
     The items' rows are locked first, in id order (PostgreSQL): two transactions writing to
     one item (a plan saved while a report is submitted) refresh its rows one after the
@@ -283,8 +284,6 @@ def _counts(instance: object) -> bool:
 
 def _changes(instance: object, names: tuple[str, ...]) -> set[int]:
     """The items whose rows a changed object moves: its item now, and before if it moved."""
-    from sqlalchemy import inspect
-
     state = inspect(instance)
     if not any(state.attrs[name].history.has_changes() for name in names):
         return set()

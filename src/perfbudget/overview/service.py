@@ -162,15 +162,11 @@ def monitoring_overview(
 
 
 def _item(row: RowMapping) -> ItemRef:
-    return ItemRef(id=row["item_id"], code=row["item_code"], name=row["item_name"])
+    return ItemRef(**_item_data(row))
 
 
 def _owner(row: RowMapping) -> OrganisationRef:
-    return OrganisationRef(
-        id=row["organisation_id"],
-        code=row["organisation_code"],
-        name_zh=row["organisation_name_zh"],
-    )
+    return OrganisationRef(**_owner_data(row))
 
 
 def monitoring_compliance(session: Session, actor: Actor, year: int, month: int) -> dict[str, Any]:
