@@ -62,10 +62,10 @@ class ReviewChain(Generic[S]):
         return self.department_review if by_unit else self.finance_review
 
     def check_submission(
-        self, current: S, version: int, *, by_unit: bool, expected: int | None, if_match: str | None
+        self, current: S, version: int, *, by_unit: bool, expected_version: int | None
     ) -> S:
         """The state a submission moves to, once the move and the version read are checked."""
         route = self.route(by_unit)
         self.check(current, route)
-        check_version(version, expected, if_match)
+        check_version(version, expected_version)
         return route

@@ -66,14 +66,14 @@ def funded_item_in_fresh_database(tmp_path: Path) -> Iterator[tuple[Engine, int]
                     TargetSetWrite.model_validate({"overall_goal": "目标", "lines": valid_lines()}),
                     None,
                 )
-                item_service.submit_item(session, department, item.id, item.version, None)
+                item_service.submit_item(session, department, item.id, item.version)
                 current = target_service.current_set(session, finance, item.id)
                 target_service.finance_review(
                     session,
                     finance,
                     item.id,
                     TargetReview(decision="approve", version=current.version),
-                    None,
+                    current.version,
                 )
                 item_service.decide(
                     session,
@@ -82,7 +82,7 @@ def funded_item_in_fresh_database(tmp_path: Path) -> Iterator[tuple[Engine, int]
                     BudgetDecisionRequest(
                         decision="fund", approved_amount=Decimal("1000000.00"), version=item.version
                     ),
-                    None,
+                    item.version,
                 )
                 item_id = item.id
             yield engine, item_id

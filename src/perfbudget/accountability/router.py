@@ -17,7 +17,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["accountability"])
 Reader = Annotated[Actor, Allowed(Permission.accountability_read)]
@@ -58,7 +58,15 @@ def update_referral(
     etag: WriteETag,
 ) -> ReferralRead:
     """Edit a draft referral."""
-    return etag(service.update_referral(session, actor, referral_id, body, if_match))
+    return etag(
+        service.update_referral(
+            session,
+            actor,
+            referral_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/{referral_id}/refer", operation_id="refer_referral")
@@ -71,7 +79,15 @@ def refer_referral(
     etag: WriteETag,
 ) -> ReferralRead:
     """Send the referral: draft → referred."""
-    return etag(service.refer(session, actor, referral_id, body, if_match))
+    return etag(
+        service.refer(
+            session,
+            actor,
+            referral_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/{referral_id}/close", operation_id="close_referral")
@@ -84,4 +100,12 @@ def close_referral(
     etag: WriteETag,
 ) -> ReferralRead:
     """Record the outcome: referred → closed."""
-    return etag(service.close(session, actor, referral_id, body, if_match))
+    return etag(
+        service.close(
+            session,
+            actor,
+            referral_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )

@@ -26,11 +26,10 @@ from perfbudget.pagination import Page
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 
-S = ReferralStatus
 TRANSITIONS = {
-    S.draft: frozenset({S.referred}),
-    S.referred: frozenset({S.closed}),
-    S.closed: frozenset[ReferralStatus](),
+    ReferralStatus.draft: frozenset({ReferralStatus.referred}),
+    ReferralStatus.referred: frozenset({ReferralStatus.closed}),
+    ReferralStatus.closed: frozenset[ReferralStatus](),
 }
 AUDITED_FIELDS = (
     "kind",
@@ -152,7 +151,7 @@ def create_referral(session: Session, actor: Actor, body: ReferralCreate) -> Ref
         facts=body.facts,
         item_ids=item_ids,
         organisation_ids=organisation_ids,
-        status=S.draft,
+        status=ReferralStatus.draft,
         created_by_id=actor.user_id,
     )
     repository.add(session, referral)
@@ -180,12 +179,16 @@ def list_referrals(session: Session, filters: ReferralFilter) -> Page[ReferralRe
 
 
 def update_referral(
-    session: Session, actor: Actor, referral_id: int, body: ReferralUpdate, if_match: str | None
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    body: ReferralUpdate,
+    expected_version: int | None,
 ) -> ReferralRead:
     """A draft is edited freely; once referred, what was sent stays as sent."""
     referral = _get(session, referral_id)
-    check_version(referral.version, body.version, if_match)
-    if referral.status is not S.draft:
+    check_version(referral.version, expected_version)
+    if referral.status is not ReferralStatus.draft:
         raise RuleViolation(
             "REFERRAL_NOT_EDITABLE",
             "Only a draft referral can be edited; a referred one stays as it was sent.",
@@ -213,10 +216,10 @@ def _move(
     referral_id: int,
     target: ReferralStatus,
     body: ReferralAction | ReferralClose,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> ReferralRead:
     referral = _get(session, referral_id)
-    check_version(referral.version, body.version, if_match)
+    check_version(referral.version, expected_version)
     check_transition(TRANSITIONS, "referral", "问责移送", referral.status, target)
     before = audit.snapshot(referral, AUDITED_FIELDS)
     referral.status = target
@@ -228,14 +231,22 @@ def _move(
 
 
 def refer(
-    session: Session, actor: Actor, referral_id: int, body: ReferralAction, if_match: str | None
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    body: ReferralAction,
+    expected_version: int | None,
 ) -> ReferralRead:
     """Send the referral (draft → referred)."""
-    return _move(session, actor, referral_id, S.referred, body, if_match)
+    return _move(session, actor, referral_id, ReferralStatus.referred, body, expected_version)
 
 
 def close(
-    session: Session, actor: Actor, referral_id: int, body: ReferralClose, if_match: str | None
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    body: ReferralClose,
+    expected_version: int | None,
 ) -> ReferralRead:
     """Record the outcome (referred → closed)."""
-    return _move(session, actor, referral_id, S.closed, body, if_match)
+    return _move(session, actor, referral_id, ReferralStatus.closed, body, expected_version)

@@ -22,7 +22,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(tags=["assessments"])
 ITEM = "/api/v1/budget-items/{item_id}/assessment"
@@ -52,7 +52,15 @@ def save_assessment_draft(
     etag: WriteETag,
 ) -> AssessmentRead:
     """Create or replace the draft assessment of a new major policy or project (S2.1.1)."""
-    return etag(service.save_draft(session, actor, item_id, body, if_match))
+    return etag(
+        service.save_draft(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(f"{ITEM}/submit", operation_id="submit_assessment")
@@ -65,7 +73,15 @@ def submit_assessment(
     etag: WriteETag,
 ) -> AssessmentRead:
     """Submit the assessment report to the finance bureau (all five dimensions needed)."""
-    return etag(service.submit_assessment(session, actor, item_id, body, if_match))
+    return etag(
+        service.submit_assessment(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(
@@ -127,7 +143,15 @@ def conclude_assessment(
     etag: WriteETag,
 ) -> AssessmentRead:
     """Record the finance bureau's conclusion on the reviewed assessment (S2.1.2)."""
-    return etag(service.conclude(session, actor, item_id, body, if_match))
+    return etag(
+        service.conclude(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.get(REVIEWS, operation_id="list_assessment_reviews")
@@ -158,4 +182,12 @@ def submit_assessment_review(
     etag: WriteETag,
 ) -> ReviewRead:
     """Submit your opinion on every dimension and a recommendation (once)."""
-    return etag(service.submit_review(session, actor, review_id, body, if_match))
+    return etag(
+        service.submit_review(
+            session,
+            actor,
+            review_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )

@@ -32,7 +32,7 @@ from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.clock import utcnow
 from perfbudget.errors import Conflict, Forbidden, RuleViolation, not_found
@@ -129,7 +129,7 @@ def _visible_assessment(
     session: Session, actor: Actor, item_id: int
 ) -> tuple[BudgetItem, Assessment]:
     """The item and its assessment; 404 when the actor may not see the item, as if missing."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     return item, _assessment_of(session, item)
 
 
@@ -187,7 +187,7 @@ def download_attachment(
 
 def _filable_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
     """The item, if this actor is the one who assesses it and it needs an assessment."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     if actor.role is not assessor_role(item):
         if item.capital_construction:
             raise Forbidden(
@@ -228,7 +228,11 @@ def _missing_dimensions(dimensions: Mapping[str, Any]) -> list[AssessmentDimensi
 
 
 def save_draft(
-    session: Session, actor: Actor, item_id: int, data: AssessmentDraft, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: AssessmentDraft,
+    expected_version: int | None,
 ) -> AssessmentRead:
     """Create the assessment, or replace its draft (the version read is then required)."""
     item = _filable_item(session, actor, item_id)
@@ -246,7 +250,7 @@ def save_draft(
         _record(session, actor, "assessment.created", assessment, None)
     else:
         _check_editable(assessment)
-        check_version(assessment.version, data.version, if_match)
+        check_version(assessment.version, expected_version)
         before = audit.snapshot(assessment, AUDITED_FIELDS)
         assessment.assessor_role = assessor_role(item).value
         assessment.dimensions = _dimensions_document(data)
@@ -257,7 +261,11 @@ def save_draft(
 
 
 def submit_assessment(
-    session: Session, actor: Actor, item_id: int, data: AssessmentAction, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: AssessmentAction,
+    expected_version: int | None,
 ) -> AssessmentRead:
     """Send the finished report to the finance bureau (S2.1.1)."""
     item = _filable_item(session, actor, item_id)
@@ -265,7 +273,7 @@ def submit_assessment(
     check_transition(
         TRANSITIONS, "assessment", "事前绩效评估", assessment.status, AssessmentStatus.submitted
     )
-    check_version(assessment.version, data.version, if_match)
+    check_version(assessment.version, expected_version)
     missing: list[str] = list(_missing_dimensions(assessment.dimensions))
     if not assessment.conclusion.strip():
         missing.append("conclusion")
@@ -367,7 +375,11 @@ def get_review(session: Session, actor: Actor, review_id: int) -> ReviewRead:
 
 
 def submit_review(
-    session: Session, actor: Actor, review_id: int, data: ReviewSubmission, if_match: str | None
+    session: Session,
+    actor: Actor,
+    review_id: int,
+    data: ReviewSubmission,
+    expected_version: int | None,
 ) -> ReviewRead:
     """The assigned reviewer's opinion on every dimension and a recommendation (S2.1.2)."""
     review = repository.get_own_review(session, actor.user_id or 0, review_id)
@@ -383,7 +395,7 @@ def submit_review(
     if assessment is None:
         raise not_found("Assessment", "事前绩效评估")
     _check_awaiting_conclusion(assessment)
-    check_version(review.version, data.version, if_match)
+    check_version(review.version, expected_version)
     missing = [
         dimension.value for dimension in AssessmentDimension if dimension not in data.opinions
     ]
@@ -413,7 +425,7 @@ def conclude(
     actor: Actor,
     item_id: int,
     data: AssessmentConclusionRequest,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> AssessmentRead:
     """Finance records the review's conclusion, the basis of the budget decision (S2.1.2)."""
     item, assessment = _visible_assessment(session, actor, item_id)
@@ -421,7 +433,7 @@ def conclude(
     check_transition(
         TRANSITIONS, "assessment", "事前绩效评估", assessment.status, AssessmentStatus.concluded
     )
-    check_version(assessment.version, data.version, if_match)
+    check_version(assessment.version, expected_version)
     if repository.count_submitted_reviews(session, assessment.id) == 0:
         raise RuleViolation(
             "REVIEWS_PENDING",

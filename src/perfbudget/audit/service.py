@@ -8,10 +8,10 @@ event recorded in a transaction (or savepoint) that rolls back is never chained.
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
@@ -217,6 +217,55 @@ def verify_chain(
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return ChainReport(False, checked, last_seq, last_seq + 1, "missing")
     return ChainReport(True, checked, last_seq, None, None)
+
+
+class Audited(Protocol):
+    """A model the audit trail follows: its entity type (``"budget_item"``) and the fields
+    whose before and after an edit records, declared once on the model."""
+
+    __audit_entity__: ClassVar[str]
+    __audited__: ClassVar[tuple[str, ...]]
+
+    @property
+    def id(self) -> Any: ...
+
+
+def state(obj: Audited) -> dict[str, Any]:
+    """What the trail keeps of ``obj``: its declared fields, and what its model adds through
+    ``audit_extra()`` (a report's lines …)."""
+    values = snapshot(obj, type(obj).__audited__)
+    extra = getattr(obj, "audit_extra", None)
+    if callable(extra):
+        values.update(extra())
+    return values
+
+
+def record_edit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    obj: Audited,
+    before: dict[str, Any] | None,
+    *,
+    context: Mapping[str, Any] | None = None,
+) -> AuditEvent | None:
+    """After a write: flush, then record ``obj``'s change since ``before`` (its ``state``
+    read before the write; None for a creation, whose record also carries ``context``) as
+    ``<entity>.<action>``. An edit that changed nothing leaves no event."""
+    session.flush()
+    after = state(obj)
+    if before is None and context:
+        after = {**context, **after}
+    entity = type(obj).__audit_entity__
+    return record_change(
+        session,
+        actor,
+        f"{entity}.{action}",
+        entity_type=entity,
+        entity_id=obj.id,
+        before=before,
+        after=after,
+    )
 
 
 def snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from perfbudget.db import SessionDep
 from perfbudget.integration import exports
 from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["budget-items"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -74,7 +74,9 @@ def update_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Edit a draft or returned item."""
-    item = service.update_item(session, actor, item_id, body, if_match)
+    item = service.update_item(
+        session, actor, item_id, body, expected_version(body.version, if_match)
+    )
     return etag(service.read_items(session, [item])[0])
 
 
@@ -88,7 +90,7 @@ def submit_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Submit the request with its targets (to the parent department first for a unit)."""
-    item = service.submit_item(session, actor, item_id, body.version, if_match)
+    item = service.submit_item(session, actor, item_id, expected_version(body.version, if_match))
     return etag(service.read_items(session, [item])[0])
 
 
@@ -102,7 +104,9 @@ def review_budget_item_as_department(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """The parent department approves a unit's request to finance, or returns it (S3)."""
-    item = service.department_review(session, actor, item_id, body, if_match)
+    item = service.department_review(
+        session, actor, item_id, body, expected_version(body.version, if_match)
+    )
     return etag(service.read_items(session, [item])[0])
 
 
@@ -116,7 +120,9 @@ def return_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Finance returns the request for changes, with reasons."""
-    item = service.return_item(session, actor, item_id, body, if_match)
+    item = service.return_item(
+        session, actor, item_id, body, expected_version(body.version, if_match)
+    )
     return etag(service.read_items(session, [item])[0])
 
 
@@ -136,7 +142,7 @@ def decide_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Fund (with the approved amount) or reject; refused while a gate is unsatisfied."""
-    item = service.decide(session, actor, item_id, body, if_match)
+    item = service.decide(session, actor, item_id, body, expected_version(body.version, if_match))
     return etag(service.read_items(session, [item])[0])
 
 

@@ -13,6 +13,7 @@ from perfbudget.assessments.models import AssessmentConclusion, AssessmentStatus
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import gates, repository, rules
+from perfbudget.budget_items.access import get_item, get_locked_item
 from perfbudget.budget_items.models import BudgetItem, ItemEvent, ItemStatus
 from perfbudget.budget_items.schemas import (
     BudgetDecisionRequest,
@@ -26,7 +27,7 @@ from perfbudget.budget_items.schemas import (
     ReturnRequest,
     ReviewDecision,
 )
-from perfbudget.errors import NotFound, RuleViolation, Unprocessable, not_found
+from perfbudget.errors import RuleViolation, Unprocessable, not_found
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
 from perfbudget.fiscal_years import repository as fiscal_year_repository
@@ -39,18 +40,21 @@ from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-I = ItemStatus  # noqa: E741 - the table reads better short
 TRANSITIONS = {
-    I.draft: frozenset({I.submitted}),
-    I.returned: frozenset({I.submitted}),
-    I.submitted: frozenset({I.department_review, I.finance_review}),
-    I.department_review: frozenset({I.finance_review, I.returned}),
-    I.finance_review: frozenset({I.funded, I.rejected, I.returned}),
-    I.funded: frozenset[ItemStatus](),
-    I.rejected: frozenset[ItemStatus](),
+    ItemStatus.draft: frozenset({ItemStatus.submitted}),
+    ItemStatus.returned: frozenset({ItemStatus.submitted}),
+    ItemStatus.submitted: frozenset({ItemStatus.department_review, ItemStatus.finance_review}),
+    ItemStatus.department_review: frozenset({ItemStatus.finance_review, ItemStatus.returned}),
+    ItemStatus.finance_review: frozenset(
+        {ItemStatus.funded, ItemStatus.rejected, ItemStatus.returned}
+    ),
+    ItemStatus.funded: frozenset[ItemStatus](),
+    ItemStatus.rejected: frozenset[ItemStatus](),
 }
-CHAIN = ReviewChain("budget item", "预算项目", TRANSITIONS, I.department_review, I.finance_review)
-EDITABLE = (I.draft, I.returned)
+CHAIN = ReviewChain(
+    "budget item", "预算项目", TRANSITIONS, ItemStatus.department_review, ItemStatus.finance_review
+)
+EDITABLE = (ItemStatus.draft, ItemStatus.returned)
 AUDITED_FIELDS = (
     "code",
     "name",
@@ -67,25 +71,6 @@ AUDITED_FIELDS = (
     "status",
     "approved_amount",
 )
-
-
-def item_not_found() -> NotFound:
-    return not_found("Budget item", "预算项目")
-
-
-def get_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
-    """The item if the actor may see it; 404 otherwise, exactly as for a missing one."""
-    item = repository.get(session, actor, item_id)
-    if item is None:
-        raise item_not_found()
-    return item
-
-
-def _locked_item(session: Session, actor: Actor, item_id: int) -> BudgetItem:
-    item = repository.get_for_update(session, actor, item_id)
-    if item is None:
-        raise not_found("Budget item", "预算项目")
-    return item
 
 
 def _move(
@@ -207,11 +192,15 @@ def _check_continuation(previous: BudgetItem | None, year: int) -> None:
 
 
 def update_item(
-    session: Session, actor: Actor, item_id: int, data: BudgetItemUpdate, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: BudgetItemUpdate,
+    expected_version: int | None,
 ) -> BudgetItem:
     item = get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
-    check_version(item.version, data.version, if_match)
+    check_version(item.version, expected_version)
     if item.status not in EDITABLE:
         raise RuleViolation(
             "ITEM_NOT_EDITABLE",
@@ -245,29 +234,29 @@ def update_item(
 
 
 def submit_item(
-    session: Session, actor: Actor, item_id: int, version: int | None, if_match: str | None
+    session: Session, actor: Actor, item_id: int, expected_version: int | None
 ) -> BudgetItem:
-    item = _locked_item(session, actor, item_id)
+    item = get_locked_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
-    check_version(item.version, version, if_match)
-    CHAIN.check(item.status, I.submitted)
+    check_version(item.version, expected_version)
+    CHAIN.check(item.status, ItemStatus.submitted)
     target_service.submit_with_item(session, actor, item)
     item.submitted_at = clock.utcnow()
     item.return_reason = None
-    _move(session, actor, item, I.submitted, "submitted")
+    _move(session, actor, item, ItemStatus.submitted, "submitted")
     _move(session, actor, item, CHAIN.route(rules.needs_department_review(item)), "routed")
     return item
 
 
 def department_review(
-    session: Session, actor: Actor, item_id: int, data: ReviewDecision, if_match: str | None
+    session: Session, actor: Actor, item_id: int, data: ReviewDecision, expected_version: int | None
 ) -> BudgetItem:
-    item = _locked_item(session, actor, item_id)
+    item = get_locked_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     _check_reviewer(session, actor, item)
-    check_version(item.version, data.version, if_match)
+    check_version(item.version, expected_version)
     if data.decision == "approve":
-        _move(session, actor, item, I.finance_review, "department_approved", data.reason)
+        _move(session, actor, item, ItemStatus.finance_review, "department_approved", data.reason)
     else:
         _return(session, actor, item, data.reason, "department_returned")
     target_service.follow_item(session, item, item.status, data.reason)
@@ -275,14 +264,14 @@ def department_review(
 
 
 def return_item(
-    session: Session, actor: Actor, item_id: int, data: ReturnRequest, if_match: str | None
+    session: Session, actor: Actor, item_id: int, data: ReturnRequest, expected_version: int | None
 ) -> BudgetItem:
     """Finance sends the request back for changes."""
-    item = _locked_item(session, actor, item_id)
+    item = get_locked_item(session, actor, item_id)
     _check_reviewer(session, actor, item)
-    check_version(item.version, data.version, if_match)
-    if item.status is not I.finance_review:
-        CHAIN.check(item.status, I.returned)
+    check_version(item.version, expected_version)
+    if item.status is not ItemStatus.finance_review:
+        CHAIN.check(item.status, ItemStatus.returned)
     _return(session, actor, item, data.reason, "finance_returned")
     target_service.follow_item(session, item, item.status, data.reason)
     return item
@@ -302,7 +291,7 @@ def _return(
             "REASON_REQUIRED", "Give the reasons for returning it.", "退回须说明理由。"
         )
     item.return_reason = reason
-    _move(session, actor, item, I.returned, action, reason)
+    _move(session, actor, item, ItemStatus.returned, action, reason)
 
 
 # --- the decision and its gates --------------------------------------------------------
@@ -369,20 +358,24 @@ def _gate_read(gate: gates.Gate) -> GateRead:
 
 
 def decide(
-    session: Session, actor: Actor, item_id: int, data: BudgetDecisionRequest, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: BudgetDecisionRequest,
+    expected_version: int | None,
 ) -> BudgetItem:
-    item = _locked_item(session, actor, item_id)
+    item = get_locked_item(session, actor, item_id)
     CHAIN.check_reviewer(actor.user_id, item.created_by_id)
-    check_version(item.version, data.version, if_match)
+    check_version(item.version, expected_version)
     if data.decision == "reject":
         if not (data.reason or "").strip():
             raise Unprocessable(
                 "REASON_REQUIRED", "Give the reasons for the rejection.", "不予安排须说明理由。"
             )
-        CHAIN.check(item.status, I.rejected)
+        CHAIN.check(item.status, ItemStatus.rejected)
         item.approved_amount = None
     else:
-        CHAIN.check(item.status, I.funded)
+        CHAIN.check(item.status, ItemStatus.funded)
         _check_amount(item, data)
         context = gate_context(session, item)
         failures = gates.blocking_failures(gates.evaluate(context, data.approved_amount))
@@ -405,7 +398,7 @@ def decide(
         session,
         actor,
         item,
-        I.funded if data.decision == "fund" else I.rejected,
+        ItemStatus.funded if data.decision == "fund" else ItemStatus.rejected,
         "funded" if data.decision == "fund" else "rejected",
         data.reason,
     )

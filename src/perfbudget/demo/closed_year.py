@@ -104,7 +104,7 @@ def _evaluate(
         None,
     )
     submitted = evaluation_service.submit(
-        session, actor, item.id, EvaluationAction(version=draft.version), None
+        session, actor, item.id, EvaluationAction(version=draft.version), draft.version
     )
     if submitted.status.value == "department_review":
         submitted = evaluation_service.department_review(
@@ -112,7 +112,7 @@ def _evaluate(
             _actor(session, "department"),
             item.id,
             EvaluationReview(decision="approve", version=submitted.version),
-            None,
+            submitted.version,
         )
     evaluation_service.grade(
         session,
@@ -121,7 +121,7 @@ def _evaluate(
         GradeDecision(
             decision="approve", finding="自评资料真实、完整。", version=submitted.version
         ),
-        None,
+        submitted.version,
     )
 
 
@@ -139,7 +139,7 @@ def load_closed_year(session: Session, calendar: DemoCalendar) -> None:
     with clock.replaying(calendar.moment(date(year, 1, 1), hour=9)):
         current = fiscal_year_service.get_fiscal_year(session, year)
         fiscal_year_service.change_status(
-            session, finance, year, FiscalYearStatus.executing, current.version, None
+            session, finance, year, FiscalYearStatus.executing, current.version
         )
     for who, item, achieved, spent in funded:
         with clock.replaying(calendar.moment(date(year, 11, 30), hour=15)):
@@ -166,7 +166,7 @@ def _close_and_publish(session: Session, year: int) -> None:
     finance = _actor(session, "finance")
     fiscal_year = fiscal_year_service.get_fiscal_year(session, year)
     fiscal_year_service.change_status(
-        session, finance, year, FiscalYearStatus.closed, fiscal_year.version, None
+        session, finance, year, FiscalYearStatus.closed, fiscal_year.version
     )
 
     # the department assessment and its circular (S3)
@@ -186,7 +186,7 @@ def _close_and_publish(session: Session, year: int) -> None:
             AssessmentUpdate(
                 qualitative_score=Decimal(85), note="按时报送，配合良好。", version=current.version
             ),
-            None,
+            current.version,
         )
     circular = assessment_service.create_circular(
         session,
@@ -198,7 +198,7 @@ def _close_and_publish(session: Session, year: int) -> None:
         ),
     )
     assessment_service.publish_circular(
-        session, finance, year, CircularPublish(version=circular.version), None
+        session, finance, year, CircularPublish(version=circular.version), circular.version
     )
 
     # disclosure with the budget and the final accounts (S4.4)
@@ -236,8 +236,12 @@ def _continue_the_poor_item(session: Session, poor: BudgetItem, year: int) -> No
         ),
         None,
     )
-    item_service.submit_item(session, transport, again.id, again.version, None)
+    item_service.submit_item(session, transport, again.id, again.version)
     targets = target_service.current_set(session, finance, again.id)
     target_service.finance_review(
-        session, finance, again.id, TargetReview(decision="approve", version=targets.version), None
+        session,
+        finance,
+        again.id,
+        TargetReview(decision="approve", version=targets.version),
+        targets.version,
     )

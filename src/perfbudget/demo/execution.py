@@ -122,14 +122,18 @@ def _item(session: Session, who: str, org: str, name: str, amount: str, year: in
         ),
         None,
     )
-    item_service.submit_item(session, actor, item.id, item.version, None)
+    item_service.submit_item(session, actor, item.id, item.version)
     if item.status.value == "department_review":
         item_service.department_review(
-            session, _actor(session, "department"), item.id, _approve(item.version), None
+            session, _actor(session, "department"), item.id, _approve(item.version), item.version
         )
     current = target_service.current_set(session, finance, item.id)
     target_service.finance_review(
-        session, finance, item.id, TargetReview(decision="approve", version=current.version), None
+        session,
+        finance,
+        item.id,
+        TargetReview(decision="approve", version=current.version),
+        current.version,
     )
     item_service.decide(
         session,
@@ -138,7 +142,7 @@ def _item(session: Session, who: str, org: str, name: str, amount: str, year: in
         BudgetDecisionRequest(
             decision="fund", approved_amount=Decimal(amount), version=item.version
         ),
-        None,
+        item.version,
     )
     return item
 
@@ -197,7 +201,7 @@ def _report(
         None,
     )
     report = monitoring_service.submit_report(
-        session, actor, item.id, month, ReportAction(version=draft.version), None
+        session, actor, item.id, month, ReportAction(version=draft.version), draft.version
     )
     if report.status.value == "department_review":
         report = monitoring_service.department_review(
@@ -206,7 +210,7 @@ def _report(
             item.id,
             month,
             ReportDepartmentReview(decision="approve", version=report.version),
-            None,
+            report.version,
         )
     review = ReportFinanceReview(decision=profile.decision, version=report.version)
     if profile.decision in ("rectify", "suspend"):
@@ -214,7 +218,7 @@ def _report(
         review.deadline = deadline
     if profile.decision == "suspend":
         review.reason = "执行进度与绩效目标严重偏离，暂缓拨款（S2.3.2）。"
-    monitoring_service.finance_review(session, finance, item.id, month, review, None)
+    monitoring_service.finance_review(session, finance, item.id, month, review, review.version)
 
 
 def load_execution(session: Session, calendar: DemoCalendar) -> None:
@@ -233,7 +237,7 @@ def load_execution(session: Session, calendar: DemoCalendar) -> None:
     with clock.replaying(calendar.moment(date(year, 1, 1), hour=9)):
         current = fiscal_year_service.get_fiscal_year(session, year)
         fiscal_year_service.change_status(
-            session, finance, year, FiscalYearStatus.executing, current.version, None
+            session, finance, year, FiscalYearStatus.executing, current.version
         )
         first = funded[0][1]
         approved = first.approved_amount or Decimal(0)

@@ -120,9 +120,7 @@ class _Loader:
         )
 
     def submit(self, who: str, item: BudgetItem) -> None:
-        item_service.submit_item(
-            self.session, _actor(self.session, who), item.id, item.version, None
-        )
+        item_service.submit_item(self.session, _actor(self.session, who), item.id, item.version)
 
     def approve_targets(self, item: BudgetItem) -> None:
         current = target_service.current_set(self.session, self.finance, item.id)
@@ -131,7 +129,7 @@ class _Loader:
             self.finance,
             item.id,
             TargetReview(decision="approve", version=current.version),
-            None,
+            current.version,
         )
 
     def assessment(self, who: str, item: BudgetItem) -> None:
@@ -148,7 +146,7 @@ class _Loader:
             None,
         )
         assessment_service.submit_assessment(
-            self.session, actor, item.id, AssessmentAction(version=draft.version), None
+            self.session, actor, item.id, AssessmentAction(version=draft.version), draft.version
         )
 
     def assign(self, item: BudgetItem, reviewer: str) -> int:
@@ -259,7 +257,7 @@ def load_front_gate(session: Session, year: int) -> None:
             score=Decimal(55),
             version=1,
         ),
-        None,
+        1,
     )
     current = assessment_service.get_assessment(session, demo.finance, parking.id)
     assessment_service.conclude(
@@ -271,7 +269,7 @@ def load_front_gate(session: Session, year: int) -> None:
             note="专家评审不予支持。",
             version=current.version,
         ),
-        None,
+        current.version,
     )
 
     # capital construction without the investment authority's assessment
@@ -318,7 +316,7 @@ def load_front_gate(session: Session, year: int) -> None:
         BudgetDecisionRequest(
             decision="fund", approved_amount=Decimal("850000.00"), version=doctors.version
         ),
-        None,
+        doctors.version,
     )
 
     # rejected
@@ -334,7 +332,7 @@ def load_front_gate(session: Session, year: int) -> None:
         BudgetDecisionRequest(
             decision="reject", reason="已纳入上级专项资金支持，不重复安排。", version=roads.version
         ),
-        None,
+        roads.version,
     )
 
     # returned to a unit by its parent department
@@ -346,7 +344,7 @@ def load_front_gate(session: Session, year: int) -> None:
         _actor(session, "department"),
         extension.id,
         ReviewDecision(decision="return", reason="补助标准依据不足", version=extension.version),
-        None,
+        extension.version,
     )
 
     # a department's overall budget: decided, overall targets under review (S2.2.3)
@@ -361,7 +359,7 @@ def load_front_gate(session: Session, year: int) -> None:
         BudgetDecisionRequest(
             decision="fund", approved_amount=Decimal("52000000.00"), version=overall.version
         ),
-        None,
+        overall.version,
     )
     target_service.write_targets(
         session,
@@ -392,5 +390,5 @@ def load_front_gate(session: Session, year: int) -> None:
     )
     current_set = target_service.current_set(session, demo.finance, overall.id)
     target_service.submit_targets(
-        session, _actor(session, "department"), overall.id, current_set.version, None
+        session, _actor(session, "department"), overall.id, current_set.version
     )

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from perfbudget import clock
 from perfbudget.attachments import service as attachment_service
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.evaluations import filing, reading, repository, scoring
@@ -80,7 +80,7 @@ def plan(
         def decide(entry: Entry = entry) -> _Accepted:
             item = items.get(entry.item_id)
             if item is None:
-                raise item_service.item_not_found()
+                raise item_access.item_not_found()
             parameters = years[item.fiscal_year_id]
             approved = monitoring_lines.in_force(item, lines.get(item.id, []))
             existing = stored.get(item.id)
@@ -93,7 +93,7 @@ def plan(
                 disbursed=disbursed.get(item.id, scoring.ZERO),
                 parameters=parameters,
                 today=today,
-                if_match=None,
+                expected_version=entry.data.version,
             )
             evaluation = SelfEvaluation(
                 status=EvaluationStatus.draft if existing is None else existing.status,
@@ -104,7 +104,7 @@ def plan(
             )
             submitted: dict[str, Any] = {}
             if submit:
-                route = filing.check_submittable(evaluation, item, evaluation.version, None)
+                route = filing.check_submittable(evaluation, item, evaluation.version)
                 submitted = filing.submit(
                     item,
                     evaluation,

@@ -25,18 +25,29 @@ from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-E = EvaluationStatus
 TRANSITIONS = {
-    E.draft: frozenset({E.department_review, E.finance_review}),
-    E.returned: frozenset({E.department_review, E.finance_review}),
-    E.department_review: frozenset({E.finance_review, E.returned}),
-    E.finance_review: frozenset({E.graded, E.returned}),
-    E.graded: frozenset[EvaluationStatus](),
+    EvaluationStatus.draft: frozenset(
+        {EvaluationStatus.department_review, EvaluationStatus.finance_review}
+    ),
+    EvaluationStatus.returned: frozenset(
+        {EvaluationStatus.department_review, EvaluationStatus.finance_review}
+    ),
+    EvaluationStatus.department_review: frozenset(
+        {EvaluationStatus.finance_review, EvaluationStatus.returned}
+    ),
+    EvaluationStatus.finance_review: frozenset(
+        {EvaluationStatus.graded, EvaluationStatus.returned}
+    ),
+    EvaluationStatus.graded: frozenset[EvaluationStatus](),
 }
 
 
 CHAIN = ReviewChain(
-    "self-evaluation", "绩效自评", TRANSITIONS, E.department_review, E.finance_review
+    "self-evaluation",
+    "绩效自评",
+    TRANSITIONS,
+    EvaluationStatus.department_review,
+    EvaluationStatus.finance_review,
 )
 check_transition_to = CHAIN.check
 
@@ -190,7 +201,7 @@ def draft(
     disbursed: Decimal,
     parameters: RuleParameters,
     today: date,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> Draft:
     """Every rule of saving the draft: the first that refuses raises."""
     rules.require_owner_side(actor, item)
@@ -207,7 +218,7 @@ def draft(
     lines = checked_lines(data.lines, lines_in_force, parameters)
     if stored is not None:
         check_editable(stored)
-        check_version(stored.version, data.version, if_match)
+        check_version(stored.version, expected_version)
     return Draft(execution, data.sections.model_dump(), lines)
 
 
@@ -231,14 +242,13 @@ def first_draft(
 
 
 def check_submittable(
-    evaluation: SelfEvaluation, item: BudgetItem, version: int | None, if_match: str | None
+    evaluation: SelfEvaluation, item: BudgetItem, expected_version: int | None
 ) -> EvaluationStatus:
     return CHAIN.check_submission(
         evaluation.status,
         evaluation.version,
         by_unit=rules.needs_department_review(item),
-        expected=version,
-        if_match=if_match,
+        expected_version=expected_version,
     )
 
 

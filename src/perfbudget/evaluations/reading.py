@@ -13,7 +13,7 @@ from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.evaluations import repository, scoring
@@ -347,14 +347,14 @@ def evaluation_read(
 
 
 def get_evaluation(session: Session, actor: Actor, item_id: int) -> EvaluationRead:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     return evaluation_read(session, item, evaluation_of(session, item))
 
 
 def list_attachments(
     session: Session, actor: Actor, item_id: int, page: ListQuery
 ) -> Page[AttachmentRead]:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = evaluation_of(session, item)
     return attachment_service.page_for_owner(session, ATTACHMENT_OWNER, evaluation.id, page)
 
@@ -362,7 +362,7 @@ def list_attachments(
 def download_attachment(
     session: Session, actor: Actor, item_id: int, attachment_id: int
 ) -> FileResponse:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = evaluation_of(session, item)
     return attachment_service.open_for_download(
         session, ATTACHMENT_OWNER, evaluation.id, attachment_id

@@ -24,7 +24,7 @@ from perfbudget.evaluations.schemas import (
 from perfbudget.exports import DOCX, XLSX
 from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/budget-items/{item_id}/self-evaluation", tags=["evaluations"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -74,7 +74,15 @@ def save_self_evaluation(
     etag: WriteETag,
 ) -> EvaluationRead:
     """Create or replace the draft self-evaluation of a funded item (S2.4)."""
-    return etag(service.save_draft(session, actor, item_id, body, if_match))
+    return etag(
+        service.save_draft(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/submit", operation_id="submit_self_evaluation")
@@ -87,7 +95,15 @@ def submit_self_evaluation(
     etag: WriteETag,
 ) -> EvaluationRead:
     """Submit: the score, plausibility flags and checklist are computed and kept."""
-    return etag(service.submit(session, actor, item_id, body, if_match))
+    return etag(
+        service.submit(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/department-review", operation_id="review_self_evaluation_as_department")
@@ -100,7 +116,15 @@ def review_self_evaluation_as_department(
     etag: WriteETag,
 ) -> EvaluationRead:
     """The parent department passes a unit's self-evaluation to finance, or returns it (S3)."""
-    return etag(service.department_review(session, actor, item_id, body, if_match))
+    return etag(
+        service.department_review(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(
@@ -147,7 +171,16 @@ def adjust_self_evaluation_line(
     etag: WriteETag,
 ) -> EvaluationRead:
     """Finance sets a line's points (0 to its weight) with the reason (audited, S2.4)."""
-    return etag(service.adjust_line(session, actor, item_id, target_line_id, body, if_match))
+    return etag(
+        service.adjust_line(
+            session,
+            actor,
+            item_id,
+            target_line_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/grade", operation_id="grade_self_evaluation")
@@ -160,7 +193,15 @@ def grade_self_evaluation(
     etag: WriteETag,
 ) -> EvaluationRead:
     """Finance's finding and the grade (优良中差), or a return with the finding (S2.4)."""
-    return etag(service.grade(session, actor, item_id, body, if_match))
+    return etag(
+        service.grade(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/third-party", operation_id="commission_third_party_evaluation")
@@ -173,7 +214,15 @@ def commission_third_party_evaluation(
     etag: WriteETag,
 ) -> EvaluationRead:
     """Commission a third-party agency to evaluate the item (S2.4)."""
-    return etag(service.commission_third_party(session, actor, item_id, body, if_match))
+    return etag(
+        service.commission_third_party(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.put("/third-party-evaluation", operation_id="save_third_party_evaluation")
@@ -186,7 +235,15 @@ def save_third_party_evaluation(
     etag: WriteETag,
 ) -> EvaluationRead:
     """The commissioned third party's score and report."""
-    return etag(service.third_party_evaluation(session, actor, item_id, body, if_match))
+    return etag(
+        service.third_party_evaluation(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post("/adopt-third-party", operation_id="adopt_third_party_score")
@@ -199,4 +256,12 @@ def adopt_third_party_score(
     etag: WriteETag,
 ) -> EvaluationRead:
     """Adopt the third party's score as the final score."""
-    return etag(service.adopt_third_party(session, actor, item_id, body, if_match))
+    return etag(
+        service.adopt_third_party(
+            session,
+            actor,
+            item_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )

@@ -12,8 +12,8 @@ from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import Forbidden, RuleViolation, Unprocessable, not_found
 from perfbudget.evaluations import filing, reading, repository, scoring
@@ -43,7 +43,6 @@ from perfbudget.payments import service as payment_service
 from perfbudget.users.models import Role
 from perfbudget.versioning import check_version
 
-E = EvaluationStatus
 CONSEQUENCES = {
     Grade.excellent: Consequence.support,
     Grade.good: Consequence.support,
@@ -152,7 +151,7 @@ def _move(
 
 
 def _filable(session: Session, actor: Actor, item_id: int) -> tuple[BudgetItem, RuleParameters]:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     parameters = fiscal_year_service.rule_parameters(item.fiscal_year)
     filing.check_filer(actor, item, parameters, schedule.local_today())
     return item, parameters
@@ -178,7 +177,7 @@ def _replace_lines(evaluation: SelfEvaluation, lines: list[EvaluationLine]) -> N
 def read_evaluation(session: Session, actor: Actor, item_id: int) -> EvaluationRead:
     """The self-evaluation; before its first save, the draft it starts from (not saved: no
     id, no version), or the refusal the first save would meet (S2.4)."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = repository.of_item(session, item.id)
     if evaluation is not None:
         return reading.evaluation_read(session, item, evaluation)
@@ -207,7 +206,7 @@ def _new_evaluation(
         item_id=item.id,
         fiscal_year_id=item.fiscal_year_id,
         organisation_id=item.organisation_id,
-        status=E.draft,
+        status=EvaluationStatus.draft,
         final_execution=checked.final_execution,
         sections=checked.sections,
         scoring={},
@@ -220,10 +219,14 @@ def _new_evaluation(
 
 
 def save_draft(
-    session: Session, actor: Actor, item_id: int, data: EvaluationDraft, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: EvaluationDraft,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """Create the self-evaluation, or replace its draft (the version read is then required)."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     approved = reading.target_lines(session, item)
     evaluation = repository.of_item(session, item.id)
     checked = filing.draft(
@@ -235,7 +238,7 @@ def save_draft(
         disbursed=_disbursed(session, item),
         parameters=fiscal_year_service.rule_parameters(item.fiscal_year),
         today=schedule.local_today(),
-        if_match=if_match,
+        expected_version=expected_version,
     )
     if evaluation is None:
         evaluation = _new_evaluation(item, checked, created_by_id=actor.user_id)
@@ -253,13 +256,17 @@ def save_draft(
 
 
 def submit(
-    session: Session, actor: Actor, item_id: int, data: EvaluationAction, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: EvaluationAction,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """Score the self-evaluation and send it on: to the parent department for a unit (S3),
     else to finance."""
     item, parameters = _filable(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
-    route = filing.check_submittable(evaluation, item, data.version, if_match)
+    route = filing.check_submittable(evaluation, item, expected_version)
     approved = reading.target_lines(session, item)
     filing.submit(
         item,
@@ -280,7 +287,7 @@ def add_attachment(
     session: Session, actor: Actor, item_id: int, upload: attachment_service.Source
 ) -> Attachment:
     """A report attachment (PDF, Word, Excel) while the self-evaluation can be changed."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     evaluation = reading.evaluation_of(session, item)
     filing.check_editable(evaluation)
@@ -297,16 +304,22 @@ def _required(text: str | None, code: str, en: str, zh: str) -> str:
 
 
 def department_review(
-    session: Session, actor: Actor, item_id: int, data: DepartmentReview, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: DepartmentReview,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """The parent department passes a unit's self-evaluation to finance, or returns it (S3)."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     evaluation = reading.evaluation_of(session, item)
     filing.CHAIN.check_reviewer(actor.user_id, evaluation.created_by_id)
-    target = E.finance_review if data.decision == "approve" else E.returned
+    target = (
+        EvaluationStatus.finance_review if data.decision == "approve" else EvaluationStatus.returned
+    )
     filing.check_transition_to(evaluation.status, target)
-    check_version(evaluation.version, data.version, if_match)
+    check_version(evaluation.version, expected_version)
     if data.decision == "approve":
         _move(session, actor, evaluation, target, "department_approved", data.reason)
     else:
@@ -319,7 +332,7 @@ def department_review(
 
 
 def _in_finance_review(evaluation: SelfEvaluation) -> None:
-    if evaluation.status is not E.finance_review:
+    if evaluation.status is not EvaluationStatus.finance_review:
         raise RuleViolation(
             "EVALUATION_NOT_IN_FINANCE_REVIEW",
             "Finance adjusts and grades a self-evaluation while it is in finance review (S2.4).",
@@ -329,7 +342,7 @@ def _in_finance_review(evaluation: SelfEvaluation) -> None:
 
 
 def _not_graded(evaluation: SelfEvaluation) -> None:
-    if evaluation.status is E.graded:
+    if evaluation.status is EvaluationStatus.graded:
         raise RuleViolation(
             "EVALUATION_GRADED",
             "The self-evaluation is graded; its result stands.",
@@ -343,13 +356,13 @@ def adjust_line(
     item_id: int,
     target_line_id: int,
     data: LineAdjustment,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """Finance sets a line's points, with its reason (audited, S2.4)."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
     _in_finance_review(evaluation)
-    check_version(evaluation.version, data.version, if_match)
+    check_version(evaluation.version, expected_version)
     line = next((ln for ln in evaluation.lines if ln.target_line_id == target_line_id), None)
     weights = reading.line_weights(evaluation)
     if line is None or target_line_id not in weights:
@@ -379,16 +392,16 @@ def adjust_line(
 
 
 def grade(
-    session: Session, actor: Actor, item_id: int, data: GradeDecision, if_match: str | None
+    session: Session, actor: Actor, item_id: int, data: GradeDecision, expected_version: int | None
 ) -> EvaluationRead:
     """Finance's finding and grade: the grade follows the final score unless overridden with
     a reason (S2.4); or the self-evaluation goes back with the finding."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
     filing.CHAIN.check_reviewer(actor.user_id, evaluation.created_by_id)
-    target = E.graded if data.decision == "approve" else E.returned
+    target = EvaluationStatus.graded if data.decision == "approve" else EvaluationStatus.returned
     filing.check_transition_to(evaluation.status, target)
-    check_version(evaluation.version, data.version, if_match)
+    check_version(evaluation.version, expected_version)
     finding = _required(
         data.finding,
         "FINDING_REQUIRED",
@@ -396,7 +409,7 @@ def grade(
         "须出具真实性、完整性审核意见（S2.4）。",
     )
     evaluation.finance_finding = finding
-    if target is E.returned:
+    if target is EvaluationStatus.returned:
         evaluation.return_reason = finding
         _move(session, actor, evaluation, target, "finance_returned", finding)
         return reading.evaluation_read(session, item, evaluation)
@@ -442,13 +455,17 @@ def grade(
 
 
 def commission_third_party(
-    session: Session, actor: Actor, item_id: int, data: ThirdPartyCommission, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: ThirdPartyCommission,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """Finance brings in a third party (S2.4); it then sees this item and its history."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
     _not_graded(evaluation)
-    check_version(evaluation.version, data.version, if_match)
+    check_version(evaluation.version, expected_version)
     user = repository.user(session, data.third_party_id)
     if user is None or user.role is not Role.third_party or not user.is_active:
         raise RuleViolation(
@@ -472,10 +489,14 @@ def commission_third_party(
 
 
 def third_party_evaluation(
-    session: Session, actor: Actor, item_id: int, data: ThirdPartyEvaluation, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: ThirdPartyEvaluation,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """The commissioned third party's score and report."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
     if evaluation.third_party_id is None or evaluation.third_party_id != actor.user_id:
         raise Forbidden(
@@ -484,7 +505,7 @@ def third_party_evaluation(
             "仅受托的第三方机构可对该项目开展评价。",
         )
     _not_graded(evaluation)
-    check_version(evaluation.version, data.version, if_match)
+    check_version(evaluation.version, expected_version)
     before = _snapshot(evaluation)
     evaluation.third_party_score = data.score
     evaluation.third_party_report = data.report
@@ -497,13 +518,17 @@ def third_party_evaluation(
 
 
 def adopt_third_party(
-    session: Session, actor: Actor, item_id: int, data: EvaluationAction, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: EvaluationAction,
+    expected_version: int | None,
 ) -> EvaluationRead:
     """Finance adopts the third party's score as the final score."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
     _in_finance_review(evaluation)
-    check_version(evaluation.version, data.version, if_match)
+    check_version(evaluation.version, expected_version)
     if evaluation.third_party_score is None:
         raise RuleViolation(
             "THIRD_PARTY_SCORE_MISSING",

@@ -21,7 +21,7 @@ from perfbudget.events.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 Manager = Annotated[Actor, Allowed(Permission.events_manage)]
@@ -69,7 +69,13 @@ def update_event_subscription(
     etag: WriteETag,
 ) -> SubscriptionRead:
     """Change the name, URL or event types, or rotate the secret."""
-    subscription = service.update_subscription(session, actor, subscription_id, body, if_match)
+    subscription = service.update_subscription(
+        session,
+        actor,
+        subscription_id,
+        body,
+        expected_version(body.version, if_match),
+    )
     return etag(service.to_read(subscription))
 
 
@@ -86,7 +92,7 @@ def deactivate_event_subscription(
 ) -> SubscriptionRead:
     """Stop sending to this subscription; pending deliveries are not sent."""
     subscription = service.set_active(
-        session, actor, subscription_id, False, body.version, if_match
+        session, actor, subscription_id, False, expected_version(body.version, if_match)
     )
     return etag(service.to_read(subscription))
 
@@ -103,7 +109,13 @@ def activate_event_subscription(
     etag: WriteETag,
 ) -> SubscriptionRead:
     """Resume sending new events to a deactivated subscription."""
-    subscription = service.set_active(session, actor, subscription_id, True, body.version, if_match)
+    subscription = service.set_active(
+        session,
+        actor,
+        subscription_id,
+        True,
+        expected_version(body.version, if_match),
+    )
     return etag(service.to_read(subscription))
 
 

@@ -226,10 +226,10 @@ def update_subscription(
     actor: Actor,
     subscription_id: int,
     data: SubscriptionUpdate,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> Subscription:
     subscription = get_subscription(session, subscription_id)
-    check_version(subscription.version, data.version, if_match)
+    check_version(subscription.version, expected_version)
     before = audit.snapshot(subscription, AUDITED_FIELDS)
     if data.name is not None:
         subscription.name = data.name
@@ -261,12 +261,11 @@ def set_active(
     actor: Actor,
     subscription_id: int,
     active: bool,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> Subscription:
     """A deactivated subscription gets no new deliveries; its pending ones are not sent."""
     subscription = get_subscription(session, subscription_id)
-    check_version(subscription.version, version, if_match)
+    check_version(subscription.version, expected_version)
     if subscription.is_active == active:
         return subscription
     subscription.is_active = active

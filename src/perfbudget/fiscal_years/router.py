@@ -17,7 +17,7 @@ from perfbudget.fiscal_years.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import Year
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/fiscal-years", tags=["fiscal-years"])
 Reader = Annotated[Actor, Allowed(Permission.fiscal_year_read)]
@@ -61,7 +61,7 @@ def update_fiscal_year_parameters(
 ) -> FiscalYearRead:
     """Replace the rule parameters (only while the year is being prepared)."""
     fiscal_year = service.update_parameters(
-        session, actor, year, body.parameters, body.version, if_match
+        session, actor, year, body.parameters, expected_version(body.version, if_match)
     )
     return etag(FiscalYearRead.model_validate(fiscal_year))
 
@@ -77,7 +77,7 @@ def start_fiscal_year_execution(
 ) -> FiscalYearRead:
     """Move the year from preparation to execution (the budget is approved)."""
     fiscal_year = service.change_status(
-        session, actor, year, FiscalYearStatus.executing, body.version, if_match
+        session, actor, year, FiscalYearStatus.executing, expected_version(body.version, if_match)
     )
     return etag(FiscalYearRead.model_validate(fiscal_year))
 
@@ -93,6 +93,6 @@ def close_fiscal_year(
 ) -> FiscalYearRead:
     """Close an executing year."""
     fiscal_year = service.change_status(
-        session, actor, year, FiscalYearStatus.closed, body.version, if_match
+        session, actor, year, FiscalYearStatus.closed, expected_version(body.version, if_match)
     )
     return etag(FiscalYearRead.model_validate(fiscal_year))

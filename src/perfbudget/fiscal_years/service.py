@@ -74,11 +74,10 @@ def update_parameters(
     actor: Actor,
     year: int,
     parameters: RuleParameters,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> FiscalYear:
     fiscal_year = get_fiscal_year(session, year)
-    check_version(fiscal_year.version, version, if_match)
+    check_version(fiscal_year.version, expected_version)
     if fiscal_year.status is not FiscalYearStatus.preparing:
         raise RuleViolation(
             "PARAMETERS_FROZEN",
@@ -105,11 +104,10 @@ def change_status(
     actor: Actor,
     year: int,
     target: FiscalYearStatus,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> FiscalYear:
     fiscal_year = get_fiscal_year(session, year)
-    check_version(fiscal_year.version, version, if_match)
+    check_version(fiscal_year.version, expected_version)
     check_transition(TRANSITIONS, "fiscal year", "预算年度", fiscal_year.status, target)
     before = fiscal_year.status
     fiscal_year.status = target

@@ -38,7 +38,6 @@ from perfbudget.imports.schemas import ImportResult, ImportRunRead
 from perfbudget.pagination import ListQuery, Page, page_of
 from perfbudget.users.models import Role
 
-O = ImportOutcome  # noqa: E741 - the outcomes read better short
 # a run still "running" after this was cut short (its process ended): it no longer blocks
 ABANDONED_AFTER = timedelta(minutes=15)
 RETRY_AFTER_SECONDS = 5
@@ -76,7 +75,7 @@ def run_import(
         else:
             written = _per_row(session, actor, kind, rows, errors, run)
         if written is None:  # a dry run, or rows refused: nothing written
-            outcome = O.rejected if errors.count else O.validated
+            outcome = ImportOutcome.rejected if errors.count else ImportOutcome.validated
             with writing(session):
                 _finish(session, actor, kind, run, outcome, errors, Written())
     except DomainError as refusal:
@@ -85,7 +84,15 @@ def run_import(
         raise
     except BaseException:
         with writing(session):
-            _finish(session, actor, kind, _Run(run_id, count, dry_run), O.failed, errors, Written())
+            _finish(
+                session,
+                actor,
+                kind,
+                _Run(run_id, count, dry_run),
+                ImportOutcome.failed,
+                errors,
+                Written(),
+            )
         raise
     if errors.count:
         raise Unprocessable(
@@ -151,7 +158,7 @@ def _set_based(
             return None
         written = batch.write(session, Origin(actor, run.id, clock.utcnow()))
         session.expire_all()  # bulk statements pass the session's objects by
-        _finish(session, actor, kind, run, O.imported, errors, written)
+        _finish(session, actor, kind, run, ImportOutcome.imported, errors, written)
     return written
 
 
@@ -192,7 +199,7 @@ def _per_row(
             work.rollback()
             return None
         work.commit()
-        _finish(session, actor, kind, run, O.imported, errors, written)
+        _finish(session, actor, kind, run, ImportOutcome.imported, errors, written)
     return written
 
 
@@ -220,7 +227,7 @@ def _claim(
                     content_type=content_type,
                     sha256=hashlib.sha256(body).hexdigest(),
                     dry_run=dry_run,
-                    outcome=O.running,
+                    outcome=ImportOutcome.running,
                     row_count=0,
                     imported=0,
                     errors=[],
@@ -264,7 +271,7 @@ def _finish(
         "errors": errors.count,
         "dry_run": run.dry_run,
     }
-    if outcome is O.imported:
+    if outcome is ImportOutcome.imported:
         changes |= {"imported": written.count, "created": written.created}
         if written.changed:
             changes["changed"] = written.changed
@@ -283,7 +290,7 @@ def _refuse(session: Session, actor: Actor, kind: Kind, run: _Run, refusal: Doma
     """A file refused as a whole (too large, unreadable, no rows)."""
     errors = kind.errors()
     errors.add(0, "", refusal.code, refusal.zh, refusal.en)
-    _finish(session, actor, kind, run, O.refused, errors, Written())
+    _finish(session, actor, kind, run, ImportOutcome.refused, errors, Written())
 
 
 def list_runs(session: Session, actor: Actor, page: ListQuery) -> Page[ImportRunRead]:

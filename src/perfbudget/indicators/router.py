@@ -22,7 +22,7 @@ from perfbudget.indicators.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId, Year
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(tags=["indicators"])
 Reader = Annotated[Actor, Allowed(Permission.indicator_read)]
@@ -101,7 +101,7 @@ def update_framework_indicator(
 ) -> FrameworkIndicatorRead:
     """Change a common indicator (only while the year is preparing)."""
     indicator = service.update_framework_indicator(
-        session, actor, year, indicator_id, body, if_match
+        session, actor, year, indicator_id, body, expected_version(body.version, if_match)
     )
     return etag(FrameworkIndicatorRead.model_validate(indicator))
 
@@ -121,7 +121,7 @@ def deactivate_framework_indicator(
 ) -> FrameworkIndicatorRead:
     """Withdraw a common indicator from the year's framework (it is never deleted)."""
     indicator = service.set_framework_indicator_active(
-        session, actor, year, indicator_id, False, body.version, if_match
+        session, actor, year, indicator_id, False, expected_version(body.version, if_match)
     )
     return etag(FrameworkIndicatorRead.model_validate(indicator))
 
@@ -141,7 +141,7 @@ def activate_framework_indicator(
 ) -> FrameworkIndicatorRead:
     """Bring a withdrawn common indicator back into the year's framework."""
     indicator = service.set_framework_indicator_active(
-        session, actor, year, indicator_id, True, body.version, if_match
+        session, actor, year, indicator_id, True, expected_version(body.version, if_match)
     )
     return etag(FrameworkIndicatorRead.model_validate(indicator))
 
@@ -184,7 +184,15 @@ def update_library_indicator(
     etag: WriteETag,
 ) -> LibraryIndicatorRead:
     """Change a library indicator."""
-    return etag(service.update_library_indicator(session, actor, indicator_id, body, if_match))
+    return etag(
+        service.update_library_indicator(
+            session,
+            actor,
+            indicator_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(f"{LIBRARY}/{{indicator_id}}/deactivate", operation_id="deactivate_library_indicator")
@@ -199,7 +207,7 @@ def deactivate_library_indicator(
     """Withdraw a library indicator from use (it is never deleted)."""
     return etag(
         service.set_library_indicator_active(
-            session, actor, indicator_id, False, body.version, if_match
+            session, actor, indicator_id, False, expected_version(body.version, if_match)
         )
     )
 
@@ -216,6 +224,6 @@ def activate_library_indicator(
     """Bring a withdrawn library indicator back into use."""
     return etag(
         service.set_library_indicator_active(
-            session, actor, indicator_id, True, body.version, if_match
+            session, actor, indicator_id, True, expected_version(body.version, if_match)
         )
     )

@@ -134,10 +134,9 @@ def _set_active(
     actor: Actor,
     indicator: Indicator,
     active: bool,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> Indicator:
-    check_version(indicator.version, version, if_match)
+    check_version(indicator.version, expected_version)
     if indicator.is_active == active:
         return indicator
     indicator.is_active = active
@@ -231,11 +230,11 @@ def update_framework_indicator(
     year: int,
     indicator_id: int,
     data: FrameworkIndicatorUpdate,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> FrameworkIndicator:
     fiscal_year = _preparing_year(session, year)
     indicator = _framework_indicator(session, fiscal_year, indicator_id)
-    check_version(indicator.version, data.version, if_match)
+    check_version(indicator.version, expected_version)
     _check_update(indicator, data)
     if data.name is not None and repository.framework_name_taken(
         session, fiscal_year.id, data.name, except_id=indicator.id
@@ -253,12 +252,11 @@ def set_framework_indicator_active(
     year: int,
     indicator_id: int,
     active: bool,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> FrameworkIndicator:
     fiscal_year = _preparing_year(session, year)
     indicator = _framework_indicator(session, fiscal_year, indicator_id)
-    return _set_active(session, actor, indicator, active, version, if_match)
+    return _set_active(session, actor, indicator, active, expected_version)
 
 
 def copy_framework_forward(session: Session, actor: Actor, year: int) -> CopyForwardResult:
@@ -401,10 +399,10 @@ def update_library_indicator(
     actor: Actor,
     indicator_id: int,
     data: LibraryIndicatorUpdate,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> LibraryIndicatorRead:
     indicator = _library_indicator(session, actor, indicator_id, write=True)
-    check_version(indicator.version, data.version, if_match)
+    check_version(indicator.version, expected_version)
     _check_update(indicator, data)
     if data.name is not None and repository.library_name_taken(
         session, indicator.organisation_id, data.name, except_id=indicator.id
@@ -423,11 +421,10 @@ def set_library_indicator_active(
     actor: Actor,
     indicator_id: int,
     active: bool,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> LibraryIndicatorRead:
     indicator = _library_indicator(session, actor, indicator_id, write=True)
-    _set_active(session, actor, indicator, active, version, if_match)
+    _set_active(session, actor, indicator, active, expected_version)
     return _library_read(indicator, _owner_of(session, indicator))
 
 

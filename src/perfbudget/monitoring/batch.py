@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.fiscal_years import service as fiscal_year_service
@@ -86,7 +86,7 @@ def plan(
 
         def decide(entry: Entry = entry, item: BudgetItem | None = item) -> _Report:
             if item is None:
-                raise item_service.item_not_found()
+                raise item_access.item_not_found()
             approved = evaluation.in_force(item, lines.get(item.id, []))
             existing = stored.get((item.id, entry.month))
             month_end = schedule.after_month(item.fiscal_year.year, entry.month)
@@ -99,7 +99,7 @@ def plan(
                 stored=existing,
                 paid_by_month_end=payment_service.paid_before(paid.get(item.id, {}), month_end),
                 today=today,
-                if_match=None,
+                expected_version=entry.data.version,
             )
             year = parameters[item.fiscal_year_id]
             report = _Report(
@@ -117,7 +117,7 @@ def plan(
                 **checked.fields,
             )
             if submit:
-                filing.check_submittable(report, item, report.version, None)
+                filing.check_submittable(report, item, report.version)
                 first = existing is None or existing.submitted_at is None
                 report.submission = filing.submission(
                     item,

@@ -23,19 +23,20 @@ from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-R = ReportStatus
 TRANSITIONS = {
-    R.draft: frozenset({R.department_review, R.finance_review}),
-    R.returned: frozenset({R.department_review, R.finance_review}),
-    R.department_review: frozenset({R.finance_review, R.returned}),
-    R.finance_review: frozenset({R.accepted, R.rectify, R.suspended, R.stopped}),
-    R.accepted: frozenset[ReportStatus](),
-    R.rectify: frozenset[ReportStatus](),
-    R.suspended: frozenset[ReportStatus](),
-    R.stopped: frozenset[ReportStatus](),
+    ReportStatus.draft: frozenset({ReportStatus.department_review, ReportStatus.finance_review}),
+    ReportStatus.returned: frozenset({ReportStatus.department_review, ReportStatus.finance_review}),
+    ReportStatus.department_review: frozenset({ReportStatus.finance_review, ReportStatus.returned}),
+    ReportStatus.finance_review: frozenset(
+        {ReportStatus.accepted, ReportStatus.rectify, ReportStatus.suspended, ReportStatus.stopped}
+    ),
+    ReportStatus.accepted: frozenset[ReportStatus](),
+    ReportStatus.rectify: frozenset[ReportStatus](),
+    ReportStatus.suspended: frozenset[ReportStatus](),
+    ReportStatus.stopped: frozenset[ReportStatus](),
 }
 # the owner's side may still change these; their lights are a preview until submission
-EDITABLE = (R.draft, R.returned)
+EDITABLE = (ReportStatus.draft, ReportStatus.returned)
 
 
 class Answer(Protocol):
@@ -73,7 +74,11 @@ class Report(Protocol):
 
 
 CHAIN = ReviewChain(
-    "monitoring report", "绩效监控报告", TRANSITIONS, R.department_review, R.finance_review
+    "monitoring report",
+    "绩效监控报告",
+    TRANSITIONS,
+    ReportStatus.department_review,
+    ReportStatus.finance_review,
 )
 check_transition_to = CHAIN.check
 
@@ -189,7 +194,7 @@ def draft(
     stored: Report | None,
     paid_by_month_end: Decimal,
     today: date,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> Draft:
     """Every rule of saving a month's draft: the first that refuses raises."""
     rules.require_owner_side(actor, item)
@@ -206,7 +211,7 @@ def draft(
     lines = checked_lines(data.lines, lines_in_force)
     if stored is not None:
         check_editable(stored)
-        check_version(stored.version, data.version, if_match)
+        check_version(stored.version, expected_version)
     return _stored_as(data, execution, lines)
 
 
@@ -252,14 +257,13 @@ class Submission:
 
 
 def check_submittable(
-    report: Report, item: BudgetItem, version: int | None, if_match: str | None
+    report: Report, item: BudgetItem, expected_version: int | None
 ) -> ReportStatus:
     return CHAIN.check_submission(
         report.status,
         report.version,
         by_unit=rules.needs_department_review(item),
-        expected=version,
-        if_match=if_match,
+        expected_version=expected_version,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
@@ -113,7 +113,7 @@ def _line_read(line: ReportLine, target: TargetLine) -> ReportLineRead:
 
 def calendar(session: Session, actor: Actor, item_id: int) -> MonitoringCalendar:
     """The item's reporting calendar: the lines to answer, each month's due date and report."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     monitored = item.status is ItemStatus.funded and item.kind in MONITORED_KINDS
     lines = (evaluation.target_lines(session, item) if monitored else None) or []
     months = []

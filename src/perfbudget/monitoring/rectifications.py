@@ -15,8 +15,8 @@ from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import RuleViolation, Unprocessable, not_found
 from perfbudget.monitoring import repository, schedule
@@ -34,14 +34,15 @@ from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 
 ATTACHMENT_OWNER = "rectification"
-S = RectificationStatus
 TRANSITIONS = {
-    S.open: frozenset({S.answered}),
-    S.rejected: frozenset({S.answered}),
-    S.answered: frozenset({S.accepted, S.rejected}),
-    S.accepted: frozenset[RectificationStatus](),
+    RectificationStatus.open: frozenset({RectificationStatus.answered}),
+    RectificationStatus.rejected: frozenset({RectificationStatus.answered}),
+    RectificationStatus.answered: frozenset(
+        {RectificationStatus.accepted, RectificationStatus.rejected}
+    ),
+    RectificationStatus.accepted: frozenset[RectificationStatus](),
 }
-ANSWERABLE = (S.open, S.rejected)
+ANSWERABLE = (RectificationStatus.open, RectificationStatus.rejected)
 AUDITED_FIELDS = (
     "status",
     "required_measures",
@@ -115,7 +116,7 @@ def open_order(
         hold_id=hold_id,
         required_measures=measures,
         deadline=deadline,
-        status=S.open,
+        status=RectificationStatus.open,
         created_by_id=actor.user_id,
     )
     repository.add(session, rectification)
@@ -155,7 +156,8 @@ def _reads(session: Session, rows: Sequence[Rectification], today: date) -> list
                     "item_name": item.name,
                     "month": month,
                     "organisation": OrganisationRef.model_validate(item.organisation),
-                    "overdue": row.deadline < today and row.status is not S.accepted,
+                    "overdue": row.deadline < today
+                    and row.status is not RectificationStatus.accepted,
                     "attachments": [
                         AttachmentRead.model_validate(a) for a in attachments.get(row.id, [])
                     ],
@@ -195,7 +197,7 @@ def _owned(
     session: Session, actor: Actor, rectification_id: int
 ) -> tuple[BudgetItem, Rectification]:
     rectification = _visible(session, actor, rectification_id)
-    item = item_service.get_item(session, actor, rectification.item_id)
+    item = item_access.get_item(session, actor, rectification.item_id)
     rules.require_owner_side(actor, item)
     return item, rectification
 
@@ -224,15 +226,17 @@ def respond(
     actor: Actor,
     rectification_id: int,
     data: RectificationResponse,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> RectificationRead:
     _, rectification = _owned(session, actor, rectification_id)
-    check_transition(TRANSITIONS, "rectification", "整改", rectification.status, S.answered)
-    check_version(rectification.version, data.version, if_match)
+    check_transition(
+        TRANSITIONS, "rectification", "整改", rectification.status, RectificationStatus.answered
+    )
+    check_version(rectification.version, expected_version)
     before = audit.snapshot(rectification, AUDITED_FIELDS)
     rectification.response_measures = data.measures_taken
     rectification.responded_at = clock.utcnow()
-    rectification.status = S.answered
+    rectification.status = RectificationStatus.answered
     session.flush()
     _record(session, actor, "answered", rectification, before)
     return get_rectification(session, actor, rectification.id)
@@ -246,15 +250,19 @@ def verify(
     actor: Actor,
     rectification_id: int,
     data: RectificationVerification,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> RectificationRead:
     """Accepted lifts the suspension the order came with; rejected keeps it (S2.3.2)."""
     rectification = _visible(session, actor, rectification_id)
-    target = S.accepted if data.decision == "accepted" else S.rejected
+    target = (
+        RectificationStatus.accepted
+        if data.decision == "accepted"
+        else RectificationStatus.rejected
+    )
     check_transition(TRANSITIONS, "rectification", "整改", rectification.status, target)
-    check_version(rectification.version, data.version, if_match)
+    check_version(rectification.version, expected_version)
     note = (data.note or "").strip() or None
-    if target is S.rejected and note is None:
+    if target is RectificationStatus.rejected and note is None:
         raise Unprocessable(
             "REASON_REQUIRED",
             "Say why the rectification is not accepted.",
@@ -267,7 +275,7 @@ def verify(
     rectification.verified_at = clock.utcnow()
     session.flush()
     _record(session, actor, target.value, rectification, before)
-    if target is S.accepted and rectification.hold_id is not None:
+    if target is RectificationStatus.accepted and rectification.hold_id is not None:
         payment_service.lift_suspension(
             session, actor, rectification.hold_id, note or "整改核实到位 (rectification verified)"
         )

@@ -24,7 +24,7 @@ from perfbudget.monitoring.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 # one router for the stage; its two resources carry their own tags
 router = APIRouter()
@@ -83,7 +83,16 @@ def save_monitoring_report(
     etag: WriteETag,
 ) -> ReportRead:
     """Create or replace the month's draft report once the month has ended (S2.3.1)."""
-    return etag(service.save_draft(session, actor, item_id, month, body, if_match))
+    return etag(
+        service.save_draft(
+            session,
+            actor,
+            item_id,
+            month,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(f"{REPORT}/submit", tags=MONITORING, operation_id="submit_monitoring_report")
@@ -97,7 +106,16 @@ def submit_monitoring_report(
     etag: WriteETag,
 ) -> ReportRead:
     """Submit the report: its lights are computed and kept (to the parent department first)."""
-    return etag(service.submit_report(session, actor, item_id, month, body, if_match))
+    return etag(
+        service.submit_report(
+            session,
+            actor,
+            item_id,
+            month,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(
@@ -115,7 +133,16 @@ def review_monitoring_report_as_department(
     etag: WriteETag,
 ) -> ReportRead:
     """The parent department passes a unit's report to finance, or returns it (S3)."""
-    return etag(service.department_review(session, actor, item_id, month, body, if_match))
+    return etag(
+        service.department_review(
+            session,
+            actor,
+            item_id,
+            month,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(f"{REPORT}/finance-review", tags=MONITORING, operation_id="review_monitoring_report")
@@ -129,7 +156,16 @@ def review_monitoring_report(
     etag: WriteETag,
 ) -> ReportRead:
     """Accept, order rectification, suspend payments or stop them (S2.3.2)."""
-    return etag(service.finance_review(session, actor, item_id, month, body, if_match))
+    return etag(
+        service.finance_review(
+            session,
+            actor,
+            item_id,
+            month,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.get(ORDERS, tags=RECTIFICATIONS, operation_id="list_rectifications")
@@ -158,7 +194,15 @@ def answer_rectification(
     etag: WriteETag,
 ) -> RectificationRead:
     """Report the measures taken (attach the evidence first)."""
-    return etag(rectifications.respond(session, actor, rectification_id, body, if_match))
+    return etag(
+        rectifications.respond(
+            session,
+            actor,
+            rectification_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(
@@ -200,4 +244,12 @@ def verify_rectification(
     etag: WriteETag,
 ) -> RectificationRead:
     """Verify the answer: accepted lifts the suspension, rejected keeps it (S2.3.2)."""
-    return etag(rectifications.verify(session, actor, rectification_id, body, if_match))
+    return etag(
+        rectifications.verify(
+            session,
+            actor,
+            rectification_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )

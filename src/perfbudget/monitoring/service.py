@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import repository as item_repository
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem
-from perfbudget.errors import Unprocessable, not_found
+from perfbudget.errors import Unprocessable
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.monitoring import (
     evaluation,
@@ -38,12 +37,11 @@ from perfbudget.payments.models import HoldKind
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
 
-R = ReportStatus
 FINANCE_DECISIONS = {
-    "accept": R.accepted,
-    "rectify": R.rectify,
-    "suspend": R.suspended,
-    "stop": R.stopped,
+    "accept": ReportStatus.accepted,
+    "rectify": ReportStatus.rectify,
+    "suspend": ReportStatus.suspended,
+    "stop": ReportStatus.stopped,
 }
 FINANCE_ACTIONS = {
     "accept": "accepted",
@@ -131,7 +129,7 @@ def _move(
 
 
 def _filable_item(session: Session, actor: Actor, item_id: int, month: int) -> BudgetItem:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     filing.check_filer(actor, item, month, schedule.local_today())
     return item
 
@@ -146,7 +144,7 @@ def paid_by_month_end(session: Session, item: BudgetItem, month: int) -> Decimal
 def read_report(session: Session, actor: Actor, item_id: int, month: int) -> ReportRead:
     """The month's report; before its first save, the draft it starts from (not saved: no
     id, no version), or the refusal the first save would meet (S2.3.1)."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     report = repository.get_report(session, item.id, month)
     if report is not None:
         return reading.report_read(session, item, report)
@@ -172,7 +170,7 @@ def _new_report(
         fiscal_year_id=item.fiscal_year_id,
         organisation_id=item.organisation_id,
         month=month,
-        status=R.draft,
+        status=ReportStatus.draft,
         due_on=schedule.due_date(parameters, item.fiscal_year.year, month, item.kind),
         late=False,
         lights={},
@@ -188,10 +186,10 @@ def save_draft(
     item_id: int,
     month: int,
     data: ReportDraft,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> ReportRead:
     """Create the month's report, or replace its draft (the version read is then required)."""
-    item, report, approved = write_draft(session, actor, item_id, month, data, if_match)
+    item, report, approved = write_draft(session, actor, item_id, month, data, expected_version)
     return reading.report_read(session, item, report, approved)
 
 
@@ -201,10 +199,10 @@ def write_draft(
     item_id: int,
     month: int,
     data: ReportDraft,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> tuple[BudgetItem, MonitoringReport, Sequence[TargetLine]]:
     """``save_draft`` without the representation."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     approved = evaluation.target_lines(session, item)
     report = repository.get_report(session, item.id, month)
     checked = filing.draft(
@@ -216,7 +214,7 @@ def write_draft(
         stored=report,
         paid_by_month_end=paid_by_month_end(session, item, month),
         today=schedule.local_today(),
-        if_match=if_match,
+        expected_version=expected_version,
     )
     if report is None:
         report = _new_report(item, month, checked, created_by_id=actor.user_id)
@@ -239,11 +237,11 @@ def submit_report(
     item_id: int,
     month: int,
     data: ReportAction,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> ReportRead:
     """Compute the lights and send the report on: to the parent department for a unit (S3),
     else to finance."""
-    item, report, approved = submit(session, actor, item_id, month, data, if_match)
+    item, report, approved = submit(session, actor, item_id, month, data, expected_version)
     return reading.report_read(session, item, report, approved)
 
 
@@ -253,12 +251,12 @@ def submit(
     item_id: int,
     month: int,
     data: ReportAction,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> tuple[BudgetItem, MonitoringReport, Sequence[TargetLine]]:
     """``submit_report`` without the representation."""
     item = _filable_item(session, actor, item_id, month)
     report = reading.report_of(session, item, month)
-    filing.check_submittable(report, item, data.version, if_match)
+    filing.check_submittable(report, item, expected_version)
     approved = evaluation.target_lines(session, item)
     checked = filing.submission(
         item,
@@ -290,16 +288,16 @@ def department_review(
     item_id: int,
     month: int,
     data: ReportDepartmentReview,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> ReportRead:
     """The parent department passes a unit's report to finance, or returns it (S3)."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     report = reading.report_of(session, item, month)
     filing.CHAIN.check_reviewer(actor.user_id, report.created_by_id)
-    target = R.finance_review if data.decision == "approve" else R.returned
+    target = ReportStatus.finance_review if data.decision == "approve" else ReportStatus.returned
     filing.check_transition_to(report.status, target)
-    check_version(report.version, data.version, if_match)
+    check_version(report.version, expected_version)
     if data.decision == "approve":
         _move(session, actor, report, target, "department_approved", data.reason)
     else:
@@ -317,19 +315,17 @@ def finance_review(
     item_id: int,
     month: int,
     data: ReportFinanceReview,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> ReportRead:
     """Finance accepts the report, orders rectification, suspends payments until the
     rectification is verified, or stops them for the rest of the year (S2.3.2)."""
     # the item row is locked: a disbursement running alongside sees the hold or precedes it
-    item = item_repository.get_for_update(session, actor, item_id)
-    if item is None:
-        raise not_found("Budget item", "预算项目")
+    item = item_access.get_locked_item(session, actor, item_id)
     report = reading.report_of(session, item, month)
     filing.CHAIN.check_reviewer(actor.user_id, report.created_by_id)
     target = FINANCE_DECISIONS[data.decision]
     filing.check_transition_to(report.status, target)
-    check_version(report.version, data.version, if_match)
+    check_version(report.version, expected_version)
     reason = (data.reason or "").strip() or None
     if data.decision in ("suspend", "stop"):
         reason = _require_reason(

@@ -16,7 +16,7 @@ from perfbudget.orgs.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
 
@@ -63,7 +63,9 @@ def update_organisation(
     etag: WriteETag,
 ) -> OrganisationRead:
     """Rename an organisation or move a unit under another parent."""
-    org = service.update_organisation(session, actor, org_id, body, if_match)
+    org = service.update_organisation(
+        session, actor, org_id, body, expected_version(body.version, if_match)
+    )
     return etag(OrganisationRead.model_validate(org))
 
 
@@ -77,7 +79,9 @@ def deactivate_organisation(
     etag: WriteETag,
 ) -> OrganisationRead:
     """Deactivate an organisation (organisations are never deleted)."""
-    org = service.set_active(session, actor, org_id, False, body.version, if_match)
+    org = service.set_active(
+        session, actor, org_id, False, expected_version(body.version, if_match)
+    )
     return etag(OrganisationRead.model_validate(org))
 
 
@@ -91,5 +95,5 @@ def activate_organisation(
     etag: WriteETag,
 ) -> OrganisationRead:
     """Reactivate a deactivated organisation."""
-    org = service.set_active(session, actor, org_id, True, body.version, if_match)
+    org = service.set_active(session, actor, org_id, True, expected_version(body.version, if_match))
     return etag(OrganisationRead.model_validate(org))

@@ -93,10 +93,14 @@ def create_organisation(session: Session, actor: Actor, data: OrganisationCreate
 
 
 def update_organisation(
-    session: Session, actor: Actor, org_id: int, data: OrganisationUpdate, if_match: str | None
+    session: Session,
+    actor: Actor,
+    org_id: int,
+    data: OrganisationUpdate,
+    expected_version: int | None,
 ) -> Organisation:
     org = get_organisation(session, actor, org_id)
-    check_version(org.version, data.version, if_match)
+    check_version(org.version, expected_version)
     before = audit.snapshot(org, AUDITED_FIELDS)
     if data.name_zh is not None:
         org.name_zh = data.name_zh
@@ -138,11 +142,10 @@ def set_active(
     actor: Actor,
     org_id: int,
     active: bool,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> Organisation:
     org = get_organisation(session, actor, org_id)
-    check_version(org.version, version, if_match)
+    check_version(org.version, expected_version)
     if org.is_active == active:
         return org
     if not active and repository.count_active_children(session, org.id):

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
-from perfbudget.budget_items import service as item_service
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.payments import repository
 from perfbudget.payments.schemas import DisbursementCreate
@@ -43,7 +43,7 @@ def plan(
         def decide(entry: Entry = entry) -> Entry:
             item = items.get(entry.item_id)
             if item is None:
-                raise item_service.item_not_found()
+                raise item_access.item_not_found()
             check_disbursement(
                 item,
                 entry.data,

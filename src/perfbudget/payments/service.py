@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import repository as item_repository
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.events import service as events
@@ -52,7 +51,7 @@ def plans_for(session: Session, item_ids: list[int]) -> dict[int, dict[int, Deci
 
 
 def get_plan(session: Session, actor: Actor, item_id: int) -> SpendingPlanRead:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     months = repository.plans(session, [item.id]).get(item.id, {})
     return SpendingPlanRead(
         item_id=item.id,
@@ -64,7 +63,7 @@ def get_plan(session: Session, actor: Actor, item_id: int) -> SpendingPlanRead:
 def set_plan(
     session: Session, actor: Actor, item_id: int, data: SpendingPlanWrite
 ) -> SpendingPlanRead:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     approved = _require_funded(item)
     months = {entry.month: entry.cumulative_amount for entry in data.months}
@@ -130,9 +129,7 @@ def record_disbursement(
 ) -> Disbursement:
     # the row lock serialises concurrent disbursements on one item (PostgreSQL), so two
     # payments can never together pass the approved amount
-    item = item_repository.get_for_update(session, actor, item_id)
-    if item is None:
-        raise not_found("Budget item", "预算项目")
+    item = item_access.get_locked_item(session, actor, item_id)
     reference = data.external_reference
     check_disbursement(
         item,
@@ -219,7 +216,7 @@ def _check_holds(holds: Sequence[PaymentHold]) -> None:
 
 
 def ledger(session: Session, actor: Actor, item_id: int) -> DisbursementLedger:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rows = repository.disbursements(session, item.id)
     disbursed = sum((row.amount for row in rows), ZERO)
     return DisbursementLedger(
@@ -327,7 +324,7 @@ def lift_suspension(session: Session, actor: Actor, hold_id: int, reason: str) -
 
 
 def list_holds(session: Session, actor: Actor, item_id: int, page: ListQuery) -> Page[HoldRead]:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rows, total = repository.holds_page(session, item.id, limit=page.limit, offset=page.offset)
     items = [
         HoldRead.model_validate(

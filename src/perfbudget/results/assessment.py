@@ -320,14 +320,14 @@ def score_assessment(
     year: int,
     assessment_id: int,
     body: AssessmentUpdate,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> DepartmentAssessmentRead:
     """Finance's qualitative score (0–100) and note; the total and the ranking follow."""
     fiscal_year = fiscal_year_service.get_fiscal_year(session, year)
     assessment = repository.assessment(session, assessment_id)
     if assessment is None or assessment.fiscal_year_id != fiscal_year.id:
         raise not_found("Department assessment", "部门考核")
-    check_version(assessment.version, body.version, if_match)
+    check_version(assessment.version, expected_version)
     before = {
         "qualitative_score": _text(assessment.qualitative_score),
         "qualitative_note": assessment.qualitative_note,
@@ -431,7 +431,7 @@ def _snapshot(
 
 
 def publish_circular(
-    session: Session, actor: Actor, year: int, body: CircularPublish, if_match: str | None
+    session: Session, actor: Actor, year: int, body: CircularPublish, expected_version: int | None
 ) -> CircularRead:
     """Publish the ranking as it stands now; later recomputation leaves it unchanged (S3)."""
     fiscal_year = fiscal_year_service.get_fiscal_year(session, year)
@@ -440,7 +440,7 @@ def publish_circular(
         raise not_found("Circular", "考核通报")
     if circular.status is AssessmentStatus.published:
         raise _already_published()
-    check_version(circular.version, body.version, if_match)
+    check_version(circular.version, expected_version)
     assessments = list(repository.assessments(session, fiscal_year.id))
     if not assessments:
         raise RuleViolation(

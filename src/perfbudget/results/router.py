@@ -27,7 +27,7 @@ from perfbudget.results.schemas import (
     ResultsFilter,
 )
 from perfbudget.schemas import RowId, Year
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(tags=["results"])
 YEAR = "/api/v1/fiscal-years/{year}"
@@ -128,7 +128,16 @@ def score_department_assessment(
     etag: WriteETag,
 ) -> DepartmentAssessmentRead:
     """Set the bureau's qualitative score; the total and the ranking follow."""
-    return etag(assessment.score_assessment(session, actor, year, assessment_id, body, if_match))
+    return etag(
+        assessment.score_assessment(
+            session,
+            actor,
+            year,
+            assessment_id,
+            body,
+            expected_version(body.version, if_match),
+        )
+    )
 
 
 @router.post(CIRCULAR, operation_id="create_circular", status_code=status.HTTP_201_CREATED)
@@ -149,7 +158,11 @@ def publish_circular(
     etag: WriteETag,
 ) -> CircularRead:
     """Publish the circular with a snapshot of the ranking as it stands (S3)."""
-    return etag(assessment.publish_circular(session, actor, year, body, if_match))
+    return etag(
+        assessment.publish_circular(
+            session, actor, year, body, expected_version(body.version, if_match)
+        )
+    )
 
 
 @router.get(

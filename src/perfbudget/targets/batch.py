@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
-from perfbudget.budget_items import service as item_service
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.indicators import service as indicator_service
 from perfbudget.targets import repository
@@ -49,9 +49,15 @@ def plan(
         def decide(entry: Entry = entry, stored: TargetSet | None = stored) -> None:
             item = items.get(entry.item_id)
             if item is None:
-                raise item_service.item_not_found()
+                raise item_access.item_not_found()
             check_filing(
-                actor, item, stored, entry.data, None, library=library, framework=framework
+                actor,
+                item,
+                stored,
+                entry.data,
+                entry.data.version,
+                library=library,
+                framework=framework,
             )
 
         batch.attempt(entry.key, decide)

@@ -19,7 +19,7 @@ from perfbudget.targets.schemas import (
     TargetSetRead,
     TargetSetWrite,
 )
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["targets"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -59,7 +59,15 @@ def save_targets(
 ) -> TargetSetRead:
     """Write the draft targets: overall goal and indicator lines (replaces the lines)."""
     return etag(
-        TargetSetRead.model_validate(service.write_targets(session, actor, item_id, body, if_match))
+        TargetSetRead.model_validate(
+            service.write_targets(
+                session,
+                actor,
+                item_id,
+                body,
+                expected_version(body.version, if_match),
+            )
+        )
     )
 
 
@@ -111,7 +119,9 @@ def submit_targets(
     """Submit an adjustment, overall targets, or targets returned while the item is in review."""
     return etag(
         TargetSetRead.model_validate(
-            service.submit_targets(session, actor, item_id, body.version, if_match)
+            service.submit_targets(
+                session, actor, item_id, expected_version(body.version, if_match)
+            )
         )
     )
 
@@ -128,7 +138,13 @@ def review_targets_as_department(
     """The parent department approves a unit's targets to finance, or returns them (S3)."""
     return etag(
         TargetSetRead.model_validate(
-            service.department_review(session, actor, item_id, body, if_match)
+            service.department_review(
+                session,
+                actor,
+                item_id,
+                body,
+                expected_version(body.version, if_match),
+            )
         )
     )
 
@@ -145,7 +161,13 @@ def review_targets_as_finance(
     """Finance approves the targets (a precondition of funding, S2.2.2) or returns them."""
     return etag(
         TargetSetRead.model_validate(
-            service.finance_review(session, actor, item_id, body, if_match)
+            service.finance_review(
+                session,
+                actor,
+                item_id,
+                body,
+                expected_version(body.version, if_match),
+            )
         )
     )
 
@@ -161,5 +183,13 @@ def adjust_targets(
 ) -> TargetSetRead:
     """Start an adjustment of approved targets: a new version, reviewed again."""
     return etag(
-        TargetSetRead.model_validate(service.adjust(session, actor, item_id, body, if_match))
+        TargetSetRead.model_validate(
+            service.adjust(
+                session,
+                actor,
+                item_id,
+                body,
+                expected_version(body.version, if_match),
+            )
+        )
     )

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
+from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
-from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.errors import Conflict, RuleViolation, Unprocessable, not_found
 from perfbudget.evaluations import repository as evaluation_repository
@@ -33,17 +33,28 @@ from perfbudget.targets.schemas import (
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-S = TargetSetStatus
 TRANSITIONS = {
-    S.draft: frozenset({S.department_review, S.finance_review}),
-    S.returned: frozenset({S.department_review, S.finance_review}),
-    S.department_review: frozenset({S.finance_review, S.returned}),
-    S.finance_review: frozenset({S.approved, S.returned}),
-    S.approved: frozenset({S.superseded}),
-    S.superseded: frozenset[TargetSetStatus](),
+    TargetSetStatus.draft: frozenset(
+        {TargetSetStatus.department_review, TargetSetStatus.finance_review}
+    ),
+    TargetSetStatus.returned: frozenset(
+        {TargetSetStatus.department_review, TargetSetStatus.finance_review}
+    ),
+    TargetSetStatus.department_review: frozenset(
+        {TargetSetStatus.finance_review, TargetSetStatus.returned}
+    ),
+    TargetSetStatus.finance_review: frozenset({TargetSetStatus.approved, TargetSetStatus.returned}),
+    TargetSetStatus.approved: frozenset({TargetSetStatus.superseded}),
+    TargetSetStatus.superseded: frozenset[TargetSetStatus](),
 }
-CHAIN = ReviewChain("target set", "绩效目标", TRANSITIONS, S.department_review, S.finance_review)
-EDITABLE = (S.draft, S.returned)
+CHAIN = ReviewChain(
+    "target set",
+    "绩效目标",
+    TRANSITIONS,
+    TargetSetStatus.department_review,
+    TargetSetStatus.finance_review,
+)
+EDITABLE = (TargetSetStatus.draft, TargetSetStatus.returned)
 
 
 def _move(target_set: TargetSet, target: TargetSetStatus) -> None:
@@ -56,7 +67,7 @@ def _not_found() -> Exception:
 
 
 def current_set(session: Session, actor: Actor, item_id: int) -> TargetSet:
-    item_service.get_item(session, actor, item_id)
+    item_access.get_item(session, actor, item_id)
     target_set = repository.current(session, item_id)
     if target_set is None:
         raise _not_found()
@@ -66,7 +77,7 @@ def current_set(session: Session, actor: Actor, item_id: int) -> TargetSet:
 def read_current(session: Session, actor: Actor, item_id: int) -> TargetSetRead:
     """The current version of the item's targets; before their first save, the draft they
     start from (not saved: no id, no version), or the refusal the first save would meet."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     target_set = repository.current(session, item_id)
     if target_set is None:
         check_first_set_allowed(item)
@@ -79,7 +90,11 @@ def read_current(session: Session, actor: Actor, item_id: int) -> TargetSetRead:
 
 def _first_set(item: BudgetItem, created_by_id: int | None) -> TargetSet:
     return TargetSet(
-        item_id=item.id, number=1, status=S.draft, overall_goal="", created_by_id=created_by_id
+        item_id=item.id,
+        number=1,
+        status=TargetSetStatus.draft,
+        overall_goal="",
+        created_by_id=created_by_id,
     )
 
 
@@ -108,14 +123,14 @@ def framework_lines(item: BudgetItem, framework: Sequence[FrameworkIndicator]) -
 
 
 def list_versions(session: Session, actor: Actor, item_id: int) -> list[TargetSet]:
-    item_service.get_item(session, actor, item_id)
+    item_access.get_item(session, actor, item_id)
     return repository.versions(session, item_id)
 
 
 def versions_page(
     session: Session, actor: Actor, item_id: int, page: ListQuery
 ) -> Page[TargetSetRead]:
-    item_service.get_item(session, actor, item_id)
+    item_access.get_item(session, actor, item_id)
     rows, total = repository.versions_page(session, item_id, limit=page.limit, offset=page.offset)
     return page_of(TargetSetRead, rows, total, page)
 
@@ -128,16 +143,16 @@ def get_version(session: Session, actor: Actor, item_id: int, number: int) -> Ta
 
 
 def write_targets(
-    session: Session, actor: Actor, item_id: int, data: TargetSetWrite, if_match: str | None
+    session: Session, actor: Actor, item_id: int, data: TargetSetWrite, expected_version: int | None
 ) -> TargetSet:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     target_set = repository.current(session, item_id)
     check_filing(
         actor,
         item,
         target_set,
         data,
-        if_match,
+        expected_version,
         library=indicator_service.library_by_id(
             session, [line.library_indicator_id for line in data.lines if line.library_indicator_id]
         ),
@@ -175,7 +190,7 @@ def check_filing(
     item: BudgetItem,
     current: TargetSet | None,
     data: TargetSetWrite,
-    if_match: str | None,
+    expected_version: int | None,
     *,
     library: dict[int, LibraryIndicator],
     framework: dict[int, FrameworkIndicator],
@@ -187,7 +202,7 @@ def check_filing(
     if current is None:
         check_first_set_allowed(item)
     else:
-        check_version(current.version, data.version, if_match)
+        check_version(current.version, expected_version)
         if current.status not in EDITABLE:
             raise RuleViolation(
                 "TARGETS_NOT_EDITABLE",
@@ -295,7 +310,7 @@ def checks_for(session: Session, item: BudgetItem, target_set: TargetSet) -> lis
 
 
 def check_report(session: Session, actor: Actor, item_id: int) -> FilingCheckReport:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     target_set = repository.current(session, item_id)
     if target_set is None:
         raise _not_found()
@@ -359,12 +374,12 @@ def submit_with_item(session: Session, actor: Actor, item: BudgetItem) -> None:
 
 
 def submit_targets(
-    session: Session, actor: Actor, item_id: int, version: int | None, if_match: str | None
+    session: Session, actor: Actor, item_id: int, expected_version: int | None
 ) -> TargetSet:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     target_set = current_set(session, actor, item_id)
-    check_version(target_set.version, version, if_match)
+    check_version(target_set.version, expected_version)
     if (
         target_set.number == 1
         and item.kind is not ItemKind.department_overall
@@ -376,37 +391,49 @@ def submit_targets(
             "该绩效目标随预算申请一并报送，请提交预算项目（S2.2.2）。",
         )
     if target_set.status not in EDITABLE:
-        CHAIN.check(target_set.status, S.finance_review)
+        CHAIN.check(target_set.status, TargetSetStatus.finance_review)
     _file(session, actor, item, target_set)
     return target_set
 
 
 def department_review(
-    session: Session, actor: Actor, item_id: int, data: TargetReview, if_match: str | None
+    session: Session, actor: Actor, item_id: int, data: TargetReview, expected_version: int | None
 ) -> TargetSet:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     target_set = current_set(session, actor, item_id)
     CHAIN.check_reviewer(actor.user_id, *request_authors(item, target_set))
-    check_version(target_set.version, data.version, if_match)
+    check_version(target_set.version, expected_version)
     _review(
-        session, actor, target_set, data, approve_to=S.finance_review, expected=S.department_review
+        session,
+        actor,
+        target_set,
+        data,
+        approve_to=TargetSetStatus.finance_review,
+        expected=TargetSetStatus.department_review,
     )
     return target_set
 
 
 def finance_review(
-    session: Session, actor: Actor, item_id: int, data: TargetReview, if_match: str | None
+    session: Session, actor: Actor, item_id: int, data: TargetReview, expected_version: int | None
 ) -> TargetSet:
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     target_set = current_set(session, actor, item_id)
     CHAIN.check_reviewer(actor.user_id, *request_authors(item, target_set))
-    check_version(target_set.version, data.version, if_match)
+    check_version(target_set.version, expected_version)
     previous = repository.approved(session, item_id)
-    _review(session, actor, target_set, data, approve_to=S.approved, expected=S.finance_review)
+    _review(
+        session,
+        actor,
+        target_set,
+        data,
+        approve_to=TargetSetStatus.approved,
+        expected=TargetSetStatus.finance_review,
+    )
     if data.decision == "approve":
         if previous is not None and previous.id != target_set.id:
-            _move(previous, S.superseded)
+            _move(previous, TargetSetStatus.superseded)
         target_set.approved_at = clock.utcnow()
         target_set.approved_by_id = actor.user_id
         session.flush()
@@ -423,10 +450,13 @@ def _review(
     expected: TargetSetStatus,
 ) -> None:
     if target_set.status is not expected:
-        CHAIN.check(target_set.status, approve_to if data.decision == "approve" else S.returned)
+        CHAIN.check(
+            target_set.status,
+            approve_to if data.decision == "approve" else TargetSetStatus.returned,
+        )
     if data.decision == "return":
         _require_reason(data.reason)
-        _move(target_set, S.returned)
+        _move(target_set, TargetSetStatus.returned)
         target_set.return_reason = data.reason
     else:
         _move(target_set, approve_to)
@@ -476,26 +506,33 @@ def follow_item(
     target_set = following_set(session, item)
     if target_set is None:
         return
-    if item_status is ItemStatus.finance_review and target_set.status is S.department_review:
-        _move(target_set, S.finance_review)
-    elif item_status is ItemStatus.returned and target_set.status in (
-        S.department_review,
-        S.finance_review,
+    if (
+        item_status is ItemStatus.finance_review
+        and target_set.status is TargetSetStatus.department_review
     ):
-        _move(target_set, S.returned)
+        _move(target_set, TargetSetStatus.finance_review)
+    elif item_status is ItemStatus.returned and target_set.status in (
+        TargetSetStatus.department_review,
+        TargetSetStatus.finance_review,
+    ):
+        _move(target_set, TargetSetStatus.returned)
         target_set.return_reason = reason
     session.flush()
 
 
 def adjust(
-    session: Session, actor: Actor, item_id: int, data: TargetAdjustment, if_match: str | None
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    data: TargetAdjustment,
+    expected_version: int | None,
 ) -> TargetSet:
     """Approved targets are amend-only: a new version, with a reason, reviewed again."""
-    item = item_service.get_item(session, actor, item_id)
+    item = item_access.get_item(session, actor, item_id)
     rules.require_owner_side(actor, item)
     current = current_set(session, actor, item_id)
-    check_version(current.version, data.version, if_match)
-    if current.status is not S.approved:
+    check_version(current.version, expected_version)
+    if current.status is not TargetSetStatus.approved:
         raise Conflict(
             "ADJUSTMENT_NOT_ALLOWED",
             "Only approved targets are adjusted; these are still being prepared or reviewed.",
@@ -505,7 +542,7 @@ def adjust(
     adjusted = TargetSet(
         item_id=item.id,
         number=current.number + 1,
-        status=S.draft,
+        status=TargetSetStatus.draft,
         overall_goal=current.overall_goal,
         adjustment_reason=data.reason,
         created_by_id=actor.user_id,

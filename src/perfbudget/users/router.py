@@ -17,7 +17,7 @@ from perfbudget.users.schemas import (
     UserUpdate,
     UserVersion,
 )
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Reader = Annotated[Actor, Allowed(Permission.user_read)]
@@ -55,7 +55,15 @@ def update_user(
 ) -> UserRead:
     """Change name, role or organisation (a new role or organisation revokes old tokens)."""
     return etag(
-        UserRead.model_validate(service.update_user(session, actor, user_id, body, if_match))
+        UserRead.model_validate(
+            service.update_user(
+                session,
+                actor,
+                user_id,
+                body,
+                expected_version(body.version, if_match),
+            )
+        )
     )
 
 
@@ -69,7 +77,9 @@ def disable_user(
     etag: WriteETag,
 ) -> UserRead:
     """Disable an account (accounts are never deleted); its tokens stop working."""
-    user = service.set_active(session, actor, user_id, False, body.version, if_match)
+    user = service.set_active(
+        session, actor, user_id, False, expected_version(body.version, if_match)
+    )
     return etag(UserRead.model_validate(user))
 
 
@@ -83,7 +93,9 @@ def enable_user(
     etag: WriteETag,
 ) -> UserRead:
     """Enable a disabled account."""
-    user = service.set_active(session, actor, user_id, True, body.version, if_match)
+    user = service.set_active(
+        session, actor, user_id, True, expected_version(body.version, if_match)
+    )
     return etag(UserRead.model_validate(user))
 
 
@@ -97,7 +109,9 @@ def reset_user_password(
     etag: WriteETag,
 ) -> UserRead:
     """Set a temporary password that must be changed at next login."""
-    user = service.reset_password(session, actor, user_id, body, if_match)
+    user = service.reset_password(
+        session, actor, user_id, body, expected_version(body.version, if_match)
+    )
     return etag(UserRead.model_validate(user))
 
 
@@ -112,5 +126,7 @@ def unlock_user(
 ) -> UserRead:
     """Lift a lockout after failed logins."""
     return etag(
-        UserRead.model_validate(service.unlock(session, actor, user_id, body.version, if_match))
+        UserRead.model_validate(
+            service.unlock(session, actor, user_id, expected_version(body.version, if_match))
+        )
     )

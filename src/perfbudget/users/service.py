@@ -96,10 +96,10 @@ def create_user(
 
 
 def update_user(
-    session: Session, actor: Actor, user_id: int, data: UserUpdate, if_match: str | None
+    session: Session, actor: Actor, user_id: int, data: UserUpdate, expected_version: int | None
 ) -> User:
     user = get_user(session, user_id)
-    check_version(user.version, data.version, if_match)
+    check_version(user.version, expected_version)
     before = audit.snapshot(user, AUDITED_FIELDS)
     role = data.role if data.role is not None else user.role
     organisation_id = (
@@ -141,11 +141,10 @@ def set_active(
     actor: Actor,
     user_id: int,
     active: bool,
-    version: int | None,
-    if_match: str | None,
+    expected_version: int | None,
 ) -> User:
     user = get_user(session, user_id)
-    check_version(user.version, version, if_match)
+    check_version(user.version, expected_version)
     if active == user.is_active:
         return user
     if not active and user.id == actor.user_id:  # an admin cannot lock the door behind them
@@ -170,11 +169,11 @@ def set_active(
 
 
 def reset_password(
-    session: Session, actor: Actor, user_id: int, data: PasswordReset, if_match: str | None
+    session: Session, actor: Actor, user_id: int, data: PasswordReset, expected_version: int | None
 ) -> User:
     """An administrator sets a temporary password; the user must change it at next login."""
     user = get_user(session, user_id)
-    check_version(user.version, data.version, if_match)
+    check_version(user.version, expected_version)
     passwords.check_policy(data.temporary_password, user.username)
     _clear_sign_in_failures(session, user)
     user.password_hash = passwords.hash_password(data.temporary_password)
@@ -200,11 +199,9 @@ def _clear_sign_in_failures(session: Session, user: User) -> None:
     user.locked_until = None
 
 
-def unlock(
-    session: Session, actor: Actor, user_id: int, version: int | None, if_match: str | None
-) -> User:
+def unlock(session: Session, actor: Actor, user_id: int, expected_version: int | None) -> User:
     user = get_user(session, user_id)
-    check_version(user.version, version, if_match)
+    check_version(user.version, expected_version)
     before = {"locked_until": user.locked_until, "failed_login_count": user.failed_login_count}
     _clear_sign_in_failures(session, user)
     session.flush()
