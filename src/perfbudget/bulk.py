@@ -13,8 +13,8 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import DomainError
+from perfbudget.principal import Actor
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")

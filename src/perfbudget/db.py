@@ -271,20 +271,12 @@ def transaction_scope(session: Session, request: Request | None = None) -> Itera
 
 
 def _record_refusal(session: Session, request: Request, exc: Exception) -> None:
-    from perfbudget.audit import refusals
-    from perfbudget.auth.principal import Actor, RequestMeta
-    from perfbudget.errors import refusal_of
-
-    answer = refusal_of(exc)
-    if answer is None:
-        return
-    # who: the principal the token named, if authentication got that far
-    actor = getattr(request.state, "actor", None)
-    if actor is None:
-        client = request.client.host if request.client else None
-        actor = Actor.anonymous(RequestMeta(getattr(request.state, "request_id", None), client))
-    refused = refusals.Refused(request.method, request.url.path, *answer)
-    refusals.on_refusal(session, get_settings(), actor, refused)
+    """Leave the refused write's record, by what the app was given to record it with
+    (``api.refusals``: the core does not import the audit stage)."""
+    app = request.scope.get("app")
+    record = getattr(getattr(app, "state", None), "record_refusal", None)
+    if record is not None:
+        record(session, request, exc)
 
 
 def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:

@@ -26,11 +26,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
-from fastapi.responses import Response
 from PIL import Image, ImageDraw, ImageFont
 
 from perfbudget import clock, figures
-from perfbudget.exports import DOCX, file_response, printable
+from perfbudget.exports import DOCX, Download, file_download, printable
 
 RED = RGBColor(0xFF, 0x00, 0x00)
 BLACK = RGBColor(0, 0, 0)
@@ -356,7 +355,7 @@ def _template() -> tuple[bytes, dict[str | None, str | None]]:
 
 class CountyDocument:
     """One county document, written top to bottom: the head at construction, then the
-    body's parts in order, then ``response`` adds the issuing body and date at the foot."""
+    body's parts in order, then ``download`` adds the issuing body and date at the foot."""
 
     def __init__(
         self,
@@ -441,11 +440,11 @@ class CountyDocument:
             self._line(line, "Chart Legend")
         self._line("", "Chart Legend")
 
-    def response(self, filename: str) -> Response:
+    def download(self, filename: str) -> Download:
         """The foot (the issuing body and the date), then the file as a download."""
         self._line("")
         self._line(self.issuer, "County Signature")
         self._line(chinese_date(self.issued_on), "County Signature")
         buffer = io.BytesIO()
         self.document.save(buffer)
-        return file_response(buffer.getvalue(), DOCX, filename, "document.docx")
+        return file_download(buffer.getvalue(), DOCX, filename, "document.docx")

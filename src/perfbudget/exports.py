@@ -1,13 +1,16 @@
-"""Spreadsheet exports: Chinese headers, no formula injection, correct download headers."""
+"""Spreadsheet exports: Chinese headers, no formula injection, downloads under their names.
+
+A download is a plain value (``Download``); ``perfbudget.api.downloads`` sends it."""
 
 import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -57,34 +60,43 @@ def new_workbook() -> Workbook:
     return workbook
 
 
-def xlsx_response(workbook: Workbook, filename: str) -> Response:
+@dataclass(frozen=True)
+class Download:
+    """A file handed over under a name: bytes made for the request, or a kept file (a path)
+    read from disk as it is sent."""
+
+    content: bytes | Path
+    media_type: str
+    disposition: str  # RFC 6266: attachment, an ASCII fallback name and the exact name
+    # someone's upload: its sniffed type is the only type, and no cache keeps it
+    uploaded: bool = False
+
+
+def xlsx_download(workbook: Workbook, filename: str) -> Download:
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return file_response(buffer.getvalue(), XLSX, filename, "export.xlsx")
+    return file_download(buffer.getvalue(), XLSX, filename, "export.xlsx")
 
 
-def file_response(content: bytes, media_type: str, filename: str, fallback: str) -> Response:
+def file_download(content: bytes, media_type: str, filename: str, fallback: str) -> Download:
     """A generated file as a download named ``filename`` (``fallback`` for old clients)."""
-    return Response(
-        content=content,
-        media_type=media_type,
-        headers={"Content-Disposition": _disposition(filename, fallback)},
-    )
+    return Download(content, media_type, _disposition(filename, fallback))
 
 
 def _disposition(filename: str, fallback: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
+def csv_download(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Download:
     """UTF-8 with a BOM, so that Excel reads the Chinese right; cells pass through safe_cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(header) for header in headers])
     for row in rows:
         writer.writerow(["" if value is None else safe_cell(value) for value in row])
-    return Response(
-        content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        media_type=f"{CSV}; charset=utf-8",
-        headers={"Content-Disposition": _disposition(filename, "export.csv")},
+    return file_download(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        f"{CSV}; charset=utf-8",
+        filename,
+        "export.csv",
     )

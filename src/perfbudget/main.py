@@ -11,6 +11,8 @@ from fastapi.routing import APIRoute
 
 from perfbudget import __version__
 from perfbudget.accountability.router import router as accountability_router
+from perfbudget.api.problems import install_error_handlers
+from perfbudget.api.refusals import record_refusal
 from perfbudget.assessments.router import router as assessments_router
 from perfbudget.audit.router import refusals_router
 from perfbudget.audit.router import router as audit_router
@@ -22,7 +24,6 @@ from perfbudget.contract.document import install_contract
 from perfbudget.disclosure.router import public_router as disclosure_public_router
 from perfbudget.disclosure.router import router as disclosure_router
 from perfbudget.docs import install_docs
-from perfbudget.errors import install_error_handlers
 from perfbudget.evaluations.router import router as evaluations_router
 from perfbudget.events.router import router as events_router
 from perfbudget.fiscal_years.router import router as fiscal_years_router
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     install_error_handlers(app)
+    app.state.record_refusal = record_refusal  # db's transaction leaves a refused write's record
     for router in ROUTERS:
         _summaries_from_docstrings(router)
         app.include_router(router)

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from perfbudget.errors import problem_response
+from perfbudget.api.problems import problem_response
 from perfbudget.i18n import CONTENT_LANGUAGE, current_language, negotiate, pick
 
 access_log = logging.getLogger("perfbudget.access")

@@ -1,11 +1,14 @@
 """Explicit state transition tables and the S3 review chain, each rule checked in one function."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from perfbudget.errors import Forbidden, RuleViolation
+from sqlalchemy.orm import Session
+
+from perfbudget.errors import Forbidden, RuleViolation, Unprocessable
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 S = TypeVar("S", bound=StrEnum)
@@ -40,6 +43,41 @@ def _label(state: StrEnum) -> str:
     return getattr(state, "label_zh", state.value)
 
 
+def require_reason(
+    reason: str | None,
+    en: str = "Give the reasons for returning it.",
+    zh: str = "退回须说明理由。",
+) -> str:
+    """S3: what is returned goes back with the reasons; the reason, stripped."""
+    if not (reason or "").strip():
+        raise Unprocessable("REASON_REQUIRED", en, zh)
+    return (reason or "").strip()
+
+
+class Recorder(Protocol):
+    """How a move is put on the audit trail: ``audit.service.record``, handed in by the stage
+    that declares the chain (the core imports no stage)."""
+
+    def __call__(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        *,
+        entity_type: str,
+        entity_id: int,
+        changes: dict[str, Any],
+    ) -> object: ...
+
+
+class Reviewed(Protocol[S]):
+    """An object a chain moves: its id and status (and, once returned, the reasons)."""
+
+    id: Any
+    status: S
+    return_reason: str | None
+
+
 @dataclass(frozen=True)
 class ReviewChain(Generic[S]):
     """The S3 review chain of one kind of object: its transitions, who may not review it, and
@@ -51,6 +89,10 @@ class ReviewChain(Generic[S]):
     transitions: Mapping[S, frozenset[S]]
     department_review: S
     finance_review: S
+    # the audit trail of moves: ``<action_prefix or entity_type>.<action>`` on ``entity_type``
+    entity_type: str = ""
+    recorder: Recorder | None = None
+    action_prefix: str = ""
 
     def check(self, current: S, target: S) -> None:
         check_transition(self.transitions, self.entity_en, self.entity_zh, current, target)
@@ -69,3 +111,84 @@ class ReviewChain(Generic[S]):
         self.check(current, route)
         check_version(version, expected_version)
         return route
+
+    def step_to(self, obj: Reviewed[S], target: S) -> S:
+        """Check the step and set ``obj.status``, nothing more (a move that follows another
+        object's, recorded there); the state it left."""
+        self.check(obj.status, target)
+        previous = obj.status
+        obj.status = target
+        return previous
+
+    def move_to(
+        self,
+        session: Session,
+        actor: Actor,
+        obj: Reviewed[S],
+        target: S,
+        action: str,
+        *,
+        reason: str | None = None,
+        after: Mapping[str, Any] | None = None,
+        details: Mapping[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
+        journal: Callable[[S], object] | None = None,
+    ) -> S:
+        """Check the step, set ``obj.status``, flush, and record the move; the state it left.
+
+        The event's changes: the status before and after (``after`` adds to the latter),
+        ``details`` and the reason; ``changes`` replaces them all. ``journal`` is called with
+        the state left, before the flush (what else the stage writes of a move)."""
+        previous = self.step_to(obj, target)
+        if journal is not None:
+            journal(previous)
+        session.flush()
+        if changes is None:
+            changes = {
+                "before": {"status": previous.value},
+                "after": {"status": target.value, **(after or {})},
+                **(details or {}),
+                "reason": reason,
+            }
+        if self.recorder is not None:
+            self.recorder(
+                session,
+                actor,
+                f"{self.action_prefix or self.entity_type}.{action}",
+                entity_type=self.entity_type,
+                entity_id=obj.id,
+                changes=changes,
+            )
+        return previous
+
+    def send_back(
+        self,
+        session: Session,
+        actor: Actor,
+        obj: Reviewed[S],
+        returned: S,
+        action: str,
+        reason: str | None,
+        *,
+        after: Mapping[str, Any] | None = None,
+        details: Mapping[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
+        journal: Callable[[S], object] | None = None,
+    ) -> S:
+        """S3 "return with reasons": refuse a blank reason, keep it on ``obj.return_reason``
+        (as given) and move to ``returned``; the state it left."""
+        require_reason(reason)
+        self.check(obj.status, returned)
+        obj.return_reason = reason
+        return self.move_to(
+            session,
+            actor,
+            obj,
+            returned,
+            action,
+            reason=reason,
+            after=after,
+            details=details,
+            changes=changes,
+            journal=journal,
+        )

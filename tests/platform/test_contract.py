@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from perfbudget.api.problems import PROBLEM_JSON
 from perfbudget.budget_items import service as item_service
 from perfbudget.contract.raises import refusals_of
-from perfbudget.errors import PROBLEM_JSON
 from perfbudget.evaluations import service as evaluation_service
 from tests.contract import CONTRACT, parameters
 from tests.problems import assert_problem

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import Field, Json, ValidationError
 
+from perfbudget.api.problems import _MESSAGES_ZH, _message_zh
 from perfbudget.config import Settings
-from perfbudget.errors import _MESSAGES_ZH, _message_zh
 from perfbudget.main import create_app
 from perfbudget.schemas import RequestModel, Text
 from perfbudget.users import repository as user_repository

@@ -1,7 +1,7 @@
 """Supervision and accountability (S4.3): referrals to the discipline inspection organs and
 accountability requests to the county government."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,6 +33,17 @@ class ReferralStatus(LabeledEnum):
 
 class Referral(Timestamps, Base):
     __tablename__ = "accountability_referrals"
+    __audit_entity__: ClassVar[str] = "referral"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "kind",
+        "title",
+        "facts",
+        "fiscal_year_id",
+        "item_ids",
+        "organisation_ids",
+        "status",
+        "outcome",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fiscal_year_id: Mapped[int | None] = mapped_column(ForeignKey("fiscal_years.id"))

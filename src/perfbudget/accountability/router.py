@@ -11,13 +11,14 @@ from perfbudget.accountability.schemas import (
     ReferralRead,
     ReferralUpdate,
 )
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["accountability"])
 Reader = Annotated[Actor, Allowed(Permission.accountability_read)]

@@ -3,7 +3,6 @@ discipline inspection and supervision organs (纪检监察机关) and requests t
 government to hold a shirking department's leaders to account. Finance and oversight only."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -31,16 +30,6 @@ TRANSITIONS = {
     ReferralStatus.referred: frozenset({ReferralStatus.closed}),
     ReferralStatus.closed: frozenset[ReferralStatus](),
 }
-AUDITED_FIELDS = (
-    "kind",
-    "title",
-    "facts",
-    "fiscal_year_id",
-    "item_ids",
-    "organisation_ids",
-    "status",
-    "outcome",
-)
 
 
 def _reads(session: Session, referrals: Sequence[Referral]) -> list[ReferralRead]:
@@ -127,20 +116,6 @@ def _fiscal_year_id(session: Session, year: int | None) -> int | None:
     return fiscal_year_id
 
 
-def _record(
-    session: Session, actor: Actor, action: str, referral: Referral, before: dict[str, Any] | None
-) -> None:
-    audit.record_change(
-        session,
-        actor,
-        f"referral.{action}",
-        entity_type="referral",
-        entity_id=referral.id,
-        before=before,
-        after=audit.snapshot(referral, AUDITED_FIELDS),
-    )
-
-
 def create_referral(session: Session, actor: Actor, body: ReferralCreate) -> ReferralRead:
     item_ids, organisation_ids = _unique(body.item_ids), _unique(body.organisation_ids)
     _check_links(session, item_ids, organisation_ids)
@@ -155,8 +130,7 @@ def create_referral(session: Session, actor: Actor, body: ReferralCreate) -> Ref
         created_by_id=actor.user_id,
     )
     repository.add(session, referral)
-    session.flush()
-    _record(session, actor, "created", referral, None)
+    audit.record_edit(session, actor, "created", referral, None)
     return _read(session, referral)
 
 
@@ -194,7 +168,7 @@ def update_referral(
             "Only a draft referral can be edited; a referred one stays as it was sent.",
             "仅拟移送状态可修改；已移送的内容保持移送时原样。",
         )
-    before = audit.snapshot(referral, AUDITED_FIELDS)
+    before = audit.state(referral)
     item_ids = _unique(referral.item_ids if body.item_ids is None else body.item_ids)
     organisation_ids = _unique(
         referral.organisation_ids if body.organisation_ids is None else body.organisation_ids
@@ -205,8 +179,7 @@ def update_referral(
             setattr(referral, field, value)
     referral.item_ids = item_ids
     referral.organisation_ids = organisation_ids
-    session.flush()
-    _record(session, actor, "updated", referral, before)
+    audit.record_edit(session, actor, "updated", referral, before)
     return _read(session, referral)
 
 
@@ -221,12 +194,11 @@ def _move(
     referral = _get(session, referral_id)
     check_version(referral.version, expected_version)
     check_transition(TRANSITIONS, "referral", "问责移送", referral.status, target)
-    before = audit.snapshot(referral, AUDITED_FIELDS)
+    before = audit.state(referral)
     referral.status = target
     if isinstance(body, ReferralClose):
         referral.outcome = body.outcome
-    session.flush()
-    _record(session, actor, target.value, referral, before)
+    audit.record_edit(session, actor, target.value, referral, before)
     return _read(session, referral)
 
 

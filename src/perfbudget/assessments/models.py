@@ -1,8 +1,9 @@
 """Ex-ante performance assessment of new major policies and projects (S2.1)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +41,13 @@ class AssessmentStatus(LabeledEnum):
     concluded = "concluded"
 
 
+TRANSITIONS: Mapping[AssessmentStatus, frozenset[AssessmentStatus]] = {
+    AssessmentStatus.draft: frozenset({AssessmentStatus.submitted}),
+    AssessmentStatus.submitted: frozenset({AssessmentStatus.concluded}),
+    AssessmentStatus.concluded: frozenset(),
+}
+
+
 class AssessmentConclusion(LabeledEnum):
     __labels__ = {
         "supported": ("予以支持", "Supported"),
@@ -62,6 +70,15 @@ class ReviewStatus(LabeledEnum):
 
 class Assessment(Timestamps, Base):
     __tablename__ = "assessments"
+    __audit_entity__: ClassVar[str] = "assessment"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "status",
+        "assessor_role",
+        "dimensions",
+        "conclusion",
+        "final_conclusion",
+        "final_note",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"), unique=True)
@@ -95,6 +112,15 @@ class AssessmentReview(Timestamps, Base):
     """One reviewer's assignment on an assessment: an expert of the panel or a third party."""
 
     __tablename__ = "assessment_reviews"
+    __audit_entity__: ClassVar[str] = "assessment_review"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "reviewer_id",
+        "status",
+        "opinions",
+        "score",
+        "recommendation",
+        "summary",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)

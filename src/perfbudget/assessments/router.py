@@ -1,9 +1,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
-from perfbudget.assessments import service
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.api.downloads import send
+from perfbudget.assessments import review, service
 from perfbudget.assessments.schemas import (
     AssessmentAction,
     AssessmentConclusionRequest,
@@ -22,7 +24,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(tags=["assessments"])
 ITEM = "/api/v1/budget-items/{item_id}/assessment"
@@ -104,9 +106,9 @@ def upload_assessment_attachment(
 )
 def download_assessment_attachment(
     session: SessionDep, actor: Reader, item_id: RowId, attachment_id: RowId
-) -> FileResponse:
+) -> Response:
     """Download an attachment of an assessment you may see."""
-    return service.download_attachment(session, actor, item_id, attachment_id)
+    return send(service.download_attachment(session, actor, item_id, attachment_id))
 
 
 @router.delete(
@@ -130,7 +132,7 @@ def assign_assessment_reviewer(
     session: SessionDep, actor: Manager, item_id: RowId, body: ReviewerAssignment, etag: WriteETag
 ) -> ReviewRead:
     """Assign an expert or a third party to review the submitted assessment (S2.1.2)."""
-    return etag(service.assign_reviewer(session, actor, item_id, body))
+    return etag(review.assign_reviewer(session, actor, item_id, body))
 
 
 @router.post(f"{ITEM}/conclusion", operation_id="conclude_assessment")
@@ -144,7 +146,7 @@ def conclude_assessment(
 ) -> AssessmentRead:
     """Record the finance bureau's conclusion on the reviewed assessment (S2.1.2)."""
     return etag(
-        service.conclude(
+        review.conclude(
             session,
             actor,
             item_id,
@@ -159,7 +161,7 @@ def list_assessment_reviews(
     session: SessionDep, actor: Reader, filters: Annotated[ReviewFilter, Query()]
 ) -> Page[ReviewRead]:
     """List review assignments (a reviewer sees only their own)."""
-    return service.list_reviews(session, actor, filters)
+    return review.list_reviews(session, actor, filters)
 
 
 @router.get(
@@ -169,7 +171,7 @@ def get_assessment_review(
     session: SessionDep, actor: Reader, review_id: RowId, etag: ReadETag
 ) -> ReviewRead:
     """Read one review assignment."""
-    return etag(service.get_review(session, actor, review_id))
+    return etag(review.get_review(session, actor, review_id))
 
 
 @router.put(f"{REVIEWS}/{{review_id}}", operation_id="submit_assessment_review")
@@ -183,7 +185,7 @@ def submit_assessment_review(
 ) -> ReviewRead:
     """Submit your opinion on every dimension and a recommendation (once)."""
     return etag(
-        service.submit_review(
+        review.submit_review(
             session,
             actor,
             review_id,

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,6 +11,15 @@ class Attachment(Base):
     """A file kept by SHA-256 under the attachments directory, owned by one record."""
 
     __tablename__ = "attachments"
+    __audit_entity__: ClassVar[str] = "attachment"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "owner_type",
+        "owner_id",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "sha256",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_type: Mapped[str] = mapped_column(String(32))

@@ -11,7 +11,6 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, Protocol
 
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse
 
 from perfbudget.attachments import repository, storage
 from perfbudget.attachments.models import Attachment
@@ -21,12 +20,12 @@ from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.config import get_settings
 from perfbudget.errors import DomainError, NotFound, PayloadTooLarge, not_found
+from perfbudget.exports import Download
 from perfbudget.pagination import ListQuery, Page, page_of
 
 logger = logging.getLogger("perfbudget.attachments")
 MAX_FILENAME_CHARS = 255
 EXTENSIONS = {f".{kind.value}": kind for kind in storage.FileKind}
-AUDITED_FIELDS = ("owner_type", "owner_id", "filename", "content_type", "size_bytes", "sha256")
 
 
 class Upload(Protocol):
@@ -112,16 +111,7 @@ def store(
         uploaded_at=utcnow(),
     )
     repository.add(session, attachment)
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "attachment.uploaded",
-        entity_type="attachment",
-        entity_id=attachment.id,
-        before=None,
-        after=audit.snapshot(attachment, AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "uploaded", attachment, None)
     return attachment
 
 
@@ -155,7 +145,7 @@ def list_for_owners(
 
 def open_for_download(
     session: Session, owner_type: str, owner_id: int, attachment_id: int
-) -> FileResponse:
+) -> Download:
     """The file as a download, under its own name and sniffed type (the owner is checked)."""
     attachment = get_for_owner(session, owner_type, owner_id, attachment_id)
     path = storage.blob_path(get_settings().attachments_dir, attachment.sha256)
@@ -166,7 +156,7 @@ def open_for_download(
             "The attachment's content is missing from storage; tell the administrator.",
             "附件内容在存储中缺失，请联系管理员。",
         )
-    return storage.file_response(path, attachment.filename, attachment.content_type)
+    return storage.download(path, attachment.filename, attachment.content_type)
 
 
 def remove(
@@ -174,7 +164,7 @@ def remove(
 ) -> None:
     """Detach a file from its owner; the bytes stay, other records may share them."""
     attachment = get_for_owner(session, owner_type, owner_id, attachment_id)
-    before = audit.snapshot(attachment, AUDITED_FIELDS)
+    before = audit.state(attachment)
     repository.delete(session, attachment)
     session.flush()
     audit.record(

@@ -1,5 +1,5 @@
 """Attachment bytes on disk: streamed in under a size limit, typed by their content, kept once
-per SHA-256 (attachments_dir/ab/abcdef…), and sent back with headers a browser cannot misread."""
+per SHA-256 (attachments_dir/ab/abcdef…), and handed back under their own name and sniffed type."""
 
 import hashlib
 import os
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from starlette.responses import FileResponse
+from perfbudget.exports import Download
 
 CHUNK_BYTES = 64 * 1024
 UPLOAD_PREFIX = ".upload-"
@@ -204,17 +204,9 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def file_response(path: Path, filename: str, content_type: str) -> FileResponse:
-    return FileResponse(
-        path,
-        media_type=content_type,
-        headers={
-            "Content-Disposition": content_disposition(filename),
-            # the sniffed type is the only type: the browser must not guess another
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+def download(path: Path, filename: str, content_type: str) -> Download:
+    """A kept file under its own name and sniffed type (sent as an upload: see Download)."""
+    return Download(path, content_type, content_disposition(filename), uploaded=True)
 
 
 # OpenAPI description of a download route: the file under its own name and sniffed type.

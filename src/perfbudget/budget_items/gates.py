@@ -135,61 +135,66 @@ def _payment_gates(holds: tuple[GatedHold, ...]) -> list[Gate]:
 
 
 def _assessment_gates(item: GatedItem, assessment: GatedAssessment | None) -> list[Gate]:
+    """S2.1: a new major policy or project is assessed before it is funded, and not refused."""
     concluded = assessment is not None and assessment.status is AssessmentStatus.concluded
-    gates: list[Gate] = []
     if item.capital_construction:
         ok = concluded and assessment is not None and assessment.assessor_role == "investment"
-        gates.append(
-            Gate(
-                "INVESTMENT_ASSESSMENT_REQUIRED",
-                "S2.1.1",
-                ok,
-                True,
-                "投资主管部门的事前评估已完成评审。"
-                if ok
-                else "基建投资项目须由投资主管部门开展事前绩效评估并经评审（S2.1.1）。",
-                "The investment authority's assessment has been reviewed."
-                if ok
-                else "A capital construction project needs an ex-ante assessment by the "
-                "investment authority, reviewed and concluded (S2.1.1).",
-            )
-        )
+        required = _investment_assessment(ok)
     else:
-        gates.append(
-            Gate(
-                "ASSESSMENT_REQUIRED",
-                "S2.1.1",
-                concluded,
-                True,
-                "事前绩效评估已完成评审。"
-                if concluded
-                else "新出台重大政策、项目须开展事前绩效评估并经财政评审（S2.1.1）。",
-                "The ex-ante assessment has been reviewed."
-                if concluded
-                else "A new major policy or project needs an ex-ante performance assessment, "
-                "reviewed and concluded by the finance bureau (S2.1.1).",
-            )
-        )
+        required = _assessment(concluded)
     refused = (
         concluded
         and assessment is not None
         and assessment.final_conclusion is AssessmentConclusion.not_supported
     )
-    gates.append(
-        Gate(
-            "ASSESSMENT_NOT_SUPPORTED",
-            "S2.1.2",
-            not refused,
-            True,
-            "事前绩效评估评审结论为“不予支持”，不安排预算（S2.1.2）。"
-            if refused
-            else "事前绩效评估评审结论未否定该项目。",
-            "The ex-ante assessment review concluded 'not supported' (S2.1.2)."
-            if refused
-            else "The assessment review has not rejected the item.",
-        )
+    return [required, _not_supported(refused)]
+
+
+def _investment_assessment(ok: bool) -> Gate:
+    return Gate(
+        "INVESTMENT_ASSESSMENT_REQUIRED",
+        "S2.1.1",
+        ok,
+        True,
+        "投资主管部门的事前评估已完成评审。"
+        if ok
+        else "基建投资项目须由投资主管部门开展事前绩效评估并经评审（S2.1.1）。",
+        "The investment authority's assessment has been reviewed."
+        if ok
+        else "A capital construction project needs an ex-ante assessment by the "
+        "investment authority, reviewed and concluded (S2.1.1).",
     )
-    return gates
+
+
+def _assessment(concluded: bool) -> Gate:
+    return Gate(
+        "ASSESSMENT_REQUIRED",
+        "S2.1.1",
+        concluded,
+        True,
+        "事前绩效评估已完成评审。"
+        if concluded
+        else "新出台重大政策、项目须开展事前绩效评估并经财政评审（S2.1.1）。",
+        "The ex-ante assessment has been reviewed."
+        if concluded
+        else "A new major policy or project needs an ex-ante performance assessment, "
+        "reviewed and concluded by the finance bureau (S2.1.1).",
+    )
+
+
+def _not_supported(refused: bool) -> Gate:
+    return Gate(
+        "ASSESSMENT_NOT_SUPPORTED",
+        "S2.1.2",
+        not refused,
+        True,
+        "事前绩效评估评审结论为“不予支持”，不安排预算（S2.1.2）。"
+        if refused
+        else "事前绩效评估评审结论未否定该项目。",
+        "The ex-ante assessment review concluded 'not supported' (S2.1.2)."
+        if refused
+        else "The assessment review has not rejected the item.",
+    )
 
 
 def _result_gates(context: GateContext, proposed: Decimal | None) -> list[Gate]:

@@ -1,5 +1,6 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -83,6 +84,23 @@ class BudgetItem(Timestamps, Base):
     """What performance is managed for (S1.1): a project, a policy or a department's budget."""
 
     __tablename__ = "budget_items"
+    __audit_entity__: ClassVar[str] = "budget_item"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "code",
+        "name",
+        "kind",
+        "budget_book",
+        "fund_category",
+        "new_major",
+        "capital_construction",
+        "mid_year_addition",
+        "serves_public",
+        "requested_amount",
+        "description",
+        "continues_item_id",
+        "status",
+        "approved_amount",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("fiscal_years.id"))

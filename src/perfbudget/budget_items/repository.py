@@ -161,16 +161,70 @@ def _held(kind: HoldKind) -> Any:
     )
 
 
-@cache
-def _readable() -> Select[Any]:
-    """Built once: a page costs no statement construction."""
+def _target_columns() -> list[Any]:
+    """The newest targets' number, status, lines and weight; the number in force."""
     current = _scalar(
         select(_NEWEST.id).where(_NEWEST.item_id == BudgetItem.id).order_by(_NEWEST.number.desc())
     )
     in_current = TargetLine.target_set_id == current
     # weights summed in hundredths: exact on SQLite, which keeps NUMERIC as REAL
     hundredths = cast(func.round(TargetLine.weight * 100), BigInteger)
+    return [
+        _scalar(select(TargetSet.number).where(TargetSet.id == current)).label("targets_number"),
+        _scalar(select(TargetSet.status).where(TargetSet.id == current)).label("targets_status"),
+        select(func.count(TargetLine.id))
+        .where(in_current)
+        .scalar_subquery()
+        .label("targets_lines"),
+        select(func.coalesce(func.sum(hundredths), 0))
+        .where(in_current)
+        .scalar_subquery()
+        .label("targets_weight_hundredths"),
+        select(func.max(TargetSet.number))
+        .where(TargetSet.item_id == BudgetItem.id, TargetSet.status == TargetSetStatus.approved)
+        .scalar_subquery()
+        .label("targets_in_force"),
+    ]
+
+
+def _assessment_columns() -> list[Any]:
     assessment = select(Assessment).where(Assessment.item_id == BudgetItem.id)
+    return [
+        _scalar(assessment.with_only_columns(Assessment.status)).label("assessment_status"),
+        _scalar(assessment.with_only_columns(Assessment.assessor_role)).label(
+            "assessment_assessor_role"
+        ),
+        _scalar(assessment.with_only_columns(Assessment.final_conclusion)).label(
+            "assessment_final_conclusion"
+        ),
+    ]
+
+
+def _predecessor_columns() -> list[Any]:
+    """The item this one continues: its grade, its approved amount, a rectification plan."""
+    return [
+        _scalar(
+            select(SelfEvaluation.grade).where(
+                SelfEvaluation.item_id == BudgetItem.continues_item_id,
+                SelfEvaluation.status == EvaluationStatus.graded,
+            )
+        ).label("predecessor_grade"),
+        _scalar(
+            select(_PREDECESSOR.approved_amount).where(
+                _PREDECESSOR.id == BudgetItem.continues_item_id
+            )
+        ).label("predecessor_approved"),
+        exists(
+            select(RectificationPlan.id).where(
+                RectificationPlan.item_id == BudgetItem.continues_item_id
+            )
+        ).label("predecessor_plan_on_file"),
+    ]
+
+
+@cache
+def _readable() -> Select[Any]:
+    """Built once: a page costs no statement construction."""
     return (
         select(
             *(
@@ -181,49 +235,11 @@ def _readable() -> Select[Any]:
             FiscalYear.year.label("fiscal_year"),
             Organisation.code.label("organisation_code"),
             Organisation.name_zh.label("organisation_name_zh"),
-            _scalar(select(TargetSet.number).where(TargetSet.id == current)).label(
-                "targets_number"
-            ),
-            _scalar(select(TargetSet.status).where(TargetSet.id == current)).label(
-                "targets_status"
-            ),
-            select(func.count(TargetLine.id))
-            .where(in_current)
-            .scalar_subquery()
-            .label("targets_lines"),
-            select(func.coalesce(func.sum(hundredths), 0))
-            .where(in_current)
-            .scalar_subquery()
-            .label("targets_weight_hundredths"),
-            select(func.max(TargetSet.number))
-            .where(TargetSet.item_id == BudgetItem.id, TargetSet.status == TargetSetStatus.approved)
-            .scalar_subquery()
-            .label("targets_in_force"),
-            _scalar(assessment.with_only_columns(Assessment.status)).label("assessment_status"),
-            _scalar(assessment.with_only_columns(Assessment.assessor_role)).label(
-                "assessment_assessor_role"
-            ),
-            _scalar(assessment.with_only_columns(Assessment.final_conclusion)).label(
-                "assessment_final_conclusion"
-            ),
+            *_target_columns(),
+            *_assessment_columns(),
             _held(HoldKind.suspend).label("suspension_reason"),
             _held(HoldKind.stop).label("stop_reason"),
-            _scalar(
-                select(SelfEvaluation.grade).where(
-                    SelfEvaluation.item_id == BudgetItem.continues_item_id,
-                    SelfEvaluation.status == EvaluationStatus.graded,
-                )
-            ).label("predecessor_grade"),
-            _scalar(
-                select(_PREDECESSOR.approved_amount).where(
-                    _PREDECESSOR.id == BudgetItem.continues_item_id
-                )
-            ).label("predecessor_approved"),
-            exists(
-                select(RectificationPlan.id).where(
-                    RectificationPlan.item_id == BudgetItem.continues_item_id
-                )
-            ).label("predecessor_plan_on_file"),
+            *_predecessor_columns(),
         )
         .join(FiscalYear, FiscalYear.id == BudgetItem.fiscal_year_id)
         .join(Organisation, Organisation.id == BudgetItem.organisation_id)

@@ -4,6 +4,8 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from perfbudget.answers import json_answer
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.api.downloads import send
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
@@ -23,7 +25,7 @@ from perfbudget.db import SessionDep
 from perfbudget.integration import exports
 from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["budget-items"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -43,7 +45,7 @@ def list_budget_items(
 ) -> Page[BudgetItemRead] | Response:
     """List budget items with their target summary and gate state."""
     if filters.format != "json":
-        return exports.budget_items(session, actor, filters, filters.format)
+        return send(exports.budget_items(session, actor, filters, filters.format))
     return json_answer(service.list_items_data(session, actor, filters))
 
 
@@ -53,7 +55,7 @@ def create_budget_item(
 ) -> BudgetItemRead:
     """Start a budget request (a draft) for a project, policy or department budget."""
     item = service.create_item(session, actor, body)
-    return etag(service.read_items(session, [item])[0])
+    return etag(service.read_back(session, item))
 
 
 @router.get("/{item_id}", operation_id="get_budget_item", responses=ETAG_RESPONSES)
@@ -77,7 +79,7 @@ def update_budget_item(
     item = service.update_item(
         session, actor, item_id, body, expected_version(body.version, if_match)
     )
-    return etag(service.read_items(session, [item])[0])
+    return etag(service.read_back(session, item))
 
 
 @router.post("/{item_id}/submit", operation_id="submit_budget_item")
@@ -91,7 +93,7 @@ def submit_budget_item(
 ) -> BudgetItemRead:
     """Submit the request with its targets (to the parent department first for a unit)."""
     item = service.submit_item(session, actor, item_id, expected_version(body.version, if_match))
-    return etag(service.read_items(session, [item])[0])
+    return etag(service.read_back(session, item))
 
 
 @router.post("/{item_id}/department-review", operation_id="review_budget_item_as_department")
@@ -107,7 +109,7 @@ def review_budget_item_as_department(
     item = service.department_review(
         session, actor, item_id, body, expected_version(body.version, if_match)
     )
-    return etag(service.read_items(session, [item])[0])
+    return etag(service.read_back(session, item))
 
 
 @router.post("/{item_id}/return", operation_id="return_budget_item")
@@ -123,7 +125,7 @@ def return_budget_item(
     item = service.return_item(
         session, actor, item_id, body, expected_version(body.version, if_match)
     )
-    return etag(service.read_items(session, [item])[0])
+    return etag(service.read_back(session, item))
 
 
 @router.get("/{item_id}/gates", operation_id="get_budget_item_gates")
@@ -143,7 +145,7 @@ def decide_budget_item(
 ) -> BudgetItemRead:
     """Fund (with the approved amount) or reject; refused while a gate is unsatisfied."""
     item = service.decide(session, actor, item_id, body, expected_version(body.version, if_match))
-    return etag(service.read_items(session, [item])[0])
+    return etag(service.read_back(session, item))
 
 
 @router.get("/{item_id}/history", operation_id="get_budget_item_history")

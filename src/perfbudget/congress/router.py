@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from perfbudget.api.downloads import send
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
@@ -32,5 +33,5 @@ def get_congress_package(
     """Approved targets with items and amounts, by department, for the People's Congress."""
     package = service.build_package(session, year)
     if query.format == "xlsx":
-        return service.package_workbook(package)
+        return send(service.package_workbook(package))
     return package

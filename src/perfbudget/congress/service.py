@@ -4,12 +4,11 @@ target set with its item, organisation and amounts, grouped by department."""
 from collections import defaultdict
 from decimal import Decimal
 
-from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from perfbudget.congress import repository
 from perfbudget.congress.schemas import CongressPackage, PackageDepartment, PackageItem
-from perfbudget.exports import add_sheet, new_workbook, xlsx_response
+from perfbudget.exports import Download, add_sheet, new_workbook, xlsx_download
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.targets.schemas import TargetLineRead
@@ -76,7 +75,7 @@ def build_package(session: Session, year: int) -> CongressPackage:
     )
 
 
-def package_workbook(package: CongressPackage) -> Response:
+def package_workbook(package: CongressPackage) -> Download:
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -88,7 +87,7 @@ def package_workbook(package: CongressPackage) -> Response:
         ],
     )
     add_sheet(workbook, "绩效目标", HEADERS, _target_rows(package))
-    return xlsx_response(workbook, f"{package.year}年度绩效目标（报送人大）.xlsx")
+    return xlsx_download(workbook, f"{package.year}年度绩效目标（报送人大）.xlsx")
 
 
 def _target_rows(package: CongressPackage) -> list[list[object]]:

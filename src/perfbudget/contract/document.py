@@ -17,12 +17,12 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from perfbudget.api.conditional import ResponseETag
+from perfbudget.api.problems import PROBLEM_JSON, database_busy
 from perfbudget.audit import refusals
 from perfbudget.contract.problems import PROBLEM_MODELS
 from perfbudget.contract.raises import Refusal, refusals_of
-from perfbudget.errors import PROBLEM_JSON, database_busy
 from perfbudget.integration.idempotency import KEY_PATTERN, IdempotencyMiddleware
-from perfbudget.versioning import ResponseETag
 
 Document = dict[str, Any]
 SCHEMAS = "#/components/schemas/"
@@ -169,7 +169,7 @@ def _generic(route: APIRoute, operation: Document) -> set[Refusal]:
     if operation.get("parameters") or operation.get("requestBody"):
         found.add((422, "VALIDATION_FAILED"))
     if "{" in route.path_format:
-        found.add((404, "NOT_FOUND"))  # errors._names_nothing: an id no row could have
+        found.add((404, "NOT_FOUND"))  # api.problems._names_nothing: an id no row could have
     if operation.get("requestBody"):
         found.add((413, "PAYLOAD_TOO_LARGE"))  # middleware.RequestContextMiddleware
         found.add((400, "BAD_REQUEST"))  # a body that cannot be read as its media type

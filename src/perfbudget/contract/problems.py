@@ -1,4 +1,4 @@
-"""The problem documents every refusal is answered with (``errors.problem_response``)."""
+"""The problem documents every refusal is answered with (``api.problems.problem_response``)."""
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import perfbudget
-from perfbudget import errors
+from perfbudget.api import problems
 from perfbudget.errors import DomainError
 
 Refusal = tuple[int, str]
@@ -208,8 +208,8 @@ class _Reader:
         elif isinstance(callee, type) and issubclass(callee, StarletteHTTPException):
             status = self._constant(_argument(call, 0, "status_code"))
             if isinstance(status, int):
-                self.facts.refusals.add((status, errors.http_code(status)))
-        elif callee is errors.problem_response:
+                self.facts.refusals.add((status, problems.http_code(status)))
+        elif callee is problems.problem_response:
             status = self._constant(_argument(call, 1, "status"))
             code = self._constant(_argument(call, 2, "code"))
             if isinstance(status, int) and isinstance(code, str):

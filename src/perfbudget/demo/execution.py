@@ -200,7 +200,7 @@ def _report(
         ),
         None,
     )
-    report = monitoring_service.submit_report(
+    report = monitoring_service.submit(
         session, actor, item.id, month, ReportAction(version=draft.version), draft.version
     )
     if report.status.value == "department_review":

@@ -8,7 +8,7 @@ from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.disclosure import service
+from perfbudget.disclosure import open_data, publishing, service
 from perfbudget.disclosure.models import PublicationKind
 from perfbudget.disclosure.schemas import (
     CircularContent,
@@ -40,7 +40,7 @@ def publish(
     session: SessionDep, actor: Publisher, year: Year, body: PublicationCreate
 ) -> PublicationRead:
     """Publish a department's approved targets or evaluation results (S4.4)."""
-    return service.publish(session, actor, year, body)
+    return publishing.publish(session, actor, year, body)
 
 
 @router.post(
@@ -52,7 +52,7 @@ def publish_circular_disclosure(
     session: SessionDep, actor: Publisher, year: Year
 ) -> PublicationRead:
     """Publish the year's department assessment circular (ranking) to the public."""
-    return service.publish_circular(session, actor, year)
+    return publishing.publish_circular(session, actor, year)
 
 
 @router.get("/fiscal-years/{year}/publications", operation_id="list_publications")
@@ -63,7 +63,7 @@ def list_publications(
     filters: Annotated[PublicationFilter, Query()],
 ) -> Page[PublicationRead]:
     """Everything published for the year, current and withdrawn, newest first."""
-    return service.list_publications(session, year, filters)
+    return publishing.list_publications(session, year, filters)
 
 
 @router.post("/publications/{publication_id}/withdraw", operation_id="withdraw_publication")
@@ -71,7 +71,7 @@ def withdraw(
     session: SessionDep, actor: Publisher, publication_id: RowId, body: PublicationWithdraw
 ) -> PublicationRead:
     """Take a publication down; the public no longer sees it (audited with the reason)."""
-    return service.withdraw(session, actor, publication_id, body.reason)
+    return publishing.withdraw(session, actor, publication_id, body.reason)
 
 
 # --- anonymous, read-only ---------------------------------------------------------------
@@ -166,7 +166,7 @@ def open_data_csv(
     session: SessionDep, request: Request, year: Year, kind: PublicationKind
 ) -> Response:
     """Open data: the same as CSV (UTF-8 with BOM, Chinese headers) for Excel."""
-    body = service.open_data_csv(session, year, kind)
+    body = open_data.open_data_csv(session, year, kind)
     return _cached(
         request,
         body,

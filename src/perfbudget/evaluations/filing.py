@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from perfbudget import figures
+from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
@@ -48,6 +49,8 @@ CHAIN = ReviewChain(
     TRANSITIONS,
     EvaluationStatus.department_review,
     EvaluationStatus.finance_review,
+    entity_type=SelfEvaluation.__audit_entity__,
+    recorder=audit.record,
 )
 check_transition_to = CHAIN.check
 

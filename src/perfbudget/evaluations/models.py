@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,8 +59,27 @@ class EvaluationStatus(LabeledEnum):
     graded = "graded"
 
 
+# the statuses in which the organisation may still change its self-evaluation
+EDITABLE = (EvaluationStatus.draft, EvaluationStatus.returned)
+
+
 class SelfEvaluation(Timestamps, Base):
     __tablename__ = "self_evaluations"
+    __audit_entity__: ClassVar[str] = "self_evaluation"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "status",
+        "final_execution",
+        "sections",
+        "computed_score",
+        "final_score",
+        "grade",
+        "grade_override_reason",
+        "finance_finding",
+        "third_party_id",
+        "third_party_score",
+        "third_party_adopted",
+        "return_reason",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"), unique=True)
@@ -99,6 +118,26 @@ class SelfEvaluation(Timestamps, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    def audit_extra(self) -> dict[str, Any]:
+        """The lines, as the trail keeps them beside the declared fields."""
+        return {
+            "lines": [
+                {
+                    "target_line_id": line.target_line_id,
+                    "final_actual": _text(line.final_actual),
+                    "qualitative_status": line.qualitative_status,
+                    "qualitative_share": _text(line.qualitative_share),
+                    "explanation": line.explanation,
+                    "adjusted_points": _text(line.adjusted_points),
+                }
+                for line in self.lines
+            ]
+        }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 class EvaluationLine(Base):

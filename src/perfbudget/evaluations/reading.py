@@ -1,13 +1,11 @@
 """Reading a self-evaluation: its lines against the approved targets, the score (a preview
-while a draft), the completeness checklist, and the standard self-evaluation workbook."""
+while a draft) and the completeness checklist."""
 
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse
 
 from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
@@ -17,6 +15,7 @@ from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.evaluations import repository, scoring
+from perfbudget.evaluations.models import EDITABLE as EDITABLE  # re-exported: tasks/ reads it
 from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
 from perfbudget.evaluations.schemas import (
     SECTIONS,
@@ -24,17 +23,16 @@ from perfbudget.evaluations.schemas import (
     EvaluationRead,
     ScoringRead,
 )
-from perfbudget.exports import add_sheet, new_workbook, xlsx_response
+from perfbudget.exports import Download
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.parameters import RuleParameters
-from perfbudget.monitoring import evaluation as monitoring_lines
 from perfbudget.monitoring import repository as monitoring_repository
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets.models import TargetLine
 
 ATTACHMENT_OWNER = "self_evaluation"
-EDITABLE = (EvaluationStatus.draft, EvaluationStatus.returned)
 EVALUATED_KINDS = (ItemKind.project, ItemKind.policy, ItemKind.department_overall)
 SECTION_LABELS = {
     "overview": "项目概况",
@@ -46,7 +44,7 @@ SECTION_LABELS = {
 
 def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
     """The approved lines (a department's overall budget: its overall aspects, S2.2.3)."""
-    return monitoring_lines.target_lines(session, item)
+    return targets_in_force.target_lines(session, item)
 
 
 def require_approved(lines: Sequence[TargetLine] | None) -> Sequence[TargetLine]:
@@ -278,6 +276,50 @@ def _scoring(
     return {**card.document(), "preview": True}, card
 
 
+# what EvaluationRead shows that is not read off the evaluation as stored
+_COMPUTED = {
+    "item_name",
+    "kind",
+    "fiscal_year",
+    "organisation",
+    "approved_amount",
+    "sections",
+    "lines",
+    "scoring",
+    "plausibility_flags",
+    "completeness",
+    "adjusted_score",
+    "attachments",
+}
+
+
+def _checks(
+    session: Session,
+    item: BudgetItem,
+    evaluation: SelfEvaluation,
+    approved: list[TargetLine],
+    parameters: RuleParameters,
+    card: scoring.Scorecard | None,
+) -> dict[str, Any]:
+    """The flags and the checklist: as stored once submitted (the checklist once graded);
+    a draft's are those submitting would raise now, by the same functions."""
+    return {
+        "plausibility_flags": evaluation.plausibility_flags
+        if card is None
+        else plausibility(
+            item,
+            evaluation,
+            card,
+            answers(evaluation, approved),
+            parameters,
+            repository.monitoring_history(session, item.id),
+        ),
+        "completeness": evaluation.completeness
+        if evaluation.status is EvaluationStatus.graded
+        else completeness(session, item, evaluation, approved, parameters, card),
+    }
+
+
 def evaluation_read(
     session: Session,
     item: BudgetItem,
@@ -292,29 +334,12 @@ def evaluation_read(
         session, [line.target_line_id for line in evaluation.lines]
     )
     attachments = _attachments(session, evaluation)
-    submitted = evaluation.status not in EDITABLE
     previewed = {} if card is None else {line.target_line_id: line.points for line in card.lines}
-    computed = {
-        "item_name",
-        "kind",
-        "fiscal_year",
-        "organisation",
-        "approved_amount",
-        "sections",
-        "lines",
-        "scoring",
-        "plausibility_flags",
-        "completeness",
-        "adjusted_score",
-        "attachments",
-    }
+    submitted = evaluation.status not in EDITABLE
+    stored = [name for name in EvaluationRead.model_fields if name not in _COMPUTED]
     return EvaluationRead.model_validate(
         {
-            **{
-                name: getattr(evaluation, name)
-                for name in EvaluationRead.model_fields
-                if name not in computed
-            },
+            **{name: getattr(evaluation, name) for name in stored},
             "item_name": item.name,
             "kind": item.kind,
             "fiscal_year": item.fiscal_year.year,
@@ -326,20 +351,7 @@ def evaluation_read(
                 for line in evaluation.lines
             ],
             "scoring": None if document is None else ScoringRead.model_validate(document),
-            # a draft's flags are those submitting would raise now, by the same function
-            "plausibility_flags": evaluation.plausibility_flags
-            if card is None
-            else plausibility(
-                item,
-                evaluation,
-                card,
-                answers(evaluation, approved),
-                parameters,
-                repository.monitoring_history(session, item.id),
-            ),
-            "completeness": evaluation.completeness
-            if evaluation.status is EvaluationStatus.graded
-            else completeness(session, item, evaluation, approved, parameters, card),
+            **_checks(session, item, evaluation, approved, parameters, card),
             "adjusted_score": adjusted_score(evaluation) if submitted else None,
             "attachments": [AttachmentRead.model_validate(a) for a in attachments],
         }
@@ -361,85 +373,9 @@ def list_attachments(
 
 def download_attachment(
     session: Session, actor: Actor, item_id: int, attachment_id: int
-) -> FileResponse:
+) -> Download:
     item = item_access.get_item(session, actor, item_id)
     evaluation = evaluation_of(session, item)
     return attachment_service.open_for_download(
         session, ATTACHMENT_OWNER, evaluation.id, attachment_id
     )
-
-
-# --- the standard self-evaluation table --------------------------------------------------------
-
-SUMMARY_HEADERS = ["项目", "内容"]
-LINE_HEADERS = [
-    "一级指标",
-    "二级指标",
-    "三级指标",
-    "指标方向",
-    "年度目标值",
-    "计量单位",
-    "实际完成值",
-    "达成等级",
-    "分值",
-    "自评得分",
-    "财政调整得分",
-    "偏差原因说明",
-]
-
-
-def workbook(session: Session, actor: Actor, item_id: int) -> Response:
-    """The standard self-evaluation table (绩效自评表) as an Excel workbook."""
-    read = get_evaluation(session, actor, item_id)
-    book = new_workbook()
-    card = read.scoring
-    add_sheet(
-        book,
-        "基本情况",
-        SUMMARY_HEADERS,
-        [
-            ["项目名称", read.item_name],
-            ["预算年度", read.fiscal_year],
-            ["主管部门（单位）", read.organisation.name_zh],
-            ["批复金额（元）", read.approved_amount],
-            ["执行数（元）", read.final_execution],
-            ["预算执行得分", None if card is None else card.execution_points],
-            ["指标得分", None if card is None else card.indicator_points],
-            ["自评总分", None if card is None else card.total],
-            ["自评等级", None if card is None else card.grade.label_zh],
-            ["最终得分", read.final_score],
-            ["评定等级", None if read.grade is None else read.grade.label_zh],
-            ["财政审核意见", read.finance_finding],
-            ["状态", read.status.label_zh],
-            ["计分规则", scoring.ROUNDING_RULE_ZH],
-        ],
-    )
-    add_sheet(
-        book,
-        "绩效指标自评",
-        LINE_HEADERS,
-        [
-            [
-                line.category.first_level.label_zh,
-                line.category.label_zh,
-                line.name,
-                line.direction.label_zh,
-                line.target_value if line.target_value is not None else line.qualitative_standard,
-                line.unit,
-                line.final_actual,
-                None if line.qualitative_status is None else line.qualitative_status.label_zh,
-                line.weight,
-                line.computed_points,
-                line.adjusted_points,
-                line.explanation,
-            ]
-            for line in read.lines
-        ],
-    )
-    add_sheet(
-        book,
-        "自评报告",
-        ["部分", "内容"],
-        [[SECTION_LABELS[name], read.sections.get(name, "")] for name in SECTIONS],
-    )
-    return xlsx_response(book, f"{read.fiscal_year}年度{read.item_name}绩效自评表.xlsx")

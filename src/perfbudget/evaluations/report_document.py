@@ -10,7 +10,6 @@ is left blank."""
 from datetime import date
 from decimal import Decimal
 
-from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from perfbudget import documents
@@ -18,6 +17,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.documents import DASH, Bar, Chart, CountyDocument, Series
 from perfbudget.evaluations import reading
 from perfbudget.evaluations.schemas import EvaluationLineRead, EvaluationRead, ScoringRead
+from perfbudget.exports import Download
 from perfbudget.monitoring import schedule
 from perfbudget.users import repository as user_repository
 
@@ -196,7 +196,7 @@ def _score(
     document.chart(_chart(read, card, points), "预算执行率与绩效指标得分率", _legend(read, points))
 
 
-def report_document(session: Session, actor: Actor, item_id: int) -> Response:
+def report_document(session: Session, actor: Actor, item_id: int) -> Download:
     """The self-evaluation report as the organisation files it: facts, execution,
     indicators, score and grade, a chart, and its four sections."""
     read = reading.get_evaluation(session, actor, item_id)
@@ -226,4 +226,4 @@ def report_document(session: Session, actor: Actor, item_id: int) -> Response:
     if read.finance_finding:
         document.heading(heading(7) + "财政审核意见")
         document.paragraphs(read.finance_finding)
-    return document.response(f"{read.fiscal_year}年度{read.item_name}绩效自评报告.docx")
+    return document.download(f"{read.fiscal_year}年度{read.item_name}绩效自评报告.docx")

@@ -3,13 +3,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.responses import FileResponse, Response
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.api.downloads import send
 from perfbudget.attachments import storage
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.evaluations import reading, report_document, service
+from perfbudget.evaluations import reading, report_document, review, service, third_party, workbook
 from perfbudget.evaluations.schemas import (
     DepartmentReview,
     EvaluationAction,
@@ -24,7 +26,7 @@ from perfbudget.evaluations.schemas import (
 from perfbudget.exports import DOCX, XLSX
 from perfbudget.pagination import ListQuery, Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(prefix="/api/v1/budget-items/{item_id}/self-evaluation", tags=["evaluations"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -58,9 +60,9 @@ def get_self_evaluation(
     """Read the self-evaluation: lines, score with formulas (each line rounded half-up to
     2 decimals, the total their sum), flags and the completeness checklist."""
     if query.format == "xlsx":
-        return reading.workbook(session, actor, item_id)
+        return send(workbook.workbook(session, actor, item_id))
     if query.format == "docx":
-        return report_document.report_document(session, actor, item_id)
+        return send(report_document.report_document(session, actor, item_id))
     return etag(service.read_evaluation(session, actor, item_id))
 
 
@@ -117,7 +119,7 @@ def review_self_evaluation_as_department(
 ) -> EvaluationRead:
     """The parent department passes a unit's self-evaluation to finance, or returns it (S3)."""
     return etag(
-        service.department_review(
+        review.department_review(
             session,
             actor,
             item_id,
@@ -155,9 +157,9 @@ def list_self_evaluation_attachments(
 )
 def download_self_evaluation_attachment(
     session: SessionDep, actor: Reader, item_id: RowId, attachment_id: RowId
-) -> FileResponse:
+) -> Response:
     """Download a report attachment of a self-evaluation you may see."""
-    return reading.download_attachment(session, actor, item_id, attachment_id)
+    return send(reading.download_attachment(session, actor, item_id, attachment_id))
 
 
 @router.post("/lines/{target_line_id}/adjustment", operation_id="adjust_self_evaluation_line")
@@ -172,7 +174,7 @@ def adjust_self_evaluation_line(
 ) -> EvaluationRead:
     """Finance sets a line's points (0 to its weight) with the reason (audited, S2.4)."""
     return etag(
-        service.adjust_line(
+        review.adjust_line(
             session,
             actor,
             item_id,
@@ -194,7 +196,7 @@ def grade_self_evaluation(
 ) -> EvaluationRead:
     """Finance's finding and the grade (优良中差), or a return with the finding (S2.4)."""
     return etag(
-        service.grade(
+        review.grade(
             session,
             actor,
             item_id,
@@ -215,7 +217,7 @@ def commission_third_party_evaluation(
 ) -> EvaluationRead:
     """Commission a third-party agency to evaluate the item (S2.4)."""
     return etag(
-        service.commission_third_party(
+        third_party.commission_third_party(
             session,
             actor,
             item_id,
@@ -236,7 +238,7 @@ def save_third_party_evaluation(
 ) -> EvaluationRead:
     """The commissioned third party's score and report."""
     return etag(
-        service.third_party_evaluation(
+        third_party.third_party_evaluation(
             session,
             actor,
             item_id,
@@ -257,7 +259,7 @@ def adopt_third_party_score(
 ) -> EvaluationRead:
     """Adopt the third party's score as the final score."""
     return etag(
-        service.adopt_third_party(
+        third_party.adopt_third_party(
             session,
             actor,
             item_id,

@@ -2,7 +2,7 @@
 change, and delivered by a separate process (`perfbudget events deliver`)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -51,6 +51,8 @@ class OutboxEvent(Base):
 
 class Subscription(Timestamps, Base):
     __tablename__ = "event_subscriptions"
+    __audit_entity__: ClassVar[str] = "event_subscription"
+    __audited__: ClassVar[tuple[str, ...]] = ("name", "url", "event_types", "is_active")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -77,6 +79,14 @@ class DeliveryStatus(LabeledEnum):
 
 class Delivery(Base):
     __tablename__ = "event_deliveries"
+    __audit_entity__: ClassVar[str] = "event_delivery"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "last_error",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"))

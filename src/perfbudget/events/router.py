@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
@@ -21,7 +22,7 @@ from perfbudget.events.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 Manager = Annotated[Actor, Allowed(Permission.events_manage)]

@@ -39,15 +39,6 @@ from perfbudget.events.schemas import (
 from perfbudget.pagination import Page
 from perfbudget.versioning import check_version
 
-AUDITED_FIELDS = ("name", "url", "event_types", "is_active")
-DELIVERY_AUDITED_FIELDS = (
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "last_status_code",
-    "last_error",
-)
-
 
 def _as_json(payload: dict[str, Any]) -> dict[str, Any]:
     """Dates, decimals and ids as the receivers read them: strings where JSON has no type."""
@@ -208,16 +199,7 @@ def create_subscription(
         created_by_id=actor.user_id,
     )
     repository.add(session, subscription)
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "event_subscription.created",
-        entity_type="event_subscription",
-        entity_id=subscription.id,
-        before=None,
-        after=audit.snapshot(subscription, AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "created", subscription, None)
     return SubscriptionCreated(**to_read(subscription).model_dump(), secret=secret)
 
 
@@ -230,30 +212,35 @@ def update_subscription(
 ) -> Subscription:
     subscription = get_subscription(session, subscription_id)
     check_version(subscription.version, expected_version)
-    before = audit.snapshot(subscription, AUDITED_FIELDS)
+    before = audit.state(subscription)
     if data.name is not None:
         subscription.name = data.name
     if data.url is not None:
         subscription.url = _check_url(data.url)
     if data.event_types is not None:
         subscription.event_types = _types(data.event_types)
-    if data.secret is not None:
+    if data.secret is None:
+        audit.record_edit(session, actor, "updated", subscription, before)
+    else:
         subscription.secret = data.secret
+        _record_rotation(session, actor, subscription, before)
+    return subscription
+
+
+def _record_rotation(
+    session: Session, actor: Actor, subscription: Subscription, before: dict[str, Any]
+) -> None:
+    """The edit, and that the signing key changed: the trail never says what it is."""
     session.flush()
-    after = audit.snapshot(subscription, AUDITED_FIELDS)
-    if data.secret is not None:
-        # the trail says that the key changed, never what it is
-        before["signing_key_rotated"], after["signing_key_rotated"] = False, True
     audit.record_change(
         session,
         actor,
-        "event_subscription.updated",
-        entity_type="event_subscription",
+        f"{Subscription.__audit_entity__}.updated",
+        entity_type=Subscription.__audit_entity__,
         entity_id=subscription.id,
-        before=before,
-        after=after,
+        before={**before, "signing_key_rotated": False},
+        after={**audit.state(subscription), "signing_key_rotated": True},
     )
-    return subscription
 
 
 def set_active(
@@ -268,15 +255,10 @@ def set_active(
     check_version(subscription.version, expected_version)
     if subscription.is_active == active:
         return subscription
+    before = audit.state(subscription)
     subscription.is_active = active
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "event_subscription.activated" if active else "event_subscription.deactivated",
-        entity_type="event_subscription",
-        entity_id=subscription.id,
-        changes={"before": {"is_active": not active}, "after": {"is_active": active}},
+    audit.record_edit(
+        session, actor, "activated" if active else "deactivated", subscription, before
     )
     return subscription
 
@@ -351,20 +333,11 @@ def retry_delivery(session: Session, actor: Actor, delivery_id: int) -> Delivery
             "该投递所属的订阅已停用，请先启用订阅再重新投递。",
             extra={"subscription_id": delivery.subscription_id},
         )
-    before = audit.snapshot(delivery, DELIVERY_AUDITED_FIELDS)
+    before = audit.state(delivery)
     delivery.status = DeliveryStatus.pending
     delivery.attempts = 0
     delivery.next_attempt_at = clock.utcnow()
     delivery.last_status_code = None
     delivery.last_error = None
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "event_delivery.requeued",
-        entity_type="event_delivery",
-        entity_id=delivery.id,
-        before=before,
-        after=audit.snapshot(delivery, DELIVERY_AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "requeued", delivery, before)
     return _delivery_read(delivery, event)

@@ -5,11 +5,12 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from perfbudget.api.downloads import send
 from perfbudget.auth import policy
 from perfbudget.auth.deps import CurrentActor, permitted
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep, reads_first
-from perfbudget.exports import xlsx_response
+from perfbudget.exports import xlsx_download
 from perfbudget.imports import parsing, service, templates
 from perfbudget.imports.kinds import KINDS, ImportKind, Options
 from perfbudget.imports.schemas import ImportResult, ImportRunRead
@@ -72,6 +73,24 @@ async def upload(request: Request) -> Upload:
     return Upload(bytes(buffer), content_type, request.headers.get("x-filename"))
 
 
+# the file as the body, in any of the formats ``upload`` reads
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            parsing.CSV: {"schema": {"type": "string", "format": "binary"}},
+            parsing.XLSX: {"schema": {"type": "string", "format": "binary"}},
+            parsing.JSON: {"schema": {"type": "array", "items": {"type": "object"}}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
 UPLOAD_PERMISSIONS = tuple(dict.fromkeys(kind.permission for kind in KINDS.values()))
 
 
@@ -110,7 +129,8 @@ def list_import_runs(
 )
 def download_import_template(kind: ImportKind, actor: Uploader) -> Response:
     """The kind's Excel template: Chinese headers, drop-downs, notes and an example."""
-    return xlsx_response(templates.template(KINDS[kind]), f"{KINDS[kind].title_zh}导入模板.xlsx")
+    template = templates.template(KINDS[kind])
+    return send(xlsx_download(template, f"{KINDS[kind].title_zh}导入模板.xlsx"))
 
 
 @router.post(
@@ -120,23 +140,7 @@ def download_import_template(kind: ImportKind, actor: Uploader) -> Response:
     responses={
         200: {"model": ImportResult, "description": "A dry run: every row checked, none written"}
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                parsing.CSV: {"schema": {"type": "string", "format": "binary"}},
-                parsing.XLSX: {"schema": {"type": "string", "format": "binary"}},
-                parsing.JSON: {"schema": {"type": "array", "items": {"type": "object"}}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=UPLOAD_BODY,
 )
 @reads_first
 def import_rows(

@@ -68,50 +68,63 @@ def run_import(
         count, rows = _checked_rows(kind, parsing.read_rows(content_type, body), errors)
         if not count:
             raise parsing.no_rows()
-        run = _Run(run_id, count, dry_run)
-        if kind.requests is not None:
-            requests = kind.requests(rows, options, errors)
-            written = _set_based(session, actor, kind, requests, options, errors, run)
-        else:
-            written = _per_row(session, actor, kind, rows, errors, run)
-        if written is None:  # a dry run, or rows refused: nothing written
-            outcome = ImportOutcome.rejected if errors.count else ImportOutcome.validated
-            with writing(session):
-                _finish(session, actor, kind, run, outcome, errors, Written())
+        written = _written(
+            session, actor, kind, rows, options, errors, _Run(run_id, count, dry_run)
+        )
     except DomainError as refusal:
         with writing(session):
             _refuse(session, actor, kind, _Run(run_id, count, dry_run), refusal)
         raise
     except BaseException:
         with writing(session):
-            _finish(
-                session,
-                actor,
-                kind,
-                _Run(run_id, count, dry_run),
-                ImportOutcome.failed,
-                errors,
-                Written(),
-            )
+            run = _Run(run_id, count, dry_run)
+            _finish(session, actor, kind, run, ImportOutcome.failed, errors, Written())
         raise
     if errors.count:
-        raise Unprocessable(
-            "IMPORT_REJECTED",
-            f"{counted(errors.count, 'error')} in the upload; nothing was written.",
-            f"上传文件有 {errors.count} 处错误，未写入任何数据。",
-            extra={
-                "import_run_id": run_id,
-                "rows": count,
-                "error_count": errors.count,
-                "errors": [error.model_dump() for error in errors.listed],
-            },
-        )
+        raise _rejected(run_id, count, errors)
     return ImportResult(
         kind=kind.name.value,
         dry_run=dry_run,
         rows=count,
         imported=0 if written is None else written.count,
         import_run_id=run_id,
+    )
+
+
+def _written(
+    session: Session,
+    actor: Actor,
+    kind: Kind,
+    rows: list[Row],
+    options: Options,
+    errors: RowErrors,
+    run: _Run,
+) -> Written | None:
+    """The rows checked, then written unless it is a dry run or any was refused (None: the
+    run is recorded as rejected or validated)."""
+    if kind.requests is not None:
+        requests = kind.requests(rows, options, errors)
+        written = _set_based(session, actor, kind, requests, options, errors, run)
+    else:
+        written = _per_row(session, actor, kind, rows, errors, run)
+    if written is None:  # a dry run, or rows refused: nothing written
+        outcome = ImportOutcome.rejected if errors.count else ImportOutcome.validated
+        with writing(session):
+            _finish(session, actor, kind, run, outcome, errors, Written())
+    return written
+
+
+def _rejected(run_id: int, count: int, errors: RowErrors) -> Unprocessable:
+    return Unprocessable(
+        "IMPORT_REJECTED",
+        f"{counted(errors.count, 'error')} in the upload; nothing was written.",
+        f"上传文件有 {errors.count} 处错误，未写入任何数据。",
+        extra={
+            "import_run_id": run_id,
+            "rows": count,
+            "error_count": errors.count,
+            "errors": [error.model_dump() for error in errors.listed],
+        },
     )
 
 

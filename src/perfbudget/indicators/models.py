@@ -1,5 +1,7 @@
 """The indicator framework (S2.2.1, DOMAIN §3): three levels, and the departments' libraries."""
 
+from typing import ClassVar
+
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -120,10 +122,16 @@ class Direction(LabeledEnum):
         return self is not Direction.qualitative
 
 
+# what the audit trail keeps of either kind of indicator
+_AUDITED = ("category", "name", "direction", "unit", "description", "is_active")
+
+
 class FrameworkIndicator(Timestamps, Base):
     """A common third-level indicator of the finance bureau's framework for one fiscal year."""
 
     __tablename__ = "framework_indicators"
+    __audit_entity__: ClassVar[str] = "framework_indicator"
+    __audited__: ClassVar[tuple[str, ...]] = ("fiscal_year_id", *_AUDITED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("fiscal_years.id"), index=True)
@@ -145,6 +153,8 @@ class LibraryIndicator(Timestamps, Base):
     """A department's own third-level indicator, reusable across items and years (S2.2.1)."""
 
     __tablename__ = "library_indicators"
+    __audit_entity__: ClassVar[str] = "library_indicator"
+    __audited__: ClassVar[tuple[str, ...]] = ("organisation_id", *_AUDITED, "sector")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -2,11 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.indicators import service
+from perfbudget.indicators import framework, library
 from perfbudget.indicators.schemas import (
     CopyForwardResult,
     FrameworkIndicatorCreate,
@@ -22,7 +23,7 @@ from perfbudget.indicators.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId, Year
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(tags=["indicators"])
 Reader = Annotated[Actor, Allowed(Permission.indicator_read)]
@@ -37,7 +38,7 @@ LIBRARY = "/api/v1/indicator-library"
 @router.get(FRAMEWORK, operation_id="get_indicator_framework")
 def get_indicator_framework(session: SessionDep, actor: Reader, year: Year) -> FrameworkRead:
     """Read the year's framework: first and second levels, and how many indicators it holds."""
-    return service.get_framework(session, year)
+    return framework.get_framework(session, year)
 
 
 @router.get(FRAMEWORK_INDICATORS, operation_id="list_framework_indicators")
@@ -48,7 +49,7 @@ def list_framework_indicators(
     filters: Annotated[FrameworkIndicatorFilter, Query()],
 ) -> Page[FrameworkIndicatorRead]:
     """List the year's common third-level indicators, in §3 order."""
-    return service.list_framework_indicators(session, year, filters)
+    return framework.list_framework_indicators(session, year, filters)
 
 
 @router.post(
@@ -64,7 +65,7 @@ def create_framework_indicator(
     etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Add a common indicator to the year's framework (only while the year is preparing)."""
-    indicator = service.create_framework_indicator(session, actor, year, body)
+    indicator = framework.create_framework_indicator(session, actor, year, body)
     return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
@@ -73,7 +74,7 @@ def copy_indicator_framework_forward(
     session: SessionDep, actor: FrameworkWriter, year: Year
 ) -> CopyForwardResult:
     """Start an empty framework from the active indicators of the nearest earlier year."""
-    return service.copy_framework_forward(session, actor, year)
+    return framework.copy_framework_forward(session, actor, year)
 
 
 @router.get(
@@ -85,7 +86,7 @@ def get_framework_indicator(
     session: SessionDep, actor: Reader, year: Year, indicator_id: RowId, etag: ReadETag
 ) -> FrameworkIndicatorRead:
     """Read one common indicator of the year."""
-    indicator = service.read_framework_indicator(session, year, indicator_id)
+    indicator = framework.read_framework_indicator(session, year, indicator_id)
     return etag(FrameworkIndicatorRead.model_validate(indicator))
 
 
@@ -100,7 +101,7 @@ def update_framework_indicator(
     etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Change a common indicator (only while the year is preparing)."""
-    indicator = service.update_framework_indicator(
+    indicator = framework.update_framework_indicator(
         session, actor, year, indicator_id, body, expected_version(body.version, if_match)
     )
     return etag(FrameworkIndicatorRead.model_validate(indicator))
@@ -120,7 +121,7 @@ def deactivate_framework_indicator(
     etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Withdraw a common indicator from the year's framework (it is never deleted)."""
-    indicator = service.set_framework_indicator_active(
+    indicator = framework.set_framework_indicator_active(
         session, actor, year, indicator_id, False, expected_version(body.version, if_match)
     )
     return etag(FrameworkIndicatorRead.model_validate(indicator))
@@ -140,7 +141,7 @@ def activate_framework_indicator(
     etag: WriteETag,
 ) -> FrameworkIndicatorRead:
     """Bring a withdrawn common indicator back into the year's framework."""
-    indicator = service.set_framework_indicator_active(
+    indicator = framework.set_framework_indicator_active(
         session, actor, year, indicator_id, True, expected_version(body.version, if_match)
     )
     return etag(FrameworkIndicatorRead.model_validate(indicator))
@@ -153,7 +154,7 @@ def list_library_indicators(
     filters: Annotated[LibraryIndicatorFilter, Query()],
 ) -> Page[LibraryIndicatorRead]:
     """List department library indicators (a department user sees its own subtree)."""
-    return service.list_library_indicators(session, actor, filters)
+    return library.list_library_indicators(session, actor, filters)
 
 
 @router.post(LIBRARY, status_code=status.HTTP_201_CREATED, operation_id="create_library_indicator")
@@ -161,7 +162,7 @@ def create_library_indicator(
     session: SessionDep, actor: LibraryWriter, body: LibraryIndicatorCreate, etag: WriteETag
 ) -> LibraryIndicatorRead:
     """Add an indicator to the library of your organisation or one of its units."""
-    return etag(service.create_library_indicator(session, actor, body))
+    return etag(library.create_library_indicator(session, actor, body))
 
 
 @router.get(
@@ -171,7 +172,7 @@ def get_library_indicator(
     session: SessionDep, actor: Reader, indicator_id: RowId, etag: ReadETag
 ) -> LibraryIndicatorRead:
     """Read one library indicator."""
-    return etag(service.read_library_indicator(session, actor, indicator_id))
+    return etag(library.read_library_indicator(session, actor, indicator_id))
 
 
 @router.patch(f"{LIBRARY}/{{indicator_id}}", operation_id="update_library_indicator")
@@ -185,7 +186,7 @@ def update_library_indicator(
 ) -> LibraryIndicatorRead:
     """Change a library indicator."""
     return etag(
-        service.update_library_indicator(
+        library.update_library_indicator(
             session,
             actor,
             indicator_id,
@@ -206,7 +207,7 @@ def deactivate_library_indicator(
 ) -> LibraryIndicatorRead:
     """Withdraw a library indicator from use (it is never deleted)."""
     return etag(
-        service.set_library_indicator_active(
+        library.set_library_indicator_active(
             session, actor, indicator_id, False, expected_version(body.version, if_match)
         )
     )
@@ -223,7 +224,7 @@ def activate_library_indicator(
 ) -> LibraryIndicatorRead:
     """Bring a withdrawn library indicator back into use."""
     return etag(
-        service.set_library_indicator_active(
+        library.set_library_indicator_active(
             session, actor, indicator_id, True, expected_version(body.version, if_match)
         )
     )

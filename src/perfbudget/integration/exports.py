@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
-from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,15 @@ from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.schemas import BudgetItemFilter
 from perfbudget.enums import LabeledEnum
 from perfbudget.errors import Unprocessable
-from perfbudget.exports import CSV, XLSX, add_sheet, csv_response, new_workbook, xlsx_response
+from perfbudget.exports import (
+    CSV,
+    XLSX,
+    Download,
+    add_sheet,
+    csv_download,
+    new_workbook,
+    xlsx_download,
+)
 from perfbudget.overview import repository as overview_repository
 from perfbudget.overview import service as overview_service
 from perfbudget.overview.schemas import QueueFilter
@@ -105,7 +112,7 @@ TARGET_HEADERS = (
 
 def budget_items(
     session: Session, actor: Actor, filters: BudgetItemFilter, fmt: SpreadsheetFormat
-) -> Response:
+) -> Download:
     page = _whole_list(
         lambda query: item_repository.list_page(session, actor, query)[1],
         lambda query: item_service.list_items(session, actor, query),
@@ -136,7 +143,7 @@ def budget_items(
 
 def report_queue(
     session: Session, actor: Actor, filters: QueueFilter, fmt: SpreadsheetFormat
-) -> Response:
+) -> Download:
     page = _whole_list(
         lambda query: overview_repository.queue_page(session, actor, query)[1],
         lambda query: overview_service.report_queue(session, actor, query),
@@ -165,7 +172,7 @@ def report_queue(
 
 def target_versions(
     session: Session, actor: Actor, item_id: int, fmt: SpreadsheetFormat
-) -> Response:
+) -> Download:
     versions = target_service.list_versions(session, actor, item_id)
     rows = (
         (
@@ -195,13 +202,13 @@ def spreadsheet(
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     filename: str,
-) -> Response:
+) -> Download:
     cells = ([_cell(value) for value in row] for row in rows)
     if fmt == "csv":
-        return csv_response(headers, cells, f"{filename}.csv")
+        return csv_download(headers, cells, f"{filename}.csv")
     workbook = new_workbook()
     add_sheet(workbook, title, headers, cells)
-    return xlsx_response(workbook, f"{filename}.xlsx")
+    return xlsx_download(workbook, f"{filename}.xlsx")
 
 
 def _cell(value: Any) -> Any:

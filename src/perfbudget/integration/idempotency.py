@@ -28,21 +28,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfbudget import clock
+from perfbudget.api.problems import database_busy, domain_problem, is_contention
 from perfbudget.audit import refusals
 from perfbudget.auth import service as auth_service
 from perfbudget.auth import tokens
 from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.config import Settings
 from perfbudget.db import get_sessionmaker, reading
-from perfbudget.errors import (
-    Conflict,
-    DomainError,
-    TooManyRequests,
-    Unprocessable,
-    database_busy,
-    domain_problem,
-    is_contention,
-)
+from perfbudget.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from perfbudget.i18n import CONTENT_LANGUAGE, current_language
 from perfbudget.integration import repository
 

@@ -85,24 +85,7 @@ def purge(
     if dry_run:
         purged = _counted(session, outbox_cutoff, expiry)
     else:
-        purged = Purged()
-        _purge_outbox(session, outbox_cutoff, batch, purged)
-        purged.idempotency_records = _in_batches(
-            session,
-            lambda s: idempotency_repository.expired_ids(
-                s, expiry.replaced_before, expiry.abandoned_before, batch
-            ),
-            lambda s, ids: idempotency_repository.delete_expired(
-                s, ids, expiry.replaced_before, expiry.abandoned_before
-            ),
-            batch,
-        )
-        purged.reminder_claims = _in_batches(
-            session,
-            lambda s: repository.spent_reminder_ids(s, outbox_cutoff, batch),
-            lambda s, ids: repository.delete_reminders(s, ids, outbox_cutoff),
-            batch,
-        )
+        purged = _purged_rows(session, outbox_cutoff, expiry, batch)
     purged.attachment_files = _purge_files(
         session, attachments_dir, files_cutoff, batch, dry_run=dry_run
     )
@@ -117,6 +100,31 @@ def purge(
             audit.record(
                 session, Actor.system("maintenance"), "maintenance.purged", changes=details
             )
+    return purged
+
+
+def _purged_rows(
+    session: Session, outbox_cutoff: datetime, expiry: idempotency.Expiry, batch: int
+) -> Purged:
+    """The rows removed: the outbox's, the expired idempotency records, the spent claims."""
+    purged = Purged()
+    _purge_outbox(session, outbox_cutoff, batch, purged)
+    purged.idempotency_records = _in_batches(
+        session,
+        lambda s: idempotency_repository.expired_ids(
+            s, expiry.replaced_before, expiry.abandoned_before, batch
+        ),
+        lambda s, ids: idempotency_repository.delete_expired(
+            s, ids, expiry.replaced_before, expiry.abandoned_before
+        ),
+        batch,
+    )
+    purged.reminder_claims = _in_batches(
+        session,
+        lambda s: repository.spent_reminder_ids(s, outbox_cutoff, batch),
+        lambda s, ids: repository.delete_reminders(s, ids, outbox_cutoff),
+        batch,
+    )
     return purged
 
 

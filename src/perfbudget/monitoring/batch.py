@@ -4,8 +4,9 @@ single report is, and the accepted ones written by bulk statements."""
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,11 +18,14 @@ from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.monitoring import evaluation, filing, repository, schedule
+from perfbudget.fiscal_years.parameters import RuleParameters
+from perfbudget.monitoring import filing, repository, schedule
 from perfbudget.monitoring.models import MonitoringReport, ReportStatus
 from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.payments import service as payment_service
+from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets import repository as target_repository
+from perfbudget.targets.models import TargetLine
 
 ENTITY = "monitoring_report"
 
@@ -54,6 +58,40 @@ class _Report:
     submission: filing.Submission | None = None
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What deciding every entry reads, loaded in a fixed number of statements."""
+
+    items: dict[int, BudgetItem]
+    lines: dict[int, list[TargetLine]]
+    stored: dict[tuple[int, int], MonitoringReport]
+    paid: dict[int, dict[date, Decimal]]
+    plans: dict[int, dict[int, Decimal]]
+    parameters: dict[int, RuleParameters]
+    now: datetime
+
+
+def _load(
+    session: Session, actor: Actor, entries: Sequence[Entry], *, submit: bool, lock: bool
+) -> _Facts:
+    item_ids = unique(entry.item_id for entry in entries)
+    items = item_repository.visible_by_id(session, actor, item_ids)
+    return _Facts(
+        items=items,
+        lines=target_repository.approved_lines_of_items(session, list(items)),
+        stored=repository.reports_of_months(
+            session, [(entry.item_id, entry.month) for entry in entries], lock=lock
+        ),
+        paid=payment_service.paid_by_month(session, list(items)),
+        plans=payment_service.plans_for(session, list(items)) if submit else {},
+        parameters={
+            item.fiscal_year_id: fiscal_year_service.rule_parameters(item.fiscal_year)
+            for item in items.values()
+        },
+        now=clock.utcnow(),
+    )
+
+
 def plan(
     session: Session,
     actor: Actor,
@@ -64,76 +102,62 @@ def plan(
 ) -> Batch[Hashable]:
     """Check every entry; the batch's ``write`` stores the accepted ones. ``lock``: the
     stored reports stay locked until the commit (the checks then hold for the write)."""
-    item_ids = unique(entry.item_id for entry in entries)
-    items = item_repository.visible_by_id(session, actor, item_ids)
-    lines = target_repository.approved_lines_of_items(session, list(items))
-    stored = repository.reports_of_months(
-        session, [(entry.item_id, entry.month) for entry in entries], lock=lock
-    )
-    paid = payment_service.paid_by_month(session, list(items))
-    plans = payment_service.plans_for(session, list(items)) if submit else {}
-    now = clock.utcnow()
-    today = schedule.local_day(now)
-    parameters = {
-        item.fiscal_year_id: fiscal_year_service.rule_parameters(item.fiscal_year)
-        for item in items.values()
-    }
-
+    facts = _load(session, actor, entries, submit=submit, lock=lock)
     batch: Batch[Hashable] = Batch()
     reports: list[_Report] = []
     for entry in entries:
-        item = items.get(entry.item_id)
-
-        def decide(entry: Entry = entry, item: BudgetItem | None = item) -> _Report:
-            if item is None:
-                raise item_access.item_not_found()
-            approved = evaluation.in_force(item, lines.get(item.id, []))
-            existing = stored.get((item.id, entry.month))
-            month_end = schedule.after_month(item.fiscal_year.year, entry.month)
-            checked = filing.draft(
-                actor,
-                item,
-                entry.month,
-                entry.data,
-                approved=approved,
-                stored=existing,
-                paid_by_month_end=payment_service.paid_before(paid.get(item.id, {}), month_end),
-                today=today,
-                expected_version=entry.data.version,
-            )
-            year = parameters[item.fiscal_year_id]
-            report = _Report(
-                month=entry.month,
-                status=ReportStatus.draft if existing is None else existing.status,
-                version=1 if existing is None else existing.version + 1,
-                lines=checked.lines,
-                due_on=(
-                    schedule.due_date(year, item.fiscal_year.year, entry.month, item.kind)
-                    if existing is None
-                    else existing.due_on
-                ),
-                stored=existing,
-                item=item,
-                **checked.fields,
-            )
-            if submit:
-                filing.check_submittable(report, item, report.version)
-                first = existing is None or existing.submitted_at is None
-                report.submission = filing.submission(
-                    item,
-                    report,
-                    approved,
-                    plan=plans.get(item.id),
-                    parameters=year,
-                    first=(report.due_on, now) if first else None,
-                )
-            return report
-
-        report = batch.attempt(entry.key, decide)
+        report = batch.attempt(entry.key, partial(_decide, facts, actor, entry, submit=submit))
         if report is not None:
             reports.append(report)
     batch.write = lambda session, origin: _write(session, origin, reports)
     return batch
+
+
+def _decide(facts: _Facts, actor: Actor, entry: Entry, *, submit: bool) -> _Report:
+    """One entry's draft (and submission), as ``filing`` decides a single report's."""
+    item = facts.items.get(entry.item_id)
+    if item is None:
+        raise item_access.item_not_found()
+    approved = targets_in_force.in_force(item, facts.lines.get(item.id, []))
+    existing = facts.stored.get((item.id, entry.month))
+    checked = filing.draft(
+        actor,
+        item,
+        entry.month,
+        entry.data,
+        approved=approved,
+        stored=existing,
+        paid_by_month_end=filing.paid_by_month_end(item, entry.month, facts.paid.get(item.id, {})),
+        today=schedule.local_day(facts.now),
+        expected_version=entry.data.version,
+    )
+    year = facts.parameters[item.fiscal_year_id]
+    report = _Report(
+        month=entry.month,
+        status=ReportStatus.draft if existing is None else existing.status,
+        version=1 if existing is None else existing.version + 1,
+        lines=checked.lines,
+        due_on=(
+            schedule.due_date(year, item.fiscal_year.year, entry.month, item.kind)
+            if existing is None
+            else existing.due_on
+        ),
+        stored=existing,
+        item=item,
+        **checked.fields,
+    )
+    if submit:
+        filing.check_submittable(report, item, report.version)
+        report.submission = filing.submission(
+            item,
+            report,
+            approved,
+            plan=facts.plans.get(item.id),
+            parameters=year,
+            submitted_at=None if existing is None else existing.submitted_at,
+            now=facts.now,
+        )
+    return report
 
 
 def _columns(report: _Report, origin: Origin) -> dict[str, Any]:
@@ -202,4 +226,4 @@ def _kept(report: _Report) -> list[ReportLineIn]:
     """A submitted report keeps the lines of the targets in force (as ``submit`` does)."""
     if report.submission is None:
         return report.lines
-    return [line for line in report.lines if line.target_line_id in report.submission.kept_line_ids]
+    return report.submission.kept(report.lines)

@@ -9,13 +9,12 @@ from sqlalchemy.orm import Session
 
 from perfbudget import figures
 from perfbudget.budget_items.models import BudgetItem, ItemKind
-from perfbudget.errors import RuleViolation, Unprocessable
+from perfbudget.errors import Unprocessable
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring import lights
 from perfbudget.payments import service as payment_service
-from perfbudget.targets import repository as target_repository
 from perfbudget.targets.models import TargetLine
 
 if TYPE_CHECKING:
@@ -23,31 +22,6 @@ if TYPE_CHECKING:
 
 ZERO = Decimal("0.00")
 MONITORED_KINDS = (ItemKind.project, ItemKind.policy, ItemKind.department_overall)
-
-
-def in_force(item: BudgetItem, lines: Sequence[TargetLine]) -> list[TargetLine] | None:
-    """The lines a report answers, of the approved version's ``lines``: all of them (a
-    department's overall report, its overall aspects, S2.2.3); None while none approved."""
-    # an approved version has lines (filing refuses a set without them): none, none approved
-    if not lines:
-        return None
-    if item.kind is ItemKind.department_overall:
-        return [line for line in lines if line.category.is_overall_aspect]
-    return list(lines)
-
-
-def target_lines(session: Session, item: BudgetItem) -> list[TargetLine] | None:
-    return in_force(item, target_repository.approved_lines(session, item.id))
-
-
-def require_approved(lines: Sequence[TargetLine] | None) -> Sequence[TargetLine]:
-    if lines is None:
-        raise RuleViolation(
-            "TARGETS_NOT_APPROVED",
-            "Monitoring follows the approved performance targets; there are none yet (S2.2.2).",
-            "绩效监控以批复的绩效目标为依据，该项目尚无批复的绩效目标（S2.2.2）。",
-        )
-    return lines
 
 
 def answered(target: TargetLine, line: "Answer") -> bool:

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
@@ -16,8 +17,10 @@ from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring import evaluation, schedule
-from perfbudget.monitoring.models import QualitativeStatus, ReportStatus
+from perfbudget.monitoring.models import MonitoringReport, QualitativeStatus, ReportStatus
 from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
+from perfbudget.payments import service as payment_service
+from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
@@ -52,6 +55,9 @@ class Answer(Protocol):
     def year_target_expected(self) -> bool: ...
 
 
+A = TypeVar("A", bound=Answer)
+
+
 class Report(Protocol):
     """A report as stored, or a draft about to be stored."""
 
@@ -61,6 +67,8 @@ class Report(Protocol):
     def status(self) -> ReportStatus: ...
     @property
     def version(self) -> int: ...
+    @property
+    def due_on(self) -> date: ...
     @property
     def cumulative_execution(self) -> Decimal: ...
     @property
@@ -79,6 +87,8 @@ CHAIN = ReviewChain(
     TRANSITIONS,
     ReportStatus.department_review,
     ReportStatus.finance_review,
+    entity_type=MonitoringReport.__audit_entity__,
+    recorder=audit.record,
 )
 check_transition_to = CHAIN.check
 
@@ -142,6 +152,13 @@ def check_editable(report: Report) -> None:
 # --- the draft -------------------------------------------------------------------------------
 
 
+def paid_by_month_end(item: BudgetItem, month: int, paid_by_month: dict[date, Decimal]) -> Decimal:
+    """What the treasury says was paid by the month end (a draft's default execution), from
+    the item's payments by month."""
+    month_end = schedule.after_month(item.fiscal_year.year, month)
+    return payment_service.paid_before(paid_by_month, month_end)
+
+
 @dataclass(frozen=True)
 class Draft:
     """What saving a draft stores: its fields and its checked lines."""
@@ -181,7 +198,7 @@ def check_startable(
     lines in force are returned)."""
     check_applicable(item, month)
     check_filing_open(item, month, today)
-    return evaluation.require_approved(approved)
+    return targets_in_force.require_approved(approved)
 
 
 def draft(
@@ -255,6 +272,10 @@ class Submission:
     kept_line_ids: frozenset[int]
     fields: dict[str, Any]
 
+    def kept(self, lines: Sequence[A]) -> list[A]:
+        """The lines a submitted report keeps: those of the targets in force."""
+        return [line for line in lines if line.target_line_id in self.kept_line_ids]
+
 
 def check_submittable(
     report: Report, item: BudgetItem, expected_version: int | None
@@ -274,12 +295,13 @@ def submission(
     *,
     plan: dict[int, Decimal] | None,
     parameters: RuleParameters,
-    first: tuple[date, datetime] | None,
+    submitted_at: datetime | None,
+    now: datetime,
 ) -> Submission:
-    """Complete, lit and explained (S2.3.1), after ``check_submittable``. ``first``: for a
-    report never submitted before, its due date and now (lateness is the first
-    submission's: a return for changes is the reviewer's doing)."""
-    lines_in_force = evaluation.require_approved(approved)
+    """Complete, lit and explained (S2.3.1), after ``check_submittable``. ``submitted_at``:
+    the report's first submission, None if none: its time and lateness stay (lateness is the
+    first submission's: a return for changes is the reviewer's doing)."""
+    lines_in_force = targets_in_force.require_approved(approved)
     check_complete(report, lines_in_force)
     current = frozenset(target.id for target in lines_in_force)
     kept = [line for line in report.lines if line.target_line_id in current]
@@ -293,9 +315,8 @@ def submission(
         "execution_light": document["execution"]["light"],
         "return_reason": None,
     }
-    if first is not None:
-        due_on, now = first
-        fields |= {"submitted_at": now, "late": schedule.local_day(now) > due_on}
+    if submitted_at is None:
+        fields |= {"submitted_at": now, "late": schedule.local_day(now) > report.due_on}
     return Submission(CHAIN.route(rules.needs_department_review(item)), current, fields)
 
 

@@ -99,6 +99,64 @@ def _band_text(
 # --- budget execution --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Progress:
+    """Time progress, %, as shown; the execution ratio as one exact division; its basis."""
+
+    percent: Decimal
+    ratio_of: tuple[Decimal, Decimal]
+    basis_zh: str
+    basis_en: str
+
+
+def _time_progress(
+    month: int,
+    cumulative_execution: Decimal,
+    approved_amount: Decimal,
+    planned_cumulative: Decimal | None,
+) -> _Progress:
+    """The spending plan's (planned cumulative ÷ approved) when the item has one, else the
+    straight line m ÷ 12."""
+    if planned_cumulative is not None:
+        progress = (
+            _percent_of(planned_cumulative, approved_amount) if approved_amount else Decimal(0)
+        )
+        # (exec ÷ approved) ÷ (planned ÷ approved) = exec ÷ planned: one exact division
+        return _Progress(
+            progress, (cumulative_execution, planned_cumulative), "用款计划", "the spending plan"
+        )
+    return _Progress(
+        _percent_of(Decimal(month), _TWELVE),
+        (
+            _EXACT.multiply(cumulative_execution, _TWELVE),
+            _EXACT.multiply(approved_amount, Decimal(month)),
+        ),
+        f"{month} ÷ 12",
+        f"{month} ÷ 12",
+    )
+
+
+def _execution_inputs(
+    month: int,
+    cumulative_execution: Decimal,
+    approved_amount: Decimal,
+    planned_cumulative: Decimal | None,
+    rate: Decimal,
+    progress: Decimal,
+) -> dict[str, str]:
+    inputs = {
+        "month": str(month),
+        "cumulative_execution": f"{cumulative_execution:.2f}",
+        "approved_amount": f"{approved_amount:.2f}",
+        "execution_rate": shown(rate),
+        "time_progress": shown(progress),
+        "time_progress_basis": "plan" if planned_cumulative is not None else "straight",
+    }
+    if planned_cumulative is not None:
+        inputs["planned_cumulative"] = f"{planned_cumulative:.2f}"
+    return inputs
+
+
 def execution_light(
     parameters: ExecutionLight,
     *,
@@ -112,31 +170,12 @@ def execution_light(
     red_below, yellow_below = parameters.red_below, parameters.yellow_below
     params = {"red_below": f"{red_below}", "yellow_below": f"{yellow_below}"}
     rate = _percent_of(cumulative_execution, approved_amount) if approved_amount else Decimal(0)
-    if planned_cumulative is not None:
-        progress = (
-            _percent_of(planned_cumulative, approved_amount) if approved_amount else Decimal(0)
-        )
-        # (exec ÷ approved) ÷ (planned ÷ approved) = exec ÷ planned: one exact division
-        ratio_of = (cumulative_execution, planned_cumulative)
-        basis_zh, basis_en = "用款计划", "the spending plan"
-    else:
-        progress = _percent_of(Decimal(month), _TWELVE)
-        ratio_of = (
-            _EXACT.multiply(cumulative_execution, _TWELVE),
-            _EXACT.multiply(approved_amount, Decimal(month)),
-        )
-        basis_zh, basis_en = f"{month} ÷ 12", f"{month} ÷ 12"
-    inputs = {
-        "month": str(month),
-        "cumulative_execution": f"{cumulative_execution:.2f}",
-        "approved_amount": f"{approved_amount:.2f}",
-        "execution_rate": shown(rate),
-        "time_progress": shown(progress),
-        "time_progress_basis": "plan" if planned_cumulative is not None else "straight",
-    }
-    if planned_cumulative is not None:
-        inputs["planned_cumulative"] = f"{planned_cumulative:.2f}"
-    if approved_amount == 0 or ratio_of[1] == 0:
+    progress = _time_progress(month, cumulative_execution, approved_amount, planned_cumulative)
+    inputs = _execution_inputs(
+        month, cumulative_execution, approved_amount, planned_cumulative, rate, progress.percent
+    )
+    basis_zh, basis_en = progress.basis_zh, progress.basis_en
+    if approved_amount == 0 or progress.ratio_of[1] == 0:
         return LightResult(
             Light.green,
             f"执行率 {_pct(rate)}；时间进度（{basis_zh}）为 0",
@@ -146,14 +185,14 @@ def execution_light(
             inputs,
             params,
         )
-    ratio = _percent_of(*ratio_of)
+    ratio = _percent_of(*progress.ratio_of)
     light = _bands(ratio, red_below, yellow_below)
     explanation = _band_text(light, ratio, red_below, yellow_below)
     return LightResult(
         light,
-        f"执行率 ÷ 时间进度（{basis_zh}）= {_pct(rate)} ÷ {_pct(progress)} = {_pct(ratio)}",
-        f"execution rate ÷ time progress ({basis_en}) = {_pct(rate)} ÷ {_pct(progress)} = "
-        f"{_pct(ratio)}",
+        f"执行率 ÷ 时间进度（{basis_zh}）= {_pct(rate)} ÷ {_pct(progress.percent)} = {_pct(ratio)}",
+        f"execution rate ÷ time progress ({basis_en}) = {_pct(rate)} ÷ {_pct(progress.percent)}"
+        f" = {_pct(ratio)}",
         *_ruled(explanation),
         inputs,
         params,
@@ -227,18 +266,34 @@ def _reverse(direction: Direction, target: Decimal, actual: Decimal) -> LightRes
     )
 
 
-def _positive(
-    parameters: IndicatorLight, month: int, direction: Direction, target: Decimal, actual: Decimal
-) -> LightResult:
+def _positive_reading(ratio: Decimal, parameters: IndicatorLight) -> tuple[Light, tuple[str, str]]:
+    """Blue from ``blue_from`` (ahead: the target may be low), else the red/yellow/green bands."""
     red_below, yellow_below, blue_from = (
         parameters.red_below,
         parameters.yellow_below,
         parameters.blue_from,
     )
+    if ratio >= blue_from:
+        return Light.blue, (
+            f"{_pct(ratio)} 不低于 {_pct(blue_from)}：蓝灯（进度超前，请复核目标是否偏低）",
+            f"{_pct(ratio)} is at least {_pct(blue_from)}: blue (ahead: check the target)",
+        )
+    light = _bands(ratio, red_below, yellow_below)
+    if light is Light.green:
+        return light, (
+            f"{_pct(ratio)} 不低于 {_pct(yellow_below)} 且低于 {_pct(blue_from)}：绿灯",
+            f"{_pct(ratio)} is at least {_pct(yellow_below)} and below {_pct(blue_from)}: green",
+        )
+    return light, _band_text(light, ratio, red_below, yellow_below)
+
+
+def _positive(
+    parameters: IndicatorLight, month: int, direction: Direction, target: Decimal, actual: Decimal
+) -> LightResult:
     params = {
-        "red_below": f"{red_below}",
-        "yellow_below": f"{yellow_below}",
-        "blue_from": f"{blue_from}",
+        "red_below": f"{parameters.red_below}",
+        "yellow_below": f"{parameters.yellow_below}",
+        "blue_from": f"{parameters.blue_from}",
     }
     inputs = {
         "month": str(month),
@@ -253,21 +308,7 @@ def _positive(
         expected.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP, context=_EXACT)
     )
     ratio = _percent_of(_EXACT.multiply(actual, _TWELVE), _EXACT.multiply(target, Decimal(month)))
-    if ratio >= blue_from:
-        light = Light.blue
-        explanation = (
-            f"{_pct(ratio)} 不低于 {_pct(blue_from)}：蓝灯（进度超前，请复核目标是否偏低）",
-            f"{_pct(ratio)} is at least {_pct(blue_from)}: blue (ahead: check the target)",
-        )
-    else:
-        light = _bands(ratio, red_below, yellow_below)
-        explanation = _band_text(light, ratio, red_below, yellow_below)
-        if light is Light.green:
-            explanation = (
-                f"{_pct(ratio)} 不低于 {_pct(yellow_below)} 且低于 {_pct(blue_from)}：绿灯",
-                f"{_pct(ratio)} is at least {_pct(yellow_below)} and below {_pct(blue_from)}: "
-                "green",
-            )
+    light, explanation = _positive_reading(ratio, parameters)
     return LightResult(
         light,
         f"实际值 ÷ (目标值 × {month} ÷ 12) = {_plain(actual)} ÷ ({_plain(target)} × {month} ÷ 12)"

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,6 +74,16 @@ class MonitoringReport(Timestamps, Base):
     """One item's report for one month: cumulative execution and indicator actuals."""
 
     __tablename__ = "monitoring_reports"
+    __audit_entity__: ClassVar[str] = "monitoring_report"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "cumulative_execution",
+        "target_expected",
+        "deviation_reasons",
+        "corrective_measures",
+        "status",
+        "item_light",
+        "execution_light",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"))
@@ -125,6 +135,21 @@ class MonitoringReport(Timestamps, Base):
         Index("ix_monitoring_reports_status_submitted", "status", "submitted_at", "id"),
     )
 
+    def audit_extra(self) -> dict[str, Any]:
+        """The answers, as the trail keeps them beside the declared fields."""
+        return {
+            "lines": [
+                {
+                    "target_line_id": line.target_line_id,
+                    "actual": None if line.actual is None else str(line.actual),
+                    "qualitative_status": line.qualitative_status,
+                    "year_target_expected": line.year_target_expected,
+                    "note": line.note,
+                }
+                for line in self.lines
+            ]
+        }
+
 
 class ReportLine(Base):
     __tablename__ = "monitoring_report_lines"
@@ -159,6 +184,15 @@ class Rectification(Timestamps, Base):
     """A rectification order (整改通知) on a report: measures required by a deadline."""
 
     __tablename__ = "rectifications"
+    __audit_entity__: ClassVar[str] = "rectification"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "status",
+        "required_measures",
+        "deadline",
+        "hold_id",
+        "response_measures",
+        "verification_note",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"), index=True)

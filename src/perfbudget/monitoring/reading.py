@@ -24,6 +24,7 @@ from perfbudget.monitoring.schemas import (
     TargetLineToReport,
 )
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets.models import TargetLine
 
 EDITABLE = filing.EDITABLE
@@ -48,7 +49,7 @@ def report_read(
         # a draft shows what its answers so far would light, so the owner sees a deviation
         # before submitting
         if approved is None:
-            approved = evaluation.target_lines(session, item) or []
+            approved = targets_in_force.target_lines(session, item) or []
         document = evaluation.evaluate(session, item, report, approved, preview=True)
     targets = repository.target_lines_by_id(session, [line.target_line_id for line in report.lines])
     saved = report.id is not None  # else the draft a month starts from (service.read_report)
@@ -115,7 +116,7 @@ def calendar(session: Session, actor: Actor, item_id: int) -> MonitoringCalendar
     """The item's reporting calendar: the lines to answer, each month's due date and report."""
     item = item_access.get_item(session, actor, item_id)
     monitored = item.status is ItemStatus.funded and item.kind in MONITORED_KINDS
-    lines = (evaluation.target_lines(session, item) if monitored else None) or []
+    lines = (targets_in_force.target_lines(session, item) if monitored else None) or []
     months = []
     if monitored:
         parameters = fiscal_year_service.rule_parameters(item.fiscal_year)

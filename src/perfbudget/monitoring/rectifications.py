@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse
 
 from perfbudget import clock
 from perfbudget.attachments import service as attachment_service
@@ -19,6 +18,7 @@ from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import RuleViolation, Unprocessable, not_found
+from perfbudget.exports import Download
 from perfbudget.monitoring import repository, schedule
 from perfbudget.monitoring.models import MonitoringReport, Rectification, RectificationStatus
 from perfbudget.monitoring.schemas import (
@@ -43,14 +43,6 @@ TRANSITIONS = {
     RectificationStatus.accepted: frozenset[RectificationStatus](),
 }
 ANSWERABLE = (RectificationStatus.open, RectificationStatus.rejected)
-AUDITED_FIELDS = (
-    "status",
-    "required_measures",
-    "deadline",
-    "hold_id",
-    "response_measures",
-    "verification_note",
-)
 
 
 def _record(
@@ -60,18 +52,8 @@ def _record(
     rectification: Rectification,
     before: dict[str, Any] | None,
 ) -> None:
-    after = audit.snapshot(rectification, AUDITED_FIELDS)
-    audit.record_change(
-        session,
-        actor,
-        f"rectification.{action}",
-        entity_type="rectification",
-        entity_id=rectification.id,
-        before=before,
-        after=after
-        if before is not None
-        else {"item_id": rectification.item_id, "report_id": rectification.report_id, **after},
-    )
+    context = {"item_id": rectification.item_id, "report_id": rectification.report_id}
+    audit.record_edit(session, actor, action, rectification, before, context=context)
 
 
 # --- the order ---------------------------------------------------------------------------------
@@ -120,7 +102,6 @@ def open_order(
         created_by_id=actor.user_id,
     )
     repository.add(session, rectification)
-    session.flush()
     _record(session, actor, "ordered", rectification, None)
     return rectification
 
@@ -183,7 +164,7 @@ def list_rectifications(
 
 def download_attachment(
     session: Session, actor: Actor, rectification_id: int, attachment_id: int
-) -> FileResponse:
+) -> Download:
     rectification = _visible(session, actor, rectification_id)
     return attachment_service.open_for_download(
         session, ATTACHMENT_OWNER, rectification.id, attachment_id
@@ -233,11 +214,10 @@ def respond(
         TRANSITIONS, "rectification", "整改", rectification.status, RectificationStatus.answered
     )
     check_version(rectification.version, expected_version)
-    before = audit.snapshot(rectification, AUDITED_FIELDS)
+    before = audit.state(rectification)
     rectification.response_measures = data.measures_taken
     rectification.responded_at = clock.utcnow()
     rectification.status = RectificationStatus.answered
-    session.flush()
     _record(session, actor, "answered", rectification, before)
     return get_rectification(session, actor, rectification.id)
 
@@ -268,12 +248,11 @@ def verify(
             "Say why the rectification is not accepted.",
             "整改未到位须说明理由。",
         )
-    before = audit.snapshot(rectification, AUDITED_FIELDS)
+    before = audit.state(rectification)
     rectification.status = target
     rectification.verification_note = note
     rectification.verified_by_id = actor.user_id
     rectification.verified_at = clock.utcnow()
-    session.flush()
     _record(session, actor, target.value, rectification, before)
     if target is RectificationStatus.accepted and rectification.hold_id is not None:
         payment_service.lift_suspension(

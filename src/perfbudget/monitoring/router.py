@@ -1,15 +1,17 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.api.downloads import send
 from perfbudget.attachments import storage
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
-from perfbudget.monitoring import reading, rectifications, service
+from perfbudget.monitoring import reading, rectifications, review, service
 from perfbudget.monitoring.schemas import (
     MonitoringCalendar,
     RectificationFilter,
@@ -24,7 +26,7 @@ from perfbudget.monitoring.schemas import (
 )
 from perfbudget.pagination import Page
 from perfbudget.schemas import RowId
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 # one router for the stage; its two resources carry their own tags
 router = APIRouter()
@@ -107,7 +109,7 @@ def submit_monitoring_report(
 ) -> ReportRead:
     """Submit the report: its lights are computed and kept (to the parent department first)."""
     return etag(
-        service.submit_report(
+        service.submit(
             session,
             actor,
             item_id,
@@ -134,7 +136,7 @@ def review_monitoring_report_as_department(
 ) -> ReportRead:
     """The parent department passes a unit's report to finance, or returns it (S3)."""
     return etag(
-        service.department_review(
+        review.department_review(
             session,
             actor,
             item_id,
@@ -157,7 +159,7 @@ def review_monitoring_report(
 ) -> ReportRead:
     """Accept, order rectification, suspend payments or stop them (S2.3.2)."""
     return etag(
-        service.finance_review(
+        review.finance_review(
             session,
             actor,
             item_id,
@@ -229,9 +231,10 @@ def upload_rectification_attachment(
 )
 def download_rectification_attachment(
     session: SessionDep, actor: Reader, rectification_id: RowId, attachment_id: RowId
-) -> FileResponse:
+) -> Response:
     """Download evidence attached to a rectification you may see."""
-    return rectifications.download_attachment(session, actor, rectification_id, attachment_id)
+    download = rectifications.download_attachment(session, actor, rectification_id, attachment_id)
+    return send(download)
 
 
 @router.post(f"{ORDER}/verification", tags=RECTIFICATIONS, operation_id="verify_rectification")

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +25,16 @@ class Organisation(Timestamps, Base):
     """A department (部门) or subordinate unit (所属单位); deactivated, never deleted."""
 
     __tablename__ = "organisations"
+    __audit_entity__: ClassVar[str] = "organisation"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "code",
+        "name_zh",
+        "name_en",
+        "kind",
+        "parent_id",
+        "path",
+        "is_active",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

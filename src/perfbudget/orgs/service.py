@@ -18,8 +18,6 @@ from perfbudget.orgs.schemas import (
 from perfbudget.pagination import Page, page_of
 from perfbudget.versioning import check_version
 
-AUDITED_FIELDS = ("code", "name_zh", "name_en", "kind", "parent_id", "path", "is_active")
-
 
 def get_organisation(session: Session, actor: Actor, org_id: int) -> Organisation:
     org = repository.get(session, actor, org_id)
@@ -80,15 +78,7 @@ def create_organisation(session: Session, actor: Actor, data: OrganisationCreate
     session.add(org)
     session.flush()
     repository.set_path(session, org, f"{parent.path if parent else '/'}{org.id}/")
-    audit.record_change(
-        session,
-        actor,
-        "organisation.created",
-        entity_type="organisation",
-        entity_id=org.id,
-        before=None,
-        after=audit.snapshot(org, AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "created", org, None)
     return org
 
 
@@ -101,23 +91,14 @@ def update_organisation(
 ) -> Organisation:
     org = get_organisation(session, actor, org_id)
     check_version(org.version, expected_version)
-    before = audit.snapshot(org, AUDITED_FIELDS)
+    before = audit.state(org)
     if data.name_zh is not None:
         org.name_zh = data.name_zh
     if "name_en" in data.model_fields_set:
         org.name_en = data.name_en
     if "parent_id" in data.model_fields_set and data.parent_id != org.parent_id:
         _move(session, org, data.parent_id)
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "organisation.updated",
-        entity_type="organisation",
-        entity_id=org.id,
-        before=before,
-        after=audit.snapshot(org, AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "updated", org, before)
     return org
 
 
@@ -168,17 +149,9 @@ def set_active(
                 "Reactivate the parent organisation first.",
                 "请先启用上级机构。",
             )
+    before = audit.state(org)
     org.is_active = active
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "organisation.activated" if active else "organisation.deactivated",
-        entity_type="organisation",
-        entity_id=org.id,
-        before={"is_active": not active},
-        after={"is_active": active},
-    )
+    audit.record_edit(session, actor, "activated" if active else "deactivated", org, before)
     return org
 
 

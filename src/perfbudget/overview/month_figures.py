@@ -98,13 +98,9 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return case((condition, True), else_=False).cast(Boolean)
 
 
-def recomputed(
-    year: int, fiscal_year_id: int, item_ids: Sequence[int] | None = None
-) -> Select[Any]:
-    """The rows of the read model for the fiscal year's funded items (or those of them in
-    ``item_ids``), computed from the base tables: the rule the table always equals."""
-    # the twelve months with their ends (a UNION ALL: SQLite cannot name a VALUES' columns)
-    months = union_all(
+def _months(year: int) -> Any:
+    """The twelve months with their ends (a UNION ALL: SQLite cannot name a VALUES' columns)."""
+    return union_all(
         *(
             select(
                 literal(month, Integer).label("month"),
@@ -116,13 +112,42 @@ def recomputed(
             for month in MONTHS
         )
     ).subquery("months")
+
+
+def _report_columns(months: Any) -> list[Any]:
+    """Owed by the month's end, submitted, late, its light (a report filed, not a draft)."""
     submitted = and_(MonitoringReport.id.is_not(None), MonitoringReport.status.not_in(UNSUBMITTED))
+    return [
+        _flag(
+            or_(BudgetItem.decided_at.is_(None), BudgetItem.decided_at < months.c.funded_before)
+        ).label("owes"),
+        _flag(submitted).label("submitted"),
+        _flag(and_(submitted, MonitoringReport.late.is_(True))).label("late"),
+        case((submitted, MonitoringReport.item_light), else_=None).label("light"),
+    ]
+
+
+def _money_columns(months: Any) -> list[Any]:
+    """Approved, planned by the month and paid before its end, in cents."""
     disbursed = (
         select(func.sum(_cents(Disbursement.amount)))
         .where(Disbursement.item_id == BudgetItem.id, Disbursement.paid_on < months.c.paid_before)
         .correlate(BudgetItem, months)
         .scalar_subquery()
     )
+    return [
+        func.coalesce(_cents(BudgetItem.approved_amount), 0).label("approved_cents"),
+        _cents(SpendingPlanMonth.cumulative_amount).label("planned_cents"),
+        func.coalesce(disbursed, 0).label("disbursed_cents"),
+    ]
+
+
+def recomputed(
+    year: int, fiscal_year_id: int, item_ids: Sequence[int] | None = None
+) -> Select[Any]:
+    """The rows of the read model for the fiscal year's funded items (or those of them in
+    ``item_ids``), computed from the base tables: the rule the table always equals."""
+    months = _months(year)
     query = (
         select(
             BudgetItem.id.label("item_id"),
@@ -130,15 +155,8 @@ def recomputed(
             BudgetItem.fiscal_year_id,
             BudgetItem.organisation_id,
             BudgetItem.kind,
-            _flag(
-                or_(BudgetItem.decided_at.is_(None), BudgetItem.decided_at < months.c.funded_before)
-            ).label("owes"),
-            _flag(submitted).label("submitted"),
-            _flag(and_(submitted, MonitoringReport.late.is_(True))).label("late"),
-            case((submitted, MonitoringReport.item_light), else_=None).label("light"),
-            func.coalesce(_cents(BudgetItem.approved_amount), 0).label("approved_cents"),
-            _cents(SpendingPlanMonth.cumulative_amount).label("planned_cents"),
-            func.coalesce(disbursed, 0).label("disbursed_cents"),
+            *_report_columns(months),
+            *_money_columns(months),
         )
         .select_from(BudgetItem)
         .join(months, true())

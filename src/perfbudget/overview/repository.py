@@ -286,10 +286,8 @@ def _queue_sorts() -> dict[str, Any]:
     }
 
 
-def queue_page(
-    session: Session, actor: Actor, filters: QueueFilter
-) -> tuple[list[RowMapping], int]:
-    """A page of reports (count, ids, then one statement for the rows' details)."""
+def _queue_ids(actor: Actor, filters: QueueFilter) -> Select[Any]:
+    """The ids of the reports in the queue's status that pass its filters."""
     query = select(MonitoringReport.id).where(MonitoringReport.status == filters.status)
     # the items are joined only to filter or sort by them: finance's queue reads the reports
     # in the status from ix_monitoring_reports_status_submitted, not every year's reports
@@ -316,11 +314,12 @@ def queue_page(
     ):
         if value is not None:
             query = query.where(column == value)
-    order = sort_order(filters.sort, _queue_sorts(), MonitoringReport.id)
-    ids, total = fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
-    if not ids:
-        return [], total
-    details = session.execute(
+    return query
+
+
+def _queue_details(ids: Sequence[int]) -> Select[*tuple[Any, ...]]:
+    """A page's reports with their years, items and owners."""
+    return (
         select(
             MonitoringReport.id,
             FiscalYear.year.label("fiscal_year"),
@@ -338,6 +337,17 @@ def queue_page(
         .join(Organisation, Organisation.id == MonitoringReport.organisation_id)
         .join(FiscalYear, FiscalYear.id == MonitoringReport.fiscal_year_id)
         .where(MonitoringReport.id.in_(ids))
-    ).mappings()
-    by_id = {row["id"]: row for row in details}
+    )
+
+
+def queue_page(
+    session: Session, actor: Actor, filters: QueueFilter
+) -> tuple[list[RowMapping], int]:
+    """A page of reports (count, ids, then one statement for the rows' details)."""
+    query = _queue_ids(actor, filters)
+    order = sort_order(filters.sort, _queue_sorts(), MonitoringReport.id)
+    ids, total = fetch_page(session, query, order, limit=filters.limit, offset=filters.offset)
+    if not ids:
+        return [], total
+    by_id = {row["id"]: row for row in session.execute(_queue_details(ids)).mappings()}
     return [by_id[report_id] for report_id in ids], total

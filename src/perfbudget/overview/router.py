@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from perfbudget.answers import json_answer
+from perfbudget.api.downloads import send
 from perfbudget.auth import policy
 from perfbudget.auth.deps import Allowed, CurrentActor, permitted
 from perfbudget.auth.policy import Permission
@@ -71,5 +72,5 @@ def list_monitoring_report_queue(
 ) -> Page[QueueRow] | Response:
     """Monthly reports by status (default: awaiting finance review), oldest submission first."""
     if filters.format != "json":
-        return exports.report_queue(session, actor, filters, filters.format)
+        return send(exports.report_queue(session, actor, filters, filters.format))
     return json_answer(service.report_queue(session, actor, filters))

@@ -261,6 +261,15 @@ def place_hold(
     )
     session.add(hold)
     session.flush()
+    _record_hold(session, actor, item, hold, unspent)
+    return hold
+
+
+def _record_hold(
+    session: Session, actor: Actor, item: BudgetItem, hold: PaymentHold, unspent: Decimal | None
+) -> None:
+    """The audit entry and the event of a hold just placed."""
+    kind, reason = hold.kind, hold.reason
     audit.record(
         session,
         actor,
@@ -271,7 +280,7 @@ def place_hold(
             "after": {
                 "hold_id": hold.id,
                 "reason": reason,
-                "report_id": report_id,
+                "report_id": hold.report_id,
                 "unspent_balance": None if unspent is None else str(unspent),
             }
         },
@@ -289,7 +298,6 @@ def place_hold(
             "unspent_balance": None if unspent is None else str(unspent),
         },
     )
-    return hold
 
 
 def lift_suspension(session: Session, actor: Actor, hold_id: int, reason: str) -> PaymentHold:

@@ -12,12 +12,12 @@ assessed and the circular's id — 县财绩〔2027〕3号."""
 
 from decimal import Decimal
 
-from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from perfbudget import documents
 from perfbudget.documents import DASH, Bar, Chart, CountyDocument, Series
 from perfbudget.evaluations.models import Grade
+from perfbudget.exports import Download
 from perfbudget.monitoring import schedule
 from perfbudget.results import assessment, service
 from perfbudget.results.models import AssessmentStatus
@@ -170,7 +170,7 @@ def _grades_section(document: CountyDocument, results: ResultsByOrganisation) ->
     )
 
 
-def circular_document(session: Session, year: int) -> Response:
+def circular_document(session: Session, year: int) -> Download:
     """The year's circular as the county prints it: number, ranking, measures, chart."""
     circular = assessment.get_circular(session, year)
     listing = assessment.list_assessments(session, year)
@@ -194,4 +194,4 @@ def circular_document(session: Session, year: int) -> Response:
     _ranking_section(document, _ranking(circular, listing), results)
     _measures_section(document, listing)
     _grades_section(document, results)
-    return document.response(f"{year}年度部门预算绩效管理工作考核通报.docx")
+    return document.download(f"{year}年度部门预算绩效管理工作考核通报.docx")

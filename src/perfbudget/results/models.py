@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +37,8 @@ class DepartmentAssessment(Timestamps, Base):
     """How a department did its performance work in a year (考核, S3)."""
 
     __tablename__ = "department_assessments"
+    __audit_entity__: ClassVar[str] = "department_assessment"
+    __audited__: ClassVar[tuple[str, ...]] = ("qualitative_note",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("fiscal_years.id"))
@@ -52,6 +54,18 @@ class DepartmentAssessment(Timestamps, Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("fiscal_year_id", "organisation_id"),)
+
+    def audit_extra(self) -> dict[str, Any]:
+        """The scores as shown, two places, whatever the decimal's own exponent."""
+        return {
+            "qualitative_score": score_text(self.qualitative_score),
+            "total_score": score_text(self.total_score),
+        }
+
+
+def score_text(value: Decimal | None) -> str | None:
+    """A score as the trail and the circular keep it: two places."""
+    return None if value is None else f"{value:.2f}"
 
 
 class Circular(Timestamps, Base):

@@ -3,6 +3,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.api.downloads import send
 from perfbudget.auth import policy
 from perfbudget.auth.deps import Allowed, CurrentActor, permitted
 from perfbudget.auth.policy import Permission
@@ -10,7 +12,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.exports import CSV, DOCX, XLSX
 from perfbudget.pagination import Page
-from perfbudget.results import assessment, circular_document, service
+from perfbudget.results import assessment, circular, circular_document, service
 from perfbudget.results.schemas import (
     AssessmentUpdate,
     CircularCreate,
@@ -27,7 +29,7 @@ from perfbudget.results.schemas import (
     ResultsFilter,
 )
 from perfbudget.schemas import RowId, Year
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(tags=["results"])
 YEAR = "/api/v1/fiscal-years/{year}"
@@ -62,7 +64,7 @@ def list_results(
 ) -> Page[ResultRow] | Response:
     """The results ledger: every graded item with its grade and consequence (S2.5)."""
     if filters.format in ("xlsx", "csv"):
-        return service.results_export(session, year, filters)
+        return send(service.results_export(session, year, filters))
     return service.results_ledger(session, year, filters)
 
 
@@ -78,7 +80,7 @@ def get_results_by_organisation(
     """Results per department, for government performance and officials' appraisal (S2.5)."""
     report = service.results_by_organisation(session, year)
     if query.format == "xlsx":
-        return service.by_organisation_workbook(report)
+        return send(service.by_organisation_workbook(report))
     return report
 
 
@@ -145,7 +147,7 @@ def create_circular(
     session: SessionDep, actor: Writer, year: Year, body: CircularCreate, etag: WriteETag
 ) -> CircularRead:
     """Draft the year's circular (通报) of the department assessment."""
-    return etag(assessment.create_circular(session, actor, year, body))
+    return etag(circular.create_circular(session, actor, year, body))
 
 
 @router.post(CIRCULAR + "/publish", operation_id="publish_circular")
@@ -159,7 +161,7 @@ def publish_circular(
 ) -> CircularRead:
     """Publish the circular with a snapshot of the ranking as it stands (S3)."""
     return etag(
-        assessment.publish_circular(
+        circular.publish_circular(
             session, actor, year, body, expected_version(body.version, if_match)
         )
     )
@@ -188,5 +190,5 @@ def get_circular(
 ) -> CircularRead | Response:
     """Read the year's circular, draft or published."""
     if query.format == "docx":
-        return circular_document.circular_document(session, year)
-    return etag(assessment.get_circular(session, year))
+        return send(circular_document.circular_document(session, year))
+    return etag(circular.get_circular(session, year))

@@ -5,7 +5,6 @@ from collections import Counter
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from fastapi.responses import Response
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,7 @@ from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import rules
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.evaluations.models import Consequence, Grade
-from perfbudget.exports import add_sheet, csv_response, new_workbook, xlsx_response
+from perfbudget.exports import Download, add_sheet, csv_download, new_workbook, xlsx_download
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationRef
@@ -135,7 +134,7 @@ LEDGER_HEADERS = [
 ]
 
 
-def results_export(session: Session, year: int, filters: ResultsFilter) -> Response:
+def results_export(session: Session, year: int, filters: ResultsFilter) -> Download:
     """The whole filtered ledger as a workbook or a CSV (UTF-8 with BOM)."""
     rows, _ = _ledger(session, year, filters, everything=True)
     lines = [
@@ -154,10 +153,10 @@ def results_export(session: Session, year: int, filters: ResultsFilter) -> Respo
         for row in rows
     ]
     if filters.format == "csv":
-        return csv_response(LEDGER_HEADERS, lines, f"{year}年度绩效评价结果.csv")
+        return csv_download(LEDGER_HEADERS, lines, f"{year}年度绩效评价结果.csv")
     workbook = new_workbook()
     add_sheet(workbook, "评价结果", LEDGER_HEADERS, lines)
-    return xlsx_response(workbook, f"{year}年度绩效评价结果.xlsx")
+    return xlsx_download(workbook, f"{year}年度绩效评价结果.xlsx")
 
 
 # --- by organisation -----------------------------------------------------------------------------
@@ -207,7 +206,7 @@ def results_by_organisation(session: Session, year: int) -> ResultsByOrganisatio
     )
 
 
-def by_organisation_workbook(report: ResultsByOrganisation) -> Response:
+def by_organisation_workbook(report: ResultsByOrganisation) -> Download:
     workbook = new_workbook()
     add_sheet(
         workbook,
@@ -238,7 +237,7 @@ def by_organisation_workbook(report: ResultsByOrganisation) -> Response:
             for entry in report.departments
         ),
     )
-    return xlsx_response(workbook, f"{report.fiscal_year}年度部门绩效评价结果汇总.xlsx")
+    return xlsx_download(workbook, f"{report.fiscal_year}年度部门绩效评价结果汇总.xlsx")
 
 
 # --- rectification plans (S2.5: 中 → rectify before funding again) ------------------------------

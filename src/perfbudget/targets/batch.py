@@ -13,11 +13,11 @@ from perfbudget.budget_items import repository as item_repository
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.indicators import service as indicator_service
 from perfbudget.targets import repository
+from perfbudget.targets.filing import check_filing
 from perfbudget.targets.models import TargetSet, TargetSetStatus
 from perfbudget.targets.schemas import TargetSetWrite
-from perfbudget.targets.service import check_filing
 
-ENTITY = "target_set"
+ENTITY = TargetSet.__audit_entity__
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,16 @@
-"""Filing checks on a target set (S2.2.2, DOMAIN §3): run on submit and on demand.
-
-Each check is blocking (the set cannot be submitted) or a warning (the reviewer should look)."""
+"""Filing checks on a target set (S2.2.2, DOMAIN §3): run on submit and on demand."""
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
 
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.fiscal_years.parameters import RuleParameters, ScoreWeights
-from perfbudget.i18n import pick
 from perfbudget.indicators.models import Direction, FirstLevel, IndicatorCategory
+from perfbudget.targets.baseline import Baseline, weaker_than_before
+from perfbudget.targets.findings import FilingCheck, name_key, plain
 from perfbudget.targets.models import TargetLine, TargetSet
 
-Severity = Literal["blocking", "warning"]
 OVERALL_ASPECTS = [c for c in IndicatorCategory if c.is_overall_aspect]
-
-
-@dataclass(frozen=True)
-class FilingCheck:
-    code: str
-    severity: Severity
-    zh: str
-    en: str
-    line: int | None = None
-    clause: str = "S2.2.2"
-    # the figures the message names, decimals as plain strings
-    data: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return pick(self.zh, self.en)
-
-
-def _key(name: str) -> str:
-    return "".join(name.split()).casefold()
-
-
-def _plain(value: Decimal) -> str:
-    """50.00 → "50", 12.50 → "12.5": a weight or a value as a person writes it."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """What a line must not aim below (WEAKER_THAN_LAST_YEAR): last year's approved lines of
-    a continued item with their graded self-evaluation's final actuals by line id, or, for
-    an adjustment, the version in force (``in_force``)."""
-
-    lines: list[TargetLine] = field(default_factory=list)
-    actuals: Mapping[int, Decimal] = field(default_factory=dict)
-    in_force: bool = False
 
 
 def run_checks(
@@ -101,7 +59,7 @@ def run_checks(
                 "More than half the indicators are qualitative; quantify them.",
             )
         )
-    checks += _weaker_than_before(lines, baseline)
+    checks += weaker_than_before(lines, baseline)
     checks += _outside_framework(lines, known_names)
     return sorted(checks, key=lambda check: (check.severity != "blocking", check.line or 0))
 
@@ -169,12 +127,12 @@ def _weights(lines: list[TargetLine], parameters: RuleParameters) -> list[Filing
         FilingCheck(
             "WEIGHTS_MUST_TOTAL",
             "blocking",
-            f"指标权重合计为 {_plain(total)} 分，应为 {_plain(share)} 分（本年度指标分值）。",
-            f"Indicator weights add up to {_plain(total)}; the year's indicator share is "
-            f"{_plain(share)}.",
+            f"指标权重合计为 {plain(total)} 分，应为 {plain(share)} 分（本年度指标分值）。",
+            f"Indicator weights add up to {plain(total)}; the year's indicator share is "
+            f"{plain(share)}.",
             None,
             "§3",
-            {"expected": _plain(share), "found": _plain(total)},
+            {"expected": plain(share), "found": plain(total)},
         )
     ]
 
@@ -230,19 +188,19 @@ def level_weights(lines: list[TargetLine], weights: ScoreWeights) -> list[Filing
             name_zh, name_en = f"{name_zh}（含成本指标）", f"{name_en} (with cost)"
         moved_zh = moved_en = ""
         if level is FirstLevel.effect and not has_satisfaction and weights.satisfaction:
-            moved_zh = f"（未设满意度指标，其 {_plain(weights.satisfaction)} 分计入效益指标）"
+            moved_zh = f"（未设满意度指标，其 {plain(weights.satisfaction)} 分计入效益指标）"
             moved_en = (
-                f" (with satisfaction's {_plain(weights.satisfaction)}: the set has no "
+                f" (with satisfaction's {plain(weights.satisfaction)}: the set has no "
                 "satisfaction indicator)"
             )
         zh.append(
-            f"{name_zh}应为 {_plain(expected[level])} 分{moved_zh}，实为 {_plain(found[level])} 分"
+            f"{name_zh}应为 {plain(expected[level])} 分{moved_zh}，实为 {plain(found[level])} 分"
         )
         en.append(
-            f"{name_en} expected {_plain(expected[level])}{moved_en}, found {_plain(found[level])}"
+            f"{name_en} expected {plain(expected[level])}{moved_en}, found {plain(found[level])}"
         )
     data = {
-        f"{level.value}_{which}": _plain(figures[level])
+        f"{level.value}_{which}": plain(figures[level])
         for level in SCORED_LEVELS
         for which, figures in (("expected", expected), ("found", found))
     }
@@ -260,11 +218,11 @@ def level_weights(lines: list[TargetLine], weights: ScoreWeights) -> list[Filing
 
 
 def _duplicates(lines: list[TargetLine]) -> list[FilingCheck]:
-    counts = Counter(_key(line.name) for line in lines)
+    counts = Counter(name_key(line.name) for line in lines)
     seen: set[str] = set()
     checks = []
     for line in lines:
-        key = _key(line.name)
+        key = name_key(line.name)
         if counts[key] > 1 and key in seen:
             checks.append(
                 FilingCheck(
@@ -328,69 +286,8 @@ def _aspects(lines: list[TargetLine]) -> list[FilingCheck]:
     ]
 
 
-# what a weaker target is compared with: (zh, en) of its name in the message
-COMPARED_WITH = {
-    "last_year_actual": ("上年实际值", "last year's actual"),
-    "last_year_target": ("上年目标值", "last year's target"),
-    "approved_target": ("现行批复目标值", "the target in force"),
-}
-
-
-def _compared(line: TargetLine, baseline: Baseline) -> tuple[str, Decimal] | None:
-    """What ``line`` (of the baseline) says was reached: last year's final actual where its
-    self-evaluation was graded, else its approved target."""
-    if baseline.in_force:
-        return None if line.target_value is None else ("approved_target", line.target_value)
-    actual = baseline.actuals.get(line.id)
-    if actual is not None:
-        return "last_year_actual", actual
-    return None if line.target_value is None else ("last_year_target", line.target_value)
-
-
-def _weaker_than_before(lines: list[TargetLine], baseline: Baseline) -> list[FilingCheck]:
-    """A continued item should not aim lower than last year reached — its final actual, or
-    its approved target where there is none — nor an adjustment lower than the target in
-    force."""
-    before: dict[str, tuple[str, Decimal, bool]] = {}
-    for last in baseline.lines:
-        reached = _compared(last, baseline)
-        if reached is not None and last.direction.is_quantitative:
-            before[_key(last.name)] = (*reached, last.direction.is_reverse)
-    checks = []
-    for line in lines:
-        old = before.get(_key(line.name))
-        if old is None or line.target_value is None or not line.direction.is_quantitative:
-            continue
-        basis, old_value, old_reverse = old
-        if old_reverse != line.direction.is_reverse:
-            continue
-        weaker = (
-            line.target_value > old_value
-            if line.direction.is_reverse
-            else line.target_value < old_value
-        )
-        if weaker:
-            target, compared = _plain(line.target_value), _plain(old_value)
-            basis_zh, basis_en = COMPARED_WITH[basis]
-            checks.append(
-                FilingCheck(
-                    "WEAKER_THAN_LAST_YEAR",
-                    "warning",
-                    f"指标“{line.name}”目标值 {target} 弱于{basis_zh} {compared}。",
-                    f"'{line.name}' aims at {target}, weaker than {basis_en} {compared}.",
-                    line.position,
-                    data={
-                        "target_value": target,
-                        "compared_with": basis,
-                        "compared_value": compared,
-                    },
-                )
-            )
-    return checks
-
-
 def _outside_framework(lines: list[TargetLine], known_names: set[str]) -> list[FilingCheck]:
-    known = {_key(name) for name in known_names}
+    known = {name_key(name) for name in known_names}
     return [
         FilingCheck(
             "OUTSIDE_FRAMEWORK",
@@ -403,5 +300,5 @@ def _outside_framework(lines: list[TargetLine], known_names: set[str]) -> list[F
         for line in lines
         if line.library_indicator_id is None
         and line.framework_indicator_id is None
-        and _key(line.name) not in known
+        and name_key(line.name) not in known
     ]

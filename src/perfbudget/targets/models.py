@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +32,8 @@ class TargetSetStatus(LabeledEnum):
 
 class TargetSet(Timestamps, Base):
     __tablename__ = "target_sets"
+    __audit_entity__: ClassVar[str] = "target_set"
+    __audited__: ClassVar[tuple[str, ...]] = ("overall_goal",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"), index=True)
@@ -53,6 +56,21 @@ class TargetSet(Timestamps, Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    def audit_extra(self) -> dict[str, Any]:
+        return {
+            "lines": [
+                {
+                    "name": line.name,
+                    "category": line.category.value,
+                    "direction": line.direction.value,
+                    "target_value": None if line.target_value is None else str(line.target_value),
+                    "unit": line.unit,
+                    "weight": str(line.weight),
+                }
+                for line in self.lines
+            ]
+        }
 
 
 class TargetLine(Base):

@@ -3,6 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
+from perfbudget.api.downloads import send
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
@@ -19,7 +21,7 @@ from perfbudget.targets.schemas import (
     TargetSetRead,
     TargetSetWrite,
 )
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["targets"])
 Reader = Annotated[Actor, Allowed(Permission.item_read)]
@@ -91,7 +93,7 @@ def list_target_versions(
 ) -> Page[TargetSetRead] | Response:
     """Every version of the targets, newest first (approved ones stay readable)."""
     if query.format != "json":
-        return exports.target_versions(session, actor, item_id, query.format)
+        return send(exports.target_versions(session, actor, item_id, query.format))
     return service.versions_page(session, actor, item_id, query)
 
 

@@ -29,7 +29,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.budget_items.repository import visible
 from perfbudget.disclosure.models import Publication, PublicationKind
-from perfbudget.evaluations import reading as evaluation_reading
+from perfbudget.evaluations.models import EDITABLE as EVALUATION_EDITABLE
 from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.monitoring.models import MonitoringReport, ReportStatus
@@ -55,16 +55,14 @@ NO_NUMBER = cast(null(), Integer)
 # --- what an owner files --------------------------------------------------------------------
 
 
-def owned_items(session: Session, actor: Actor) -> list[OwnedItem]:
-    """The items whose filing this user owns, with where their newest targets, assessment and
-    self-evaluation stand: a department user's subtree (budget_items.repository.visible), the
-    investment authority's capital construction. A closed year's items only while their
-    self-evaluation is still with the owner. Two statements: the items, their years."""
+def _newest_stages() -> Any:
+    """Each item (but rejected ones) with its newest targets, its assessment and its
+    self-evaluation, ids and statuses."""
     newest = aliased(TargetSet, name="newest")
     current_number = (
         select(func.max(newest.number)).where(newest.item_id == BudgetItem.id).scalar_subquery()
     )
-    query: Any = (  # visible() takes a select of one entity or column, typed
+    return (  # visible() takes a select of one entity or column, typed
         select(
             BudgetItem,
             TargetSet.id,
@@ -86,6 +84,11 @@ def owned_items(session: Session, actor: Actor) -> list[OwnedItem]:
         # the few years once, not each item's (their parameters are a JSON document)
         .options(selectinload(BudgetItem.fiscal_year))
     )
+
+
+def _still_owed(query: Any, actor: Actor) -> Any:
+    """``query`` narrowed to what this user's role files, a closed year's items only while
+    their self-evaluation is still with the owner."""
     year_status = (
         select(FiscalYear.status).where(FiscalYear.id == BudgetItem.fiscal_year_id)
     ).scalar_subquery()
@@ -94,13 +97,21 @@ def owned_items(session: Session, actor: Actor) -> list[OwnedItem]:
         query = query.where(BudgetItem.new_major.is_(True), year_status != FiscalYearStatus.closed)
     elif actor.role is not Role.department:
         query = query.where(false())
-    query = query.where(
+    return query.where(
         or_(
             year_status != FiscalYearStatus.closed,
             SelfEvaluation.id.is_(None),
-            SelfEvaluation.status.in_(evaluation_reading.EDITABLE),
+            SelfEvaluation.status.in_(EVALUATION_EDITABLE),
         )
     )
+
+
+def owned_items(session: Session, actor: Actor) -> list[OwnedItem]:
+    """The items whose filing this user owns, with where their newest targets, assessment and
+    self-evaluation stand: a department user's subtree (budget_items.repository.visible), the
+    investment authority's capital construction. A closed year's items only while their
+    self-evaluation is still with the owner. Two statements: the items, their years."""
+    query = _still_owed(_newest_stages(), actor)
     return [
         OwnedItem(
             item=item,
@@ -149,64 +160,70 @@ def owned_reports(session: Session, actor: Actor) -> dict[int, dict[int, Stage[R
 # --- finance's disclosures ------------------------------------------------------------------
 
 
-def disclosable(
-    session: Session, published_from: Mapping[PublicationKind, Sequence[FiscalYearStatus]]
-) -> list[Disclosable]:
-    """Per year (of a status in ``published_from``) and department: whether its subtree
-    holds funded items with targets in force, or graded self-evaluations; and each year's
-    published circular. Each year and organisation is an EXISTS that stops at its first item
-    (the owners' index, then the item's targets or evaluation): one statement, whatever the
-    items' number."""
-    department = aliased(Organisation, name="department")
-    unit = aliased(Organisation, name="unit")  # the department itself or one under it
-    owned = and_(BudgetItem.fiscal_year_id == FiscalYear.id, BudgetItem.organisation_id == unit.id)
+_DEPARTMENT = aliased(Organisation, name="department")
+_UNIT = aliased(Organisation, name="unit")  # the department itself or one under it
+_OWNED = and_(BudgetItem.fiscal_year_id == FiscalYear.id, BudgetItem.organisation_id == _UNIT.id)
 
-    def pairs(kind: PublicationKind, evidence: Select[Any]) -> Any:
-        return (
-            select(
-                FiscalYear.id.label("fiscal_year_id"),
-                typed_text(kind.value).label("kind"),
-                department.id.label("department_id"),
-                department.code.label("department_code"),
-                department.name_zh.label("department_name_zh"),
-                cast(null(), String).label("title"),
-            )
-            .select_from(FiscalYear)
-            .join(department, true())
-            .join(unit, unit.path.startswith(department.path))
-            .where(
-                FiscalYear.status.in_(published_from[kind]),
-                # published per department, with its budget (disclosure.service._department)
-                department.parent_id.is_(None),
-                department.kind == OrganisationKind.department,
-                exists(evidence),
-            )
-            .distinct()
+
+def _departments_with(
+    kind: PublicationKind, evidence: Select[Any], years: Sequence[FiscalYearStatus]
+) -> Any:
+    """(year, department) of the years in ``years`` whose department holds ``evidence``."""
+    return (
+        select(
+            FiscalYear.id.label("fiscal_year_id"),
+            typed_text(kind.value).label("kind"),
+            _DEPARTMENT.id.label("department_id"),
+            _DEPARTMENT.code.label("department_code"),
+            _DEPARTMENT.name_zh.label("department_name_zh"),
+            cast(null(), String).label("title"),
         )
+        .select_from(FiscalYear)
+        .join(_DEPARTMENT, true())
+        .join(_UNIT, _UNIT.path.startswith(_DEPARTMENT.path))
+        .where(
+            FiscalYear.status.in_(years),
+            # published per department, with its budget (disclosure.service._department)
+            _DEPARTMENT.parent_id.is_(None),
+            _DEPARTMENT.kind == OrganisationKind.department,
+            exists(evidence),
+        )
+        .distinct()
+    )
 
-    targets = pairs(
+
+def _targets_in_force(years: Sequence[FiscalYearStatus]) -> Any:
+    return _departments_with(
         PublicationKind.targets,
         select(BudgetItem.id)
         .join(TargetSet, TargetSet.item_id == BudgetItem.id)
         .where(
-            owned,
+            _OWNED,
             BudgetItem.status == ItemStatus.funded,
             BudgetItem.approved_amount.is_not(None),
             TargetSet.status == TargetSetStatus.approved,
         ),
+        years,
     )
-    results = pairs(
+
+
+def _graded_results(years: Sequence[FiscalYearStatus]) -> Any:
+    return _departments_with(
         PublicationKind.results,
         select(BudgetItem.id)
         .join(SelfEvaluation, SelfEvaluation.item_id == BudgetItem.id)
         .where(
-            owned,
+            _OWNED,
             SelfEvaluation.status == EvaluationStatus.graded,
             SelfEvaluation.final_score.is_not(None),
             SelfEvaluation.grade.is_not(None),
         ),
+        years,
     )
-    circulars = (
+
+
+def _published_circulars(years: Sequence[FiscalYearStatus]) -> Any:
+    return (
         select(
             Circular.fiscal_year_id,
             typed_text(PublicationKind.circular.value),
@@ -216,32 +233,44 @@ def disclosable(
             Circular.title,
         )
         .join(FiscalYear, FiscalYear.id == Circular.fiscal_year_id)
-        .where(
-            Circular.status == CircularStatus.published,
-            FiscalYear.status.in_(published_from[PublicationKind.circular]),
-        )
+        .where(Circular.status == CircularStatus.published, FiscalYear.status.in_(years))
     )
-    found = union_all(targets, results, circulars).subquery("disclosable")
+
+
+def _disclosable(row: Any) -> Disclosable:
+    return Disclosable(
+        fiscal_year_id=row.fiscal_year_id,
+        year=row.year,
+        year_status=row.status,
+        kind=PublicationKind(row.kind),
+        department=None
+        if row.department_id is None
+        else OrganisationRef(
+            id=row.department_id, code=row.department_code, name_zh=row.department_name_zh
+        ),
+        circular_title=row.title,
+    )
+
+
+def disclosable(
+    session: Session, published_from: Mapping[PublicationKind, Sequence[FiscalYearStatus]]
+) -> list[Disclosable]:
+    """Per year (of a status in ``published_from``) and department: whether its subtree
+    holds funded items with targets in force, or graded self-evaluations; and each year's
+    published circular. Each year and organisation is an EXISTS that stops at its first item
+    (the owners' index, then the item's targets or evaluation): one statement, whatever the
+    items' number."""
+    found = union_all(
+        _targets_in_force(published_from[PublicationKind.targets]),
+        _graded_results(published_from[PublicationKind.results]),
+        _published_circulars(published_from[PublicationKind.circular]),
+    ).subquery("disclosable")
     rows = session.execute(
         select(found, FiscalYear.year, FiscalYear.status).join(
             FiscalYear, FiscalYear.id == found.c.fiscal_year_id
         )
     )
-    return [
-        Disclosable(
-            fiscal_year_id=row.fiscal_year_id,
-            year=row.year,
-            year_status=row.status,
-            kind=PublicationKind(row.kind),
-            department=None
-            if row.department_id is None
-            else OrganisationRef(
-                id=row.department_id, code=row.department_code, name_zh=row.department_name_zh
-            ),
-            circular_title=row.title,
-        )
-        for row in rows
-    ]
+    return [_disclosable(row) for row in rows]
 
 
 def published(session: Session) -> set[tuple[int, PublicationKind, int | None]]:

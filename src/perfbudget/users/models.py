@@ -1,37 +1,28 @@
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from perfbudget.db import Base, UTCDateTime
-from perfbudget.enums import LabeledEnum
 from perfbudget.models_base import Timestamps, enum_type
 from perfbudget.orgs.models import Organisation
-
-
-class Role(LabeledEnum):
-    __labels__ = {
-        "admin": ("系统管理员", "System administrator"),
-        "finance": ("财政部门", "Finance bureau"),
-        "department": ("部门单位", "Department / unit"),
-        "expert": ("评审专家", "Expert reviewer"),
-        "third_party": ("第三方机构", "Third-party agency"),
-        "investment": ("投资主管部门", "Investment authority"),
-        "oversight": ("人大 / 纪检监察", "People's Congress / discipline inspection"),
-    }
-    admin = "admin"
-    finance = "finance"
-    department = "department"
-    expert = "expert"
-    third_party = "third_party"
-    investment = "investment"
-    oversight = "oversight"
+from perfbudget.principal import Role as Role  # the roles belong to the principal
 
 
 class User(Timestamps, Base):
     """An account; disabled, never deleted."""
 
     __tablename__ = "users"
+    __audit_entity__: ClassVar[str] = "user"
+    __audited__: ClassVar[tuple[str, ...]] = (
+        "username",
+        "display_name",
+        "role",
+        "organisation_id",
+        "is_active",
+        "must_change_password",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

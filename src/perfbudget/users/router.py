@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
 from perfbudget.auth.principal import Actor
@@ -17,7 +18,7 @@ from perfbudget.users.schemas import (
     UserUpdate,
     UserVersion,
 )
-from perfbudget.versioning import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag, expected_version
+from perfbudget.versioning import expected_version
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Reader = Annotated[Actor, Allowed(Permission.user_read)]

@@ -15,15 +15,6 @@ from perfbudget.users.models import Role, User
 from perfbudget.users.schemas import PasswordReset, UserCreate, UserFilter, UserRead, UserUpdate
 from perfbudget.versioning import check_version
 
-AUDITED_FIELDS = (
-    "username",
-    "display_name",
-    "role",
-    "organisation_id",
-    "is_active",
-    "must_change_password",
-)
-
 
 def get_user(session: Session, user_id: int) -> User:
     user = repository.get(session, user_id)
@@ -83,15 +74,7 @@ def create_user(
     session.add(user)
     session.flush()
     session.refresh(user, ["organisation"])
-    audit.record_change(
-        session,
-        actor,
-        "user.created",
-        entity_type="user",
-        entity_id=user.id,
-        before=None,
-        after=audit.snapshot(user, AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "created", user, None)
     return user
 
 
@@ -100,7 +83,7 @@ def update_user(
 ) -> User:
     user = get_user(session, user_id)
     check_version(user.version, expected_version)
-    before = audit.snapshot(user, AUDITED_FIELDS)
+    before = audit.state(user)
     role = data.role if data.role is not None else user.role
     organisation_id = (
         data.organisation_id if "organisation_id" in data.model_fields_set else user.organisation_id
@@ -124,15 +107,7 @@ def update_user(
         user.token_version += 1
     session.flush()
     session.refresh(user, ["organisation"])
-    audit.record_change(
-        session,
-        actor,
-        "user.updated",
-        entity_type="user",
-        entity_id=user.id,
-        before=before,
-        after=audit.snapshot(user, AUDITED_FIELDS),
-    )
+    audit.record_edit(session, actor, "updated", user, before)
     return user
 
 
@@ -153,18 +128,10 @@ def set_active(
             "You cannot disable your own account.",
             "不能停用自己的账号。",
         )
+    before = audit.state(user)
     user.is_active = active
     user.token_version += 1
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "user.enabled" if active else "user.disabled",
-        entity_type="user",
-        entity_id=user.id,
-        before={"is_active": not active},
-        after={"is_active": active},
-    )
+    audit.record_edit(session, actor, "enabled" if active else "disabled", user, before)
     return user
 
 
