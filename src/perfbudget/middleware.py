@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfbudget.api.problems import problem_response
-from perfbudget.i18n import CONTENT_LANGUAGE, current_language, negotiate, pick
+from perfbudget.i18n import CONTENT_LANGUAGE, Language, current_language, negotiate, pick
 
 access_log = logging.getLogger("perfbudget.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -44,26 +44,8 @@ class RequestContextMiddleware:
         current_language.set(language)
         started = time.perf_counter()
         status_holder = {"status": 500}
-
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        small = (
-            not content_type or content_type in _SMALL_BODY_TYPES or content_type.endswith("+json")
-        )
-        # a batch upload may be a JSON array: the imports enforce their own 10 MB limit
-        upload = str(scope.get("path", "")).startswith(_UPLOAD_PREFIX)
-        limit = self.max_json_bytes if small and not upload else self.max_upload_bytes
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                answer = MutableHeaders(scope=message)
-                answer["X-Request-ID"] = request_id
-                # the language `detail`, errors[] and labels were written in, and what chose
-                # it; a file (a workbook's Chinese headers) or a page is not negotiated
-                if "json" in answer.get("content-type", "") or message["status"] == 304:
-                    answer.setdefault("Content-Language", CONTENT_LANGUAGE[language])
-                    answer.add_vary_header("Accept-Language")
-            await send(message)
+        limit = self._body_limit(scope, headers)
+        send_with_id = _stamping_send(send, request_id, language, status_holder)
 
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -71,24 +53,22 @@ class RequestContextMiddleware:
             self._log(scope, request_id, 413, started)
             return
 
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
         try:
-            await self.app(scope, limited_receive, send_with_id)
+            await self.app(scope, _limited_receive(receive, limit), send_with_id)
         except BodyTooLarge:  # raised where no handler could answer
             await self._too_large(scope, receive, send_with_id, limit)
             status_holder["status"] = 413
         finally:
             self._log(scope, request_id, status_holder["status"], started)
+
+    def _body_limit(self, scope: Scope, headers: Headers) -> int:
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        small = (
+            not content_type or content_type in _SMALL_BODY_TYPES or content_type.endswith("+json")
+        )
+        # a batch upload may be a JSON array: the imports enforce their own 10 MB limit
+        upload = str(scope.get("path", "")).startswith(_UPLOAD_PREFIX)
+        return self.max_json_bytes if small and not upload else self.max_upload_bytes
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
@@ -116,3 +96,39 @@ class RequestContextMiddleware:
                 "client": (scope.get("client") or (None,))[0],
             },
         )
+
+
+def _stamping_send(
+    send: Send, request_id: str, language: Language, status_holder: dict[str, int]
+) -> Send:
+    """``send`` that records the response's status and adds the request id and language."""
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            status_holder["status"] = message["status"]
+            answer = MutableHeaders(scope=message)
+            answer["X-Request-ID"] = request_id
+            # the language `detail`, errors[] and labels were written in, and what chose
+            # it; a file (a workbook's Chinese headers) or a page is not negotiated
+            if "json" in answer.get("content-type", "") or message["status"] == 304:
+                answer.setdefault("Content-Language", CONTENT_LANGUAGE[language])
+                answer.add_vary_header("Accept-Language")
+        await send(message)
+
+    return send_with_id
+
+
+def _limited_receive(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises ``BodyTooLarge`` once the body read exceeds ``limit``."""
+    received = 0
+
+    async def limited_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return limited_receive

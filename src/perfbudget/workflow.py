@@ -1,9 +1,9 @@
 """Explicit state transition tables and the S3 review chain, each rule checked in one function."""
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -70,29 +70,82 @@ class Recorder(Protocol):
     ) -> object: ...
 
 
+S_co = TypeVar("S_co", bound=StrEnum, covariant=True)
+
+
+class Stated(Protocol[S_co]):
+    """An object in one of a chain's states, at a version (stored or about to be)."""
+
+    @property
+    def status(self) -> S_co: ...
+    @property
+    def version(self) -> int: ...
+
+
 class Reviewed(Protocol[S]):
     """An object a chain moves: its id and status (and, once returned, the reasons)."""
 
     id: Any
     status: S
+    version: int
     return_reason: str | None
+
+
+class Trail(NamedTuple):
+    """What a move's audit event carries beside the status: more of the state after the
+    move (a report's light, an evaluation's scores), and what the object belongs to."""
+
+    after: Mapping[str, Any]
+    details: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class ReviewChain(Generic[S]):
-    """The S3 review chain of one kind of object: its transitions, who may not review it, and
-    where the owner's submission goes: to the parent department when a unit files, else to
-    finance."""
+    """The S3 review chain of one kind of object, declared by its states and outcomes: the
+    owner's draft (or returned) object goes to its parent department when a unit files, else
+    to finance; the department passes it on to finance or returns it; finance decides one of
+    the outcomes (or returns it). Who wrote it never reviews it. The chain checks each step,
+    makes it and puts it on the audit trail."""
 
     entity_en: str
     entity_zh: str
-    transitions: Mapping[S, frozenset[S]]
-    department_review: S
-    finance_review: S
+    # the status enum: its members draft, returned, department_review and finance_review
+    # (and submitted, where the owner's submission stops before it is routed) are the chain's
+    states: type[S]
+    outcomes: tuple[S, ...]
+    finance_returns: bool = True
+    # steps after an outcome (an approved target set is superseded by the next approval)
+    onward: Mapping[S, frozenset[S]] = field(default_factory=dict)
     # the audit trail of moves: ``<action_prefix or entity_type>.<action>`` on ``entity_type``
     entity_type: str = ""
     recorder: Recorder | None = None
     action_prefix: str = ""
+    trail: Callable[[Any], Trail] | None = None
+    draft: S = field(init=False)
+    returned: S = field(init=False)
+    submitted: S | None = field(init=False)
+    department_review: S = field(init=False)
+    finance_review: S = field(init=False)
+    transitions: Mapping[S, frozenset[S]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name in ("draft", "returned", "department_review", "finance_review"):
+            object.__setattr__(self, name, self.states[name])
+        object.__setattr__(self, "submitted", self.states.__members__.get("submitted"))
+        object.__setattr__(self, "transitions", self._transitions())
+
+    def _transitions(self) -> dict[S, frozenset[S]]:
+        routes = frozenset({self.department_review, self.finance_review})
+        owner = frozenset({self.submitted}) if self.submitted is not None else routes
+        table = {self.draft: owner, self.returned: owner}
+        if self.submitted is not None:
+            table[self.submitted] = routes
+        table[self.department_review] = frozenset({self.finance_review, self.returned})
+        returns = {self.returned} if self.finance_returns else set()
+        table[self.finance_review] = frozenset({*self.outcomes, *returns})
+        for outcome in self.outcomes:
+            table[outcome] = self.onward.get(outcome, frozenset())
+        return {**table, **{s: t for s, t in self.onward.items() if s not in table}}
 
     def check(self, current: S, target: S) -> None:
         check_transition(self.transitions, self.entity_en, self.entity_zh, current, target)
@@ -103,13 +156,12 @@ class ReviewChain(Generic[S]):
     def route(self, by_unit: bool) -> S:
         return self.department_review if by_unit else self.finance_review
 
-    def check_submission(
-        self, current: S, version: int, *, by_unit: bool, expected_version: int | None
-    ) -> S:
-        """The state a submission moves to, once the move and the version read are checked."""
+    def check_submission(self, obj: Stated[S], *, by_unit: bool, expected_version: int | None) -> S:
+        """Where the owner's submission goes (the parent department when a unit files, else
+        finance), once the move and the version read are checked."""
         route = self.route(by_unit)
-        self.check(current, route)
-        check_version(version, expected_version)
+        self.check(obj.status, route)
+        check_version(obj.version, expected_version)
         return route
 
     def step_to(self, obj: Reviewed[S], target: S) -> S:
@@ -129,16 +181,15 @@ class ReviewChain(Generic[S]):
         action: str,
         *,
         reason: str | None = None,
-        after: Mapping[str, Any] | None = None,
-        details: Mapping[str, Any] | None = None,
         changes: dict[str, Any] | None = None,
         journal: Callable[[S], object] | None = None,
     ) -> S:
         """Check the step, set ``obj.status``, flush, and record the move; the state it left.
 
-        The event's changes: the status before and after (``after`` adds to the latter),
-        ``details`` and the reason; ``changes`` replaces them all. ``journal`` is called with
+        The event's changes: the status before and after, what the chain's ``trail`` adds, and
+        the reason; ``changes`` replaces them all. ``journal`` is called with
         the state left, before the flush (what else the stage writes of a move)."""
+        trail = self.trail(obj) if self.trail is not None else Trail({}, {})
         previous = self.step_to(obj, target)
         if journal is not None:
             journal(previous)
@@ -146,8 +197,8 @@ class ReviewChain(Generic[S]):
         if changes is None:
             changes = {
                 "before": {"status": previous.value},
-                "after": {"status": target.value, **(after or {})},
-                **(details or {}),
+                "after": {"status": target.value, **trail.after},
+                **trail.details,
                 "reason": reason,
             }
         if self.recorder is not None:
@@ -170,8 +221,6 @@ class ReviewChain(Generic[S]):
         action: str,
         reason: str | None,
         *,
-        after: Mapping[str, Any] | None = None,
-        details: Mapping[str, Any] | None = None,
         changes: dict[str, Any] | None = None,
         journal: Callable[[S], object] | None = None,
     ) -> S:
@@ -187,8 +236,28 @@ class ReviewChain(Generic[S]):
             returned,
             action,
             reason=reason,
-            after=after,
-            details=details,
             changes=changes,
             journal=journal,
         )
+
+    def decide_as_department(
+        self,
+        session: Session,
+        actor: Actor,
+        obj: Reviewed[S],
+        *,
+        approve: bool,
+        reason: str | None,
+        expected_version: int | None,
+        authors: Iterable[int | None],
+    ) -> S:
+        """S3: the parent department passes a unit's object on to finance, or returns it with
+        the reasons; never its own author. The state it left."""
+        self.check_reviewer(actor.user_id, *authors)
+        target = self.finance_review if approve else self.returned
+        self.check(obj.status, target)
+        check_version(obj.version, expected_version)
+        if approve:
+            return self.move_to(session, actor, obj, target, "department_approved", reason=reason)
+        returned = (reason or "").strip()
+        return self.send_back(session, actor, obj, target, "department_returned", returned)

@@ -85,7 +85,7 @@ def test_results_publish_graded_evaluations_only(disclosure: Disclosure):
 
 def test_circular_publishes_the_published_ranking(disclosure: Disclosure):
     assert_problem(disclosure.publish_circular(), 409, "CIRCULAR_NOT_PUBLISHED")
-    # the snapshot's shape is results.assessment._snapshot's
+    # the snapshot's shape is results.circular._ranking's
     ranking = [
         {
             "rank": 1,

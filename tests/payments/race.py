@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth.deps import actor_for
 from perfbudget.auth.principal import RequestMeta
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import decisions as item_decisions
+from perfbudget.budget_items import preparation as item_preparation
+from perfbudget.budget_items import review as item_review
 from perfbudget.budget_items.schemas import BudgetDecisionRequest, BudgetItemCreate
 from perfbudget.config import get_settings
 from perfbudget.db import make_engine
@@ -48,7 +50,7 @@ def funded_item_in_fresh_database(tmp_path: Path) -> Iterator[tuple[Engine, int]
                 department, finance = _actor(session, "department"), _actor(session, "finance")
                 org = user_repository.get_by_username(session, "department")
                 assert org is not None and org.organisation_id is not None
-                item = item_service.create_item(
+                item = item_preparation.create_item(
                     session,
                     department,
                     BudgetItemCreate(
@@ -66,7 +68,7 @@ def funded_item_in_fresh_database(tmp_path: Path) -> Iterator[tuple[Engine, int]
                     TargetSetWrite.model_validate({"overall_goal": "目标", "lines": valid_lines()}),
                     None,
                 )
-                item_service.submit_item(session, department, item.id, item.version)
+                item_review.submit_item(session, department, item.id, item.version)
                 current = target_service.current_set(session, finance, item.id)
                 target_service.finance_review(
                     session,
@@ -75,7 +77,7 @@ def funded_item_in_fresh_database(tmp_path: Path) -> Iterator[tuple[Engine, int]
                     TargetReview(decision="approve", version=current.version),
                     current.version,
                 )
-                item_service.decide(
+                item_decisions.decide(
                     session,
                     finance,
                     item.id,

@@ -17,23 +17,11 @@ from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-TRANSITIONS = {
-    ItemStatus.draft: frozenset({ItemStatus.submitted}),
-    ItemStatus.returned: frozenset({ItemStatus.submitted}),
-    ItemStatus.submitted: frozenset({ItemStatus.department_review, ItemStatus.finance_review}),
-    ItemStatus.department_review: frozenset({ItemStatus.finance_review, ItemStatus.returned}),
-    ItemStatus.finance_review: frozenset(
-        {ItemStatus.funded, ItemStatus.rejected, ItemStatus.returned}
-    ),
-    ItemStatus.funded: frozenset[ItemStatus](),
-    ItemStatus.rejected: frozenset[ItemStatus](),
-}
 CHAIN = ReviewChain(
     "budget item",
     "预算项目",
-    TRANSITIONS,
-    ItemStatus.department_review,
-    ItemStatus.finance_review,
+    states=ItemStatus,
+    outcomes=(ItemStatus.funded, ItemStatus.rejected),
     entity_type=BudgetItem.__audit_entity__,
     recorder=audit.record,
 )

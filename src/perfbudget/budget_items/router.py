@@ -54,8 +54,7 @@ def create_budget_item(
     session: SessionDep, actor: Preparer, body: BudgetItemCreate, etag: WriteETag
 ) -> BudgetItemRead:
     """Start a budget request (a draft) for a project, policy or department budget."""
-    item = service.create_item(session, actor, body)
-    return etag(service.read_back(session, item))
+    return etag(service.create_item(session, actor, body))
 
 
 @router.get("/{item_id}", operation_id="get_budget_item", responses=ETAG_RESPONSES)
@@ -76,10 +75,9 @@ def update_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Edit a draft or returned item."""
-    item = service.update_item(
-        session, actor, item_id, body, expected_version(body.version, if_match)
+    return etag(
+        service.update_item(session, actor, item_id, body, expected_version(body.version, if_match))
     )
-    return etag(service.read_back(session, item))
 
 
 @router.post("/{item_id}/submit", operation_id="submit_budget_item")
@@ -92,8 +90,9 @@ def submit_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Submit the request with its targets (to the parent department first for a unit)."""
-    item = service.submit_item(session, actor, item_id, expected_version(body.version, if_match))
-    return etag(service.read_back(session, item))
+    return etag(
+        service.submit_item(session, actor, item_id, expected_version(body.version, if_match))
+    )
 
 
 @router.post("/{item_id}/department-review", operation_id="review_budget_item_as_department")
@@ -106,10 +105,11 @@ def review_budget_item_as_department(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """The parent department approves a unit's request to finance, or returns it (S3)."""
-    item = service.department_review(
-        session, actor, item_id, body, expected_version(body.version, if_match)
+    return etag(
+        service.department_review(
+            session, actor, item_id, body, expected_version(body.version, if_match)
+        )
     )
-    return etag(service.read_back(session, item))
 
 
 @router.post("/{item_id}/return", operation_id="return_budget_item")
@@ -122,10 +122,9 @@ def return_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Finance returns the request for changes, with reasons."""
-    item = service.return_item(
-        session, actor, item_id, body, expected_version(body.version, if_match)
+    return etag(
+        service.return_item(session, actor, item_id, body, expected_version(body.version, if_match))
     )
-    return etag(service.read_back(session, item))
 
 
 @router.get("/{item_id}/gates", operation_id="get_budget_item_gates")
@@ -144,8 +143,9 @@ def decide_budget_item(
     etag: WriteETag,
 ) -> BudgetItemRead:
     """Fund (with the approved amount) or reject; refused while a gate is unsatisfied."""
-    item = service.decide(session, actor, item_id, body, expected_version(body.version, if_match))
-    return etag(service.read_back(session, item))
+    return etag(
+        service.decide(session, actor, item_id, body, expected_version(body.version, if_match))
+    )
 
 
 @router.get("/{item_id}/history", operation_id="get_budget_item_history")

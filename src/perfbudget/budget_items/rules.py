@@ -1,8 +1,10 @@
 """Who stands where in an item's review chain (S3)."""
 
+from decimal import Decimal
+
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem
-from perfbudget.errors import Forbidden
+from perfbudget.errors import Forbidden, Unprocessable
 from perfbudget.orgs.models import OrganisationKind
 
 
@@ -40,3 +42,18 @@ def require_parent_reviewer(actor: Actor, item: BudgetItem) -> None:
             "Only the parent department reviews a subordinate unit's submission (S3).",
             "所属单位报送的材料由其主管部门审核（S3）。",
         )
+
+
+def stated_execution(
+    item: BudgetItem, stated: Decimal | None, paid: Decimal, label_en: str, label_zh: str
+) -> Decimal:
+    """The execution a report or a self-evaluation states (what was paid, when it states
+    none), refused above the item's approved amount."""
+    execution = paid if stated is None else stated
+    if item.approved_amount is not None and execution > item.approved_amount:
+        raise Unprocessable(
+            "EXECUTION_EXCEEDS_APPROVED",
+            f"{label_en} {execution} passes the approved {item.approved_amount}.",
+            f"{label_zh} {execution} 元超过批复金额 {item.approved_amount} 元。",
+        )
+    return execution

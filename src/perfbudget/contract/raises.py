@@ -194,36 +194,52 @@ class _Reader:
     def _call(self, call: ast.Call) -> None:
         callee = self._resolve(call.func)
         if callee is None:
-            if isinstance(call.func, ast.Attribute):
-                if _is_super_init(call) and self.owner and issubclass(self.owner, DomainError):
-                    self._refusal(self.owner.status_code, _argument(call, 0, "code"))
-                for method in _methods_named().get(call.func.attr, ()):
-                    self._reference(method)
-            return
-        if isinstance(callee, type) and _own(callee) and not issubclass(callee, DomainError):
-            self._carried(callee, call)
-        if isinstance(callee, type) and issubclass(callee, DomainError):
-            self._refusal(callee.status_code, _argument(call, 0, "code"))
-            self._reference(vars(callee).get("__init__"))
-        elif isinstance(callee, type) and issubclass(callee, StarletteHTTPException):
+            self._unresolved_call(call)
+        elif isinstance(callee, type):
+            self._constructed(callee, call)
+        elif callee is problems.problem_response:
+            self._problem_refusal(call)
+        else:
+            self._forwarded_refusals(callee, call)
+
+    def _unresolved_call(self, call: ast.Call) -> None:
+        """A call on an object whose type the code does not name: ``super().__init__`` in a
+        ``DomainError``, or a method taken to be any of our classes' of that name."""
+        if isinstance(call.func, ast.Attribute):
+            if _is_super_init(call) and self.owner and issubclass(self.owner, DomainError):
+                self._refusal(self.owner.status_code, _argument(call, 0, "code"))
+            for method in _methods_named().get(call.func.attr, ()):
+                self._reference(method)
+
+    def _constructed(self, kind: type, call: ast.Call) -> None:
+        """A class called: one of our objects, a ``DomainError`` or a Starlette HTTP error."""
+        if _own(kind) and not issubclass(kind, DomainError):
+            self._carried(kind, call)
+        if issubclass(kind, DomainError):
+            self._refusal(kind.status_code, _argument(call, 0, "code"))
+            self._reference(vars(kind).get("__init__"))
+        elif issubclass(kind, StarletteHTTPException):
             status = self._constant(_argument(call, 0, "status_code"))
             if isinstance(status, int):
                 self.facts.refusals.add((status, problems.http_code(status)))
-        elif callee is problems.problem_response:
-            status = self._constant(_argument(call, 1, "status"))
-            code = self._constant(_argument(call, 2, "code"))
-            if isinstance(status, int) and isinstance(code, str):
+
+    def _problem_refusal(self, call: ast.Call) -> None:
+        status = self._constant(_argument(call, 1, "status"))
+        code = self._constant(_argument(call, 2, "code"))
+        if isinstance(status, int) and isinstance(code, str):
+            self.facts.refusals.add((status, code))
+
+    def _forwarded_refusals(self, callee: Any, call: ast.Call) -> None:
+        """The codes this call passes to a callee's parameters that become refusals' codes."""
+        function = _function_of(callee)
+        if function is None:
+            return
+        names = list(inspect.signature(function).parameters)
+        for name, status in facts_of(function).forwarded.items():
+            index = names.index(name) if name in names else -1
+            code = self._constant(_argument(call, index, name)) if index >= 0 else None
+            if isinstance(code, str):
                 self.facts.refusals.add((status, code))
-        else:
-            function = _function_of(callee)
-            if function is None:
-                return
-            names = list(inspect.signature(function).parameters)
-            for name, status in facts_of(function).forwarded.items():
-                index = names.index(name) if name in names else -1
-                code = self._constant(_argument(call, index, name)) if index >= 0 else None
-                if isinstance(code, str):
-                    self.facts.refusals.add((status, code))
 
     def _constant(self, node: ast.AST | None) -> Any:
         """A literal, or a module's constant named in its place (``TOO_MANY``)."""

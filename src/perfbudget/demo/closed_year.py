@@ -12,7 +12,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import preparation as item_preparation
+from perfbudget.budget_items import review as item_review
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.schemas import BudgetItemCreate
 from perfbudget.demo.calendar import DemoCalendar
@@ -215,7 +216,7 @@ def _close_and_publish(session: Session, year: int) -> None:
 def _continue_the_poor_item(session: Session, poor: BudgetItem, year: int) -> None:
     finance = _actor(session, "finance")
     transport = _actor(session, "transport")
-    again = item_service.create_item(
+    again = item_preparation.create_item(
         session,
         transport,
         BudgetItemCreate(
@@ -236,7 +237,7 @@ def _continue_the_poor_item(session: Session, poor: BudgetItem, year: int) -> No
         ),
         None,
     )
-    item_service.submit_item(session, transport, again.id, again.version)
+    item_review.submit_item(session, transport, again.id, again.version)
     targets = target_service.current_set(session, finance, again.id)
     target_service.finance_review(
         session,

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.auth.principal import Actor
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import decisions as item_decisions
+from perfbudget.budget_items import preparation as item_preparation
+from perfbudget.budget_items import review as item_review
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.schemas import BudgetDecisionRequest, BudgetItemCreate
 from perfbudget.demo.calendar import DemoCalendar
@@ -100,7 +102,7 @@ def _item(session: Session, who: str, org: str, name: str, amount: str, year: in
     owner = org_repository.get_by_code(session, org)
     assert owner is not None
     actor, finance = _actor(session, who), _actor(session, "finance")
-    item = item_service.create_item(
+    item = item_preparation.create_item(
         session,
         actor,
         BudgetItemCreate(
@@ -122,9 +124,9 @@ def _item(session: Session, who: str, org: str, name: str, amount: str, year: in
         ),
         None,
     )
-    item_service.submit_item(session, actor, item.id, item.version)
+    item_review.submit_item(session, actor, item.id, item.version)
     if item.status.value == "department_review":
-        item_service.department_review(
+        item_review.department_review(
             session, _actor(session, "department"), item.id, _approve(item.version), item.version
         )
     current = target_service.current_set(session, finance, item.id)
@@ -135,7 +137,7 @@ def _item(session: Session, who: str, org: str, name: str, amount: str, year: in
         TargetReview(decision="approve", version=current.version),
         current.version,
     )
-    item_service.decide(
+    item_decisions.decide(
         session,
         finance,
         item.id,

@@ -18,7 +18,9 @@ from perfbudget.assessments.schemas import (
 )
 from perfbudget.auth.deps import actor_for
 from perfbudget.auth.principal import Actor, RequestMeta
-from perfbudget.budget_items import service as item_service
+from perfbudget.budget_items import decisions as item_decisions
+from perfbudget.budget_items import preparation as item_preparation
+from perfbudget.budget_items import review as item_review
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.schemas import BudgetDecisionRequest, BudgetItemCreate, ReviewDecision
 from perfbudget.indicators import service as indicator_service
@@ -97,7 +99,7 @@ class _Loader:
         return org.id
 
     def item(self, who: str, org: str, name: str, amount: str, **fields: Any) -> BudgetItem:
-        return item_service.create_item(
+        return item_preparation.create_item(
             self.session,
             _actor(self.session, who),
             BudgetItemCreate(
@@ -120,7 +122,7 @@ class _Loader:
         )
 
     def submit(self, who: str, item: BudgetItem) -> None:
-        item_service.submit_item(self.session, _actor(self.session, who), item.id, item.version)
+        item_review.submit_item(self.session, _actor(self.session, who), item.id, item.version)
 
     def approve_targets(self, item: BudgetItem) -> None:
         current = target_service.current_set(self.session, self.finance, item.id)
@@ -309,7 +311,7 @@ def load_front_gate(session: Session, year: int) -> None:
     )
     demo.submit("health", doctors)
     demo.approve_targets(doctors)
-    item_service.decide(
+    item_decisions.decide(
         session,
         demo.finance,
         doctors.id,
@@ -325,7 +327,7 @@ def load_front_gate(session: Session, year: int) -> None:
         "transport", roads, "消除农村公路安全隐患", "安保设施", "公里", "120", "交通事故率"
     )
     demo.submit("transport", roads)
-    item_service.decide(
+    item_decisions.decide(
         session,
         demo.finance,
         roads.id,
@@ -339,7 +341,7 @@ def load_front_gate(session: Session, year: int) -> None:
     extension = demo.item("unit", "201001", "课后服务补助", "260000.00")
     demo.targets("unit", extension, "保障课后服务", "参与学生", "人", "1500", "家长满意")
     demo.submit("unit", extension)
-    item_service.department_review(
+    item_review.department_review(
         session,
         _actor(session, "department"),
         extension.id,
@@ -352,7 +354,7 @@ def load_front_gate(session: Session, year: int) -> None:
         "department", "201", "县教育局部门整体支出", "52000000.00", kind="department_overall"
     )
     demo.submit("department", overall)
-    item_service.decide(
+    item_decisions.decide(
         session,
         demo.finance,
         overall.id,

@@ -18,6 +18,7 @@ from perfbudget.attachments.models import Attachment
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
+from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.evaluations import filing, reading, repository, scoring
@@ -148,7 +149,11 @@ def _decide(facts: _Facts, actor: Actor, entry: Entry, *, submit: bool) -> _Acce
     )
     submitted: dict[str, Any] = {}
     if submit:
-        route = filing.check_submittable(evaluation, item, evaluation.version)
+        route = filing.CHAIN.check_submission(
+            evaluation,
+            by_unit=rules.needs_department_review(item),
+            expected_version=evaluation.version,
+        )
         submitted = filing.submit(
             item,
             evaluation,

@@ -24,35 +24,28 @@ from perfbudget.monitoring import evaluation as monitoring_lines
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
-from perfbudget.workflow import ReviewChain
+from perfbudget.workflow import ReviewChain, Trail
 
-TRANSITIONS = {
-    EvaluationStatus.draft: frozenset(
-        {EvaluationStatus.department_review, EvaluationStatus.finance_review}
-    ),
-    EvaluationStatus.returned: frozenset(
-        {EvaluationStatus.department_review, EvaluationStatus.finance_review}
-    ),
-    EvaluationStatus.department_review: frozenset(
-        {EvaluationStatus.finance_review, EvaluationStatus.returned}
-    ),
-    EvaluationStatus.finance_review: frozenset(
-        {EvaluationStatus.graded, EvaluationStatus.returned}
-    ),
-    EvaluationStatus.graded: frozenset[EvaluationStatus](),
-}
+
+def _trail(evaluation: SelfEvaluation) -> Trail:
+    """A move's audit event carries the scores and the grade, and the item."""
+    scores = {
+        "computed_score": evaluation.computed_score,
+        "final_score": evaluation.final_score,
+        "grade": evaluation.grade,
+    }
+    return Trail(scores, {"item_id": evaluation.item_id})
 
 
 CHAIN = ReviewChain(
     "self-evaluation",
     "绩效自评",
-    TRANSITIONS,
-    EvaluationStatus.department_review,
-    EvaluationStatus.finance_review,
+    states=EvaluationStatus,
+    outcomes=(EvaluationStatus.graded,),
     entity_type=SelfEvaluation.__audit_entity__,
     recorder=audit.record,
+    trail=_trail,
 )
-check_transition_to = CHAIN.check
 
 
 # --- what may be filed, and when -------------------------------------------------------------
@@ -209,15 +202,9 @@ def draft(
     """Every rule of saving the draft: the first that refuses raises."""
     rules.require_owner_side(actor, item)
     lines_in_force = check_startable(item, parameters, approved, today)
-    execution = data.final_execution
-    if execution is None:
-        execution = disbursed
-    if item.approved_amount is not None and execution > item.approved_amount:
-        raise Unprocessable(
-            "EXECUTION_EXCEEDS_APPROVED",
-            f"Final execution {execution} passes the approved {item.approved_amount}.",
-            f"执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
-        )
+    execution = rules.stated_execution(
+        item, data.final_execution, disbursed, "Final execution", "执行数"
+    )
     lines = checked_lines(data.lines, lines_in_force, parameters)
     if stored is not None:
         check_editable(stored)
@@ -244,17 +231,6 @@ def first_draft(
 # --- submission ------------------------------------------------------------------------------
 
 
-def check_submittable(
-    evaluation: SelfEvaluation, item: BudgetItem, expected_version: int | None
-) -> EvaluationStatus:
-    return CHAIN.check_submission(
-        evaluation.status,
-        evaluation.version,
-        by_unit=rules.needs_department_review(item),
-        expected_version=expected_version,
-    )
-
-
 def submit(
     item: BudgetItem,
     evaluation: SelfEvaluation,
@@ -265,7 +241,7 @@ def submit(
     attachments: int,
     now: datetime,
 ) -> dict[str, Any]:
-    """Score the evaluation (after ``check_submittable``): complete, scored line by line,
+    """Score the evaluation (after ``CHAIN.check_submission``): complete, scored line by line,
     explained (§3, S2.4), with its plausibility flags and completeness checklist. Sets them
     on ``evaluation`` (stored or about to be) and its lines, and returns the evaluation's
     own fields it set."""

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from perfbudget import documents
 from perfbudget.auth.principal import Actor
-from perfbudget.documents import DASH, Bar, Chart, CountyDocument, Series
+from perfbudget.charts import Bar, Chart, Series
+from perfbudget.documents import DASH, CountyDocument
 from perfbudget.evaluations import reading
 from perfbudget.evaluations.schemas import EvaluationLineRead, EvaluationRead, ScoringRead
 from perfbudget.exports import Download

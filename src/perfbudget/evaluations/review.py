@@ -4,7 +4,6 @@ completeness, may adjust lines, and determines the grade or returns it with the 
 (S2.4)."""
 
 from decimal import Decimal
-from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -42,37 +41,6 @@ def consequence(grade: Grade) -> Consequence:
     return CONSEQUENCES[grade]
 
 
-class _Trail(TypedDict):
-    after: dict[str, Any]
-    details: dict[str, Any]
-
-
-def _trail(evaluation: SelfEvaluation) -> _Trail:
-    """What a move's audit event carries beside the status: the scores, the grade, the item."""
-    return {
-        "after": {
-            "computed_score": evaluation.computed_score,
-            "final_score": evaluation.final_score,
-            "grade": evaluation.grade,
-        },
-        "details": {"item_id": evaluation.item_id},
-    }
-
-
-def move(
-    session: Session,
-    actor: Actor,
-    evaluation: SelfEvaluation,
-    target: EvaluationStatus,
-    action: str,
-    reason: str | None = None,
-) -> None:
-    """A step of the self-evaluation's chain (S3), on the trail with its scores and grade."""
-    filing.CHAIN.move_to(
-        session, actor, evaluation, target, action, reason=reason, **_trail(evaluation)
-    )
-
-
 def _send_back(
     session: Session, actor: Actor, evaluation: SelfEvaluation, action: str, reason: str
 ) -> None:
@@ -84,7 +52,6 @@ def _send_back(
         EvaluationStatus.returned,
         action,
         reason,
-        **_trail(evaluation),
     )
 
 
@@ -109,15 +76,15 @@ def department_review(
     item = item_access.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     evaluation = reading.evaluation_of(session, item)
-    filing.CHAIN.check_reviewer(actor.user_id, evaluation.created_by_id)
-    approve = data.decision == "approve"
-    target = EvaluationStatus.finance_review if approve else EvaluationStatus.returned
-    filing.check_transition_to(evaluation.status, target)
-    check_version(evaluation.version, expected_version)
-    if approve:
-        move(session, actor, evaluation, target, "department_approved", data.reason)
-    else:
-        _send_back(session, actor, evaluation, "department_returned", (data.reason or "").strip())
+    filing.CHAIN.decide_as_department(
+        session,
+        actor,
+        evaluation,
+        approve=data.decision == "approve",
+        reason=data.reason,
+        expected_version=expected_version,
+        authors=(evaluation.created_by_id,),
+    )
     return reading.evaluation_read(session, item, evaluation)
 
 
@@ -167,7 +134,7 @@ def grade(
     evaluation = reading.evaluation_of(session, item)
     filing.CHAIN.check_reviewer(actor.user_id, evaluation.created_by_id)
     target = EvaluationStatus.graded if data.decision == "approve" else EvaluationStatus.returned
-    filing.check_transition_to(evaluation.status, target)
+    filing.CHAIN.check(evaluation.status, target)
     check_version(evaluation.version, expected_version)
     finding = (data.finding or "").strip()
     if not finding:
@@ -217,7 +184,9 @@ def _grade(
     evaluation.grade_override_reason = override_reason
     evaluation.graded_at = clock.utcnow()
     evaluation.graded_by_id = actor.user_id
-    move(session, actor, evaluation, EvaluationStatus.graded, "graded", override_reason)
+    filing.CHAIN.move_to(
+        session, actor, evaluation, EvaluationStatus.graded, "graded", reason=override_reason
+    )
     events.emit(
         session,
         EventType.evaluation_graded,

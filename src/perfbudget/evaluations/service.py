@@ -14,7 +14,7 @@ from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
-from perfbudget.evaluations import filing, reading, repository, review, scoring
+from perfbudget.evaluations import filing, reading, repository, scoring
 from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
 
 # the reviews' home is ``review``; the demo and the tests call these from here
@@ -144,7 +144,9 @@ def submit(
     else to finance."""
     item, parameters = _filable(session, actor, item_id)
     evaluation = reading.evaluation_of(session, item)
-    route = filing.check_submittable(evaluation, item, expected_version)
+    route = filing.CHAIN.check_submission(
+        evaluation, by_unit=rules.needs_department_review(item), expected_version=expected_version
+    )
     approved = reading.target_lines(session, item)
     filing.submit(
         item,
@@ -157,7 +159,7 @@ def submit(
         ),
         now=clock.utcnow(),
     )
-    review.move(session, actor, evaluation, route, "submitted")
+    filing.CHAIN.move_to(session, actor, evaluation, route, "submitted")
     return reading.evaluation_read(session, item, evaluation, list(approved or []))
 
 

@@ -15,6 +15,7 @@ from perfbudget import clock
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
+from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.fiscal_years import service as fiscal_year_service
@@ -147,7 +148,9 @@ def _decide(facts: _Facts, actor: Actor, entry: Entry, *, submit: bool) -> _Repo
         **checked.fields,
     )
     if submit:
-        filing.check_submittable(report, item, report.version)
+        filing.CHAIN.check_submission(
+            report, by_unit=rules.needs_department_review(item), expected_version=report.version
+        )
         report.submission = filing.submission(
             item,
             report,

@@ -108,6 +108,29 @@ def lights_document(
         approved_amount=item.approved_amount or ZERO,
         planned_cumulative=None if plan is None else planned_by(plan, month),
     )
+    indicators = _indicator_lights(parameters, month, lines, approved)
+    overall = lights.item_light(
+        [
+            ("execution", "预算执行", "budget execution", execution.light),
+            *((f"line:{t.id}", t.name, t.name, result.light) for t, result in indicators),
+        ]
+    )
+    return {
+        "preview": preview,
+        "month_basis": month,
+        "item": overall.document(),
+        "execution": execution.document(),
+        "indicators": [_indicator_document(target, result) for target, result in indicators],
+    }
+
+
+def _indicator_lights(
+    parameters: RuleParameters,
+    month: int,
+    lines: Sequence["Answer"],
+    approved: Sequence[TargetLine],
+) -> list[tuple[TargetLine, lights.LightResult]]:
+    """The light of every approved target line the report answers, in the approved order."""
     answers = {line.target_line_id: line for line in lines}
     indicators: list[tuple[TargetLine, lights.LightResult]] = []
     for target in approved:
@@ -127,24 +150,13 @@ def lights_document(
                 ),
             )
         )
-    overall = lights.item_light(
-        [
-            ("execution", "预算执行", "budget execution", execution.light),
-            *((f"line:{t.id}", t.name, t.name, result.light) for t, result in indicators),
-        ]
-    )
+    return indicators
+
+
+def _indicator_document(target: TargetLine, result: lights.LightResult) -> dict[str, Any]:
     return {
-        "preview": preview,
-        "month_basis": month,
-        "item": overall.document(),
-        "execution": execution.document(),
-        "indicators": [
-            {
-                **result.document(),
-                "target_line_id": target.id,
-                "name": target.name,
-                "direction": target.direction.value,
-            }
-            for target, result in indicators
-        ],
+        **result.document(),
+        "target_line_id": target.id,
+        "name": target.name,
+        "direction": target.direction.value,
     }

@@ -24,20 +24,8 @@ from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
-from perfbudget.workflow import ReviewChain
+from perfbudget.workflow import ReviewChain, Trail
 
-TRANSITIONS = {
-    ReportStatus.draft: frozenset({ReportStatus.department_review, ReportStatus.finance_review}),
-    ReportStatus.returned: frozenset({ReportStatus.department_review, ReportStatus.finance_review}),
-    ReportStatus.department_review: frozenset({ReportStatus.finance_review, ReportStatus.returned}),
-    ReportStatus.finance_review: frozenset(
-        {ReportStatus.accepted, ReportStatus.rectify, ReportStatus.suspended, ReportStatus.stopped}
-    ),
-    ReportStatus.accepted: frozenset[ReportStatus](),
-    ReportStatus.rectify: frozenset[ReportStatus](),
-    ReportStatus.suspended: frozenset[ReportStatus](),
-    ReportStatus.stopped: frozenset[ReportStatus](),
-}
 # the owner's side may still change these; their lights are a preview until submission
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
 
@@ -81,16 +69,28 @@ class Report(Protocol):
     def lines(self) -> Sequence[Answer]: ...
 
 
+def _trail(report: MonitoringReport) -> Trail:
+    """A move's audit event carries the report's light, and its item and month."""
+    return Trail(
+        {"item_light": report.item_light}, {"item_id": report.item_id, "month": report.month}
+    )
+
+
 CHAIN = ReviewChain(
     "monitoring report",
     "绩效监控报告",
-    TRANSITIONS,
-    ReportStatus.department_review,
-    ReportStatus.finance_review,
+    states=ReportStatus,
+    outcomes=(
+        ReportStatus.accepted,
+        ReportStatus.rectify,
+        ReportStatus.suspended,
+        ReportStatus.stopped,
+    ),
+    finance_returns=False,
     entity_type=MonitoringReport.__audit_entity__,
     recorder=audit.record,
+    trail=_trail,
 )
-check_transition_to = CHAIN.check
 
 
 # --- what may be filed, and when ----------------------------------------------------------
@@ -216,15 +216,9 @@ def draft(
     """Every rule of saving a month's draft: the first that refuses raises."""
     rules.require_owner_side(actor, item)
     lines_in_force = check_startable(item, month, approved, today)
-    execution = data.cumulative_execution
-    if execution is None:
-        execution = paid_by_month_end
-    if item.approved_amount is not None and execution > item.approved_amount:
-        raise Unprocessable(
-            "EXECUTION_EXCEEDS_APPROVED",
-            f"Cumulative execution {execution} passes the approved {item.approved_amount}.",
-            f"累计执行数 {execution} 元超过批复金额 {item.approved_amount} 元。",
-        )
+    execution = rules.stated_execution(
+        item, data.cumulative_execution, paid_by_month_end, "Cumulative execution", "累计执行数"
+    )
     lines = checked_lines(data.lines, lines_in_force)
     if stored is not None:
         check_editable(stored)
@@ -277,17 +271,6 @@ class Submission:
         return [line for line in lines if line.target_line_id in self.kept_line_ids]
 
 
-def check_submittable(
-    report: Report, item: BudgetItem, expected_version: int | None
-) -> ReportStatus:
-    return CHAIN.check_submission(
-        report.status,
-        report.version,
-        by_unit=rules.needs_department_review(item),
-        expected_version=expected_version,
-    )
-
-
 def submission(
     item: BudgetItem,
     report: Report,
@@ -298,7 +281,7 @@ def submission(
     submitted_at: datetime | None,
     now: datetime,
 ) -> Submission:
-    """Complete, lit and explained (S2.3.1), after ``check_submittable``. ``submitted_at``:
+    """Complete, lit and explained (S2.3.1), after ``CHAIN.check_submission``. ``submitted_at``:
     the report's first submission, None if none: its time and lateness stay (lateness is the
     first submission's: a return for changes is the reviewer's doing)."""
     lines_in_force = targets_in_force.require_approved(approved)

@@ -2,8 +2,6 @@
 department passes a unit's report on to finance or returns it (S3); finance accepts it,
 orders rectification, suspends or stops payments (S2.3.2)."""
 
-from typing import Any, TypedDict
-
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
@@ -33,31 +31,6 @@ FINANCE_ACTIONS = {
 }
 
 
-class _Trail(TypedDict):
-    after: dict[str, Any]
-    details: dict[str, Any]
-
-
-def _trail(report: MonitoringReport) -> _Trail:
-    """What a move's audit event carries beside the status: the light, the item and month."""
-    return {
-        "after": {"item_light": report.item_light},
-        "details": {"item_id": report.item_id, "month": report.month},
-    }
-
-
-def move(
-    session: Session,
-    actor: Actor,
-    report: MonitoringReport,
-    target: ReportStatus,
-    action: str,
-    reason: str | None = None,
-) -> None:
-    """A step of the report's chain (S3), on the trail with the report's light."""
-    filing.CHAIN.move_to(session, actor, report, target, action, reason=reason, **_trail(report))
-
-
 def department_review(
     session: Session,
     actor: Actor,
@@ -70,18 +43,15 @@ def department_review(
     item = item_access.get_item(session, actor, item_id)
     rules.require_parent_reviewer(actor, item)
     report = reading.report_of(session, item, month)
-    filing.CHAIN.check_reviewer(actor.user_id, report.created_by_id)
-    approve = data.decision == "approve"
-    target = ReportStatus.finance_review if approve else ReportStatus.returned
-    filing.check_transition_to(report.status, target)
-    check_version(report.version, expected_version)
-    if approve:
-        move(session, actor, report, target, "department_approved", data.reason)
-    else:
-        reason = (data.reason or "").strip()
-        filing.CHAIN.send_back(
-            session, actor, report, target, "department_returned", reason, **_trail(report)
-        )
+    filing.CHAIN.decide_as_department(
+        session,
+        actor,
+        report,
+        approve=data.decision == "approve",
+        reason=data.reason,
+        expected_version=expected_version,
+        authors=(report.created_by_id,),
+    )
     return reading.report_read(session, item, report)
 
 
@@ -100,7 +70,7 @@ def finance_review(
     report = reading.report_of(session, item, month)
     filing.CHAIN.check_reviewer(actor.user_id, report.created_by_id)
     target = FINANCE_DECISIONS[data.decision]
-    filing.check_transition_to(report.status, target)
+    filing.CHAIN.check(report.status, target)
     check_version(report.version, expected_version)
     reason = (data.reason or "").strip() or None
     if data.decision in ("suspend", "stop"):
@@ -117,7 +87,9 @@ def finance_review(
     report.review_reason = reason
     report.reviewed_by_id = actor.user_id
     report.reviewed_at = clock.utcnow()
-    move(session, actor, report, target, FINANCE_ACTIONS[data.decision], reason)
+    filing.CHAIN.move_to(
+        session, actor, report, target, FINANCE_ACTIONS[data.decision], reason=reason
+    )
     hold_id = _place_hold(session, actor, item, report, data)
     if order is not None:
         rectifications.open_order(session, actor, report, *order, hold_id=hold_id)

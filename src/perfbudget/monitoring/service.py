@@ -10,9 +10,10 @@ from perfbudget import clock
 from perfbudget.audit import service as audit
 from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
+from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.fiscal_years import service as fiscal_year_service
-from perfbudget.monitoring import filing, reading, repository, review, schedule
+from perfbudget.monitoring import filing, reading, repository, schedule
 from perfbudget.monitoring.models import MonitoringReport, ReportLine, ReportStatus
 
 # the reviews' home is ``review``; the demo calls them from here
@@ -118,7 +119,9 @@ def submit(
     item = item_access.get_item(session, actor, item_id)
     filing.check_filer(actor, item, month, schedule.local_today())
     report = reading.report_of(session, item, month)
-    filing.check_submittable(report, item, expected_version)
+    filing.CHAIN.check_submission(
+        report, by_unit=rules.needs_department_review(item), expected_version=expected_version
+    )
     approved = targets_in_force.target_lines(session, item)
     checked = filing.submission(
         item,
@@ -132,5 +135,5 @@ def submit(
     report.lines = checked.kept(report.lines)
     for name, value in checked.fields.items():
         setattr(report, name, value)
-    review.move(session, actor, report, checked.route, "submitted")
+    filing.CHAIN.move_to(session, actor, report, checked.route, "submitted")
     return reading.report_read(session, item, report, targets_in_force.require_approved(approved))

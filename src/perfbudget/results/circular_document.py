@@ -15,7 +15,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from perfbudget import documents
-from perfbudget.documents import DASH, Bar, Chart, CountyDocument, Series
+from perfbudget.charts import Bar, Chart, Series
+from perfbudget.documents import DASH, CountyDocument
 from perfbudget.evaluations.models import Grade
 from perfbudget.exports import Download
 from perfbudget.monitoring import schedule

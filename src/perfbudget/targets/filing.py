@@ -20,27 +20,13 @@ from perfbudget.targets.schemas import TargetLineIn, TargetSetRead, TargetSetWri
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-TRANSITIONS = {
-    TargetSetStatus.draft: frozenset(
-        {TargetSetStatus.department_review, TargetSetStatus.finance_review}
-    ),
-    TargetSetStatus.returned: frozenset(
-        {TargetSetStatus.department_review, TargetSetStatus.finance_review}
-    ),
-    TargetSetStatus.department_review: frozenset(
-        {TargetSetStatus.finance_review, TargetSetStatus.returned}
-    ),
-    TargetSetStatus.finance_review: frozenset({TargetSetStatus.approved, TargetSetStatus.returned}),
-    TargetSetStatus.approved: frozenset({TargetSetStatus.superseded}),
-    TargetSetStatus.superseded: frozenset[TargetSetStatus](),
-}
 # the trail names a set's events "targets.…"
 CHAIN = ReviewChain(
     "target set",
     "绩效目标",
-    TRANSITIONS,
-    TargetSetStatus.department_review,
-    TargetSetStatus.finance_review,
+    states=TargetSetStatus,
+    outcomes=(TargetSetStatus.approved,),
+    onward={TargetSetStatus.approved: frozenset({TargetSetStatus.superseded})},
     entity_type=TargetSet.__audit_entity__,
     recorder=audit.record,
     action_prefix="targets",

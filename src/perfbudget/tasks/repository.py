@@ -183,7 +183,7 @@ def _departments_with(
         .join(_UNIT, _UNIT.path.startswith(_DEPARTMENT.path))
         .where(
             FiscalYear.status.in_(years),
-            # published per department, with its budget (disclosure.service._department)
+            # published per department, with its budget (disclosure.publishing._department)
             _DEPARTMENT.parent_id.is_(None),
             _DEPARTMENT.kind == OrganisationKind.department,
             exists(evidence),
