@@ -4,11 +4,15 @@ work is done by the module that holds each part: preparation, the review chain (
 ``review``) and the funding decision with its gates (``decisions``). Code that goes on with
 the item (the demo loader) calls those modules, which return the item itself."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import decisions, preparation, review
 from perfbudget.budget_items.decisions import item_gates
+from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.preparation import EDITABLE, check_creation
 from perfbudget.budget_items.reading import (
     history,
@@ -18,14 +22,9 @@ from perfbudget.budget_items.reading import (
     read_item,
 )
 from perfbudget.budget_items.review import CHAIN
-from perfbudget.budget_items.schemas import (
-    BudgetDecisionRequest,
-    BudgetItemCreate,
-    BudgetItemRead,
-    BudgetItemUpdate,
-    ReturnRequest,
-    ReviewDecision,
-)
+from perfbudget.budget_items.schemas import BudgetItemRead
+
+P = ParamSpec("P")
 
 __all__ = [
     "CHAIN",
@@ -45,46 +44,21 @@ __all__ = [
 ]
 
 
-def create_item(session: Session, actor: Actor, data: BudgetItemCreate) -> BudgetItemRead:
-    return read_back(session, preparation.create_item(session, actor, data))
+def _answering(
+    write: Callable[Concatenate[Session, P], BudgetItem],
+) -> Callable[Concatenate[Session, P], BudgetItemRead]:
+    """The write, answering with the item as it now stands."""
+
+    @wraps(write)
+    def answer(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> BudgetItemRead:
+        return read_back(session, write(session, *args, **kwargs))
+
+    return answer
 
 
-def update_item(
-    session: Session,
-    actor: Actor,
-    item_id: int,
-    data: BudgetItemUpdate,
-    expected_version: int | None,
-) -> BudgetItemRead:
-    item = preparation.update_item(session, actor, item_id, data, expected_version)
-    return read_back(session, item)
-
-
-def submit_item(
-    session: Session, actor: Actor, item_id: int, expected_version: int | None
-) -> BudgetItemRead:
-    return read_back(session, review.submit_item(session, actor, item_id, expected_version))
-
-
-def department_review(
-    session: Session, actor: Actor, item_id: int, data: ReviewDecision, expected_version: int | None
-) -> BudgetItemRead:
-    item = review.department_review(session, actor, item_id, data, expected_version)
-    return read_back(session, item)
-
-
-def return_item(
-    session: Session, actor: Actor, item_id: int, data: ReturnRequest, expected_version: int | None
-) -> BudgetItemRead:
-    return read_back(session, review.return_item(session, actor, item_id, data, expected_version))
-
-
-def decide(
-    session: Session,
-    actor: Actor,
-    item_id: int,
-    data: BudgetDecisionRequest,
-    expected_version: int | None,
-) -> BudgetItemRead:
-    """Fund or reject (S2.2.2: no approved targets, no budget)."""
-    return read_back(session, decisions.decide(session, actor, item_id, data, expected_version))
+create_item = _answering(preparation.create_item)
+update_item = _answering(preparation.update_item)
+submit_item = _answering(review.submit_item)
+department_review = _answering(review.department_review)
+return_item = _answering(review.return_item)
+decide = _answering(decisions.decide)  # S2.2.2: no approved targets, no budget
