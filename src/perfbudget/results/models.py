@@ -16,6 +16,8 @@ class RectificationPlan(Base):
     """What a department will change on an item graded 中 before it is funded again (S2.5)."""
 
     __tablename__ = "result_rectification_plans"
+    __audit_entity__: ClassVar[str] = "rectification_plan"
+    __audited__: ClassVar[tuple[str, ...]] = ("item_id", "plan")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("budget_items.id"), unique=True)

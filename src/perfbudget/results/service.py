@@ -271,16 +271,7 @@ def file_rectification_plan(
         item_id=item.id, plan=body.plan, filed_by_id=actor.user_id, filed_at=clock.utcnow()
     )
     repository.add(session, plan)
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "rectification_plan.filed",
-        entity_type="rectification_plan",
-        entity_id=plan.id,
-        before=None,
-        after={"item_id": item.id, "plan": plan.plan},
-    )
+    audit.record_edit(session, actor, "filed", plan, None)
     return RectificationPlanRead.model_validate(plan)
 
 
