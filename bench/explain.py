@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, Select
 
-    from perfbudget.auth.principal import Actor
     from perfbudget.overview.repository import MonthScope
+    from perfbudget.principal import Actor
 
 REPEAT = 9
 BEFORE, AFTER = "before", "after"
@@ -379,13 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.orm import Session
 
     import perfbudget.models  # noqa: F401 - every table registered on the metadata
-    from perfbudget.auth.principal import Actor
     from perfbudget.budget_items import repository as items_repository
     from perfbudget.budget_items.schemas import BudgetItemFilter
     from perfbudget.db import SQLITE_READING, make_engine
     from perfbudget.overview import repository, service
     from perfbudget.overview.schemas import QueueFilter
-    from perfbudget.users.models import Role
+    from perfbudget.principal import Actor, Role
 
     engine = make_engine(args.database_url)
     postgres = engine.dialect.name == "postgresql"

@@ -1093,9 +1093,8 @@ def assess(engine: Engine, county: County) -> list[int]:
     just inserted, as the finance bureau would after grading. The closed years."""
     from sqlalchemy.orm import Session
 
-    from perfbudget.auth.principal import Actor, RequestMeta
+    from perfbudget.principal import Actor, RequestMeta, Role
     from perfbudget.results import assessment
-    from perfbudget.users.models import Role
 
     finance = next(row for row in county.rows["users"] if row["username"] == FINANCE_USER)
     actor = Actor(

@@ -4,13 +4,13 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs import service as org_service
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationCreate
+from perfbudget.principal import Actor, Role
 from perfbudget.users import service as user_service
-from perfbudget.users.models import Role, User
+from perfbudget.users.models import User
 from perfbudget.users.schemas import UserCreate
 
 FACTORY = Actor.system("test-factory")

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from perfbudget.assessments.models import Assessment, AssessmentConclusion, AssessmentStatus
+from perfbudget.principal import Role
 from perfbudget.users import repository as user_repository
-from perfbudget.users.models import Role
 from tests.factories import STRONG_PASSWORD, demo_org, make_user
 
 ITEMS = "/api/v1/budget-items"

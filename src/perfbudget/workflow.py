@@ -116,10 +116,10 @@ class ReviewChain(Generic[S]):
     finance_returns: bool = True
     # steps after an outcome (an approved target set is superseded by the next approval)
     onward: Mapping[S, frozenset[S]] = field(default_factory=dict)
-    # the audit trail of moves: ``<action_prefix or entity_type>.<action>`` on ``entity_type``
-    entity_type: str = ""
+    # the model whose ``__audit_entity__`` (and ``__audit_actions__``) name the trail's events
+    # of a move, ``<actions>.<action>`` on the entity, and who records them
+    audited: type | None = None
     recorder: Recorder | None = None
-    action_prefix: str = ""
     trail: Callable[[Any], Trail] | None = None
     draft: S = field(init=False)
     returned: S = field(init=False)
@@ -201,12 +201,13 @@ class ReviewChain(Generic[S]):
                 **trail.details,
                 "reason": reason,
             }
+        entity: str = getattr(self.audited, "__audit_entity__", "")
         if self.recorder is not None:
             self.recorder(
                 session,
                 actor,
-                f"{self.action_prefix or self.entity_type}.{action}",
-                entity_type=self.entity_type,
+                f"{getattr(self.audited, '__audit_actions__', entity)}.{action}",
+                entity_type=entity,
                 entity_id=obj.id,
                 changes=changes,
             )

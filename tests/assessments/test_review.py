@@ -3,7 +3,7 @@ opinion per dimension and a recommendation, once."""
 
 import pytest
 
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.assessments.conftest import (
     REVIEWS_URL,
     all_opinions,

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.assessments.conftest import assessment_url
 from tests.attachments import samples
 from tests.factories import STRONG_PASSWORD, demo_org, make_user

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit_service
-from perfbudget.auth.principal import Actor, RequestMeta
+from perfbudget.principal import Actor, RequestMeta
 from tests.factories import STRONG_PASSWORD
 
 

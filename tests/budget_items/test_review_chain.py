@@ -4,7 +4,7 @@ import pytest
 
 from perfbudget.budget_items import service as item_service
 from perfbudget.errors import Forbidden
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.budget_items.conftest import ITEMS
 from tests.problems import assert_problem
 

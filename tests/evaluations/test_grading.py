@@ -3,7 +3,7 @@ graded results other stages read."""
 
 from perfbudget.evaluations import repository
 from perfbudget.evaluations.models import Grade
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.evaluations.conftest import url
 from tests.factories import make_user
 from tests.problems import assert_problem

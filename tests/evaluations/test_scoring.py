@@ -6,7 +6,7 @@ import pytest
 
 from perfbudget.evaluations import scoring
 from perfbudget.evaluations.models import Grade
-from perfbudget.evaluations.service import consequence
+from perfbudget.evaluations.review import consequence
 from perfbudget.fiscal_years.parameters import GradeBands, Plausibility, QualitativeBands
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring.models import QualitativeStatus as Q

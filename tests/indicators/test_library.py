@@ -2,7 +2,7 @@
 
 import pytest
 
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.factories import STRONG_PASSWORD, demo_org, make_org, make_user
 from tests.indicators.conftest import LIBRARY
 from tests.problems import assert_problem, invalid_fields

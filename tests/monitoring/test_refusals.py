@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.monitoring.conftest import url
 from tests.problems import assert_problem, invalid_fields
 

@@ -54,7 +54,7 @@ def test_another_department_sees_nothing(monitor, ordered, login):
 
 
 def test_a_sibling_unit_sees_nothing_of_another_unit(monitor, ordered, db):
-    from perfbudget.users.models import Role
+    from perfbudget.principal import Role
     from tests.factories import STRONG_PASSWORD, demo_org, make_user
 
     item_id, rectification_id = ordered

@@ -59,7 +59,7 @@ def test_body_version_and_if_match_must_agree(client, create_org, admin):
 
 def test_deactivation_waits_for_the_accounts(client, db, create_org, admin):
     from perfbudget.orgs import repository
-    from perfbudget.users.models import Role
+    from perfbudget.principal import Role
     from tests.factories import make_user
 
     org = create_org("L600")

@@ -12,7 +12,6 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bench.generate import BENCH_PASSWORD, FINANCE_USER, TABLES, build, generate, migrate
-from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.budget_items import gates
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.db import make_engine, request_session
@@ -21,8 +20,8 @@ from perfbudget.evaluations.models import SelfEvaluation
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.main import create_app
 from perfbudget.overview import service
+from perfbudget.principal import Actor, RequestMeta, Role
 from perfbudget.results.models import RectificationPlan
-from perfbudget.users.models import Role
 from tests.isolated import fresh_database_url
 
 START = dict.fromkeys(TABLES, 1)

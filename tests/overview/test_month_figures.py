@@ -16,7 +16,6 @@ from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from perfbudget import cli, clock
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.schemas import BudgetItemRead
 from perfbudget.db import get_engine
@@ -30,6 +29,7 @@ from perfbudget.overview.schemas import MonitoringCompliance
 from perfbudget.pagination import Page
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.models import HoldKind
+from perfbudget.principal import Actor
 from tests.budget_items.test_result_gates import _graded_predecessor
 from tests.factories import demo_org
 from tests.imports.conftest import upload

@@ -2,10 +2,10 @@ from typing import Any
 
 import pytest
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.models import HoldKind
+from perfbudget.principal import Actor
 from tests.budget_items.conftest import Workflow
 
 HOLDER = Actor.system("test-monitoring")

@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.deps import actor_for
-from perfbudget.auth.principal import RequestMeta
 from perfbudget.budget_items import decisions as item_decisions
 from perfbudget.budget_items import preparation as item_preparation
 from perfbudget.budget_items import review as item_review
@@ -24,6 +23,7 @@ from perfbudget.demo.loader import load_demo
 from perfbudget.errors import DomainError
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.schemas import DisbursementCreate
+from perfbudget.principal import RequestMeta
 from perfbudget.targets import service as target_service
 from perfbudget.targets.schemas import TargetReview, TargetSetWrite
 from perfbudget.users import repository as user_repository

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import RuleViolation
 from perfbudget.payments.models import HoldKind
+from perfbudget.principal import Actor
 from tests.payments.conftest import pay
 from tests.problems import assert_problem
 

@@ -11,7 +11,7 @@ import pytest
 from perfbudget.api.problems import PROBLEM_JSON
 from perfbudget.budget_items import service as item_service
 from perfbudget.contract.raises import refusals_of
-from perfbudget.evaluations import service as evaluation_service
+from perfbudget.evaluations import review as evaluation_review
 from tests.contract import CONTRACT, parameters
 from tests.problems import assert_problem
 from tests.workflow import ITEMS
@@ -86,7 +86,7 @@ def test_an_operation_lists_the_codes_it_can_answer(method, path, status, code):
 
 def test_codes_are_read_from_the_code_through_the_calls():
     # a code handed to a helper that raises it; a gate's code raised from the gate
-    assert (422, "REASON_REQUIRED") in refusals_of([evaluation_service.department_review])
+    assert (422, "REASON_REQUIRED") in refusals_of([evaluation_review.department_review])
     assert any(code == "TARGETS_NOT_APPROVED" for _, code in refusals_of([item_service.decide]))
     # a read refuses no rule of a write
     assert not any(code == "PAYMENT_HOLD" for _, code in codes_of_get_item())

@@ -22,8 +22,8 @@ from sqlalchemy.orm import sessionmaker
 
 from perfbudget.audit import service as audit
 from perfbudget.audit.models import AuditChainHead
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SQLITE_READING
+from perfbudget.principal import Actor
 from tests.isolated import served_county, sign_in
 from tests.problems import assert_problem
 

@@ -3,7 +3,8 @@
 import pytest
 
 from perfbudget.auth import passwords
-from perfbudget.users.models import Role, User
+from perfbudget.principal import Role
+from perfbudget.users.models import User
 from tests.factories import STRONG_PASSWORD, demo_org, make_org, make_user
 from tests.problems import invalid_fields
 from tests.users.conftest import URL

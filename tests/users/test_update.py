@@ -1,7 +1,7 @@
 """Changing accounts: name, role, organisation, active state, password, lockout."""
 
 from perfbudget.orgs.models import OrganisationKind
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 from tests.factories import STRONG_PASSWORD, demo_org, make_org
 from tests.problems import assert_problem, invalid_fields
 from tests.users.conftest import URL

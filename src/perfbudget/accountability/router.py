@@ -14,9 +14,9 @@ from perfbudget.accountability.schemas import (
 from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

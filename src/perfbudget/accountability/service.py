@@ -17,11 +17,11 @@ from perfbudget.accountability.schemas import (
     ReferralUpdate,
 )
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import RuleViolation, Unprocessable, not_found
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.overview.schemas import ItemRef
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 

@@ -11,10 +11,10 @@ from perfbudget.assessments.models import Assessment, AssessmentDimension, Asses
 from perfbudget.assessments.schemas import AssessmentRead, ReviewRead
 from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.schemas import AttachmentRead
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import not_found
+from perfbudget.principal import Actor
 
 ATTACHMENT_OWNER = "assessment"
 

@@ -14,11 +14,10 @@ from perfbudget.assessments.models import (
     ReviewStatus,
 )
 from perfbudget.assessments.schemas import ReviewFilter
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.pagination import declared_order, fetch_page, sort_order
-from perfbudget.users.models import Role
+from perfbudget.principal import Actor, Role
 
 Query = TypeVar("Query", bound=Select[Any])
 

@@ -28,12 +28,11 @@ from perfbudget.assessments.schemas import (
     ReviewSubmission,
 )
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.errors import Conflict, RuleViolation, not_found
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor, Role
 from perfbudget.users import repository as user_repository
-from perfbudget.users.models import Role
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 

@@ -20,9 +20,9 @@ from perfbudget.attachments import storage
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

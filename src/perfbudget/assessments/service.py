@@ -25,13 +25,12 @@ from perfbudget.assessments.schemas import AssessmentAction, AssessmentDraft, As
 from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.clock import utcnow
 from perfbudget.errors import Forbidden, RuleViolation, not_found
 from perfbudget.exports import Download
-from perfbudget.users.models import Role
+from perfbudget.principal import Actor, Role
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 

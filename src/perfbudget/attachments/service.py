@@ -16,12 +16,12 @@ from perfbudget.attachments import repository, storage
 from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.config import get_settings
 from perfbudget.errors import DomainError, NotFound, PayloadTooLarge, not_found
 from perfbudget.exports import Download
 from perfbudget.pagination import ListQuery, Page, page_of
+from perfbudget.principal import Actor
 
 logger = logging.getLogger("perfbudget.attachments")
 MAX_FILENAME_CHARS = 255

@@ -22,11 +22,11 @@ from perfbudget.audit import repository
 from perfbudget.audit.models import Refusal
 from perfbudget.audit.schemas import RefusalFilter, RefusalRead
 from perfbudget.audit.service import append
-from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.config import Settings
 from perfbudget.errors import TooManyRequests
 from perfbudget.pagination import Page, page_of
+from perfbudget.principal import Actor
 
 logger = logging.getLogger("perfbudget.audit")
 TOO_MANY = "TOO_MANY_REFUSALS"

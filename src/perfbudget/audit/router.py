@@ -14,9 +14,9 @@ from perfbudget.audit.schemas import (
 )
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 Reader = Annotated[Actor, Allowed(Permission.audit_read)]

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 from perfbudget.audit import repository
 from perfbudget.audit.models import AuditChainHead, AuditEvent, ChainLink, Refusal
 from perfbudget.audit.schemas import AuditEventFilter, AuditEventRead
-from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.db import prepare_to_write
 from perfbudget.pagination import Page, page_of
+from perfbudget.principal import Actor
 
 _SECRET_MARKERS = ("password", "token", "secret", "hash")
 
@@ -221,7 +221,9 @@ def verify_chain(
 
 class Audited(Protocol):
     """A model the audit trail follows: its entity type (``"budget_item"``) and the fields
-    whose before and after an edit records, declared once on the model."""
+    whose before and after an edit records, declared once on the model. Its actions are
+    named ``<entity>.<action>``, or ``<__audit_actions__>.<action>`` where the model names
+    them otherwise (a target set's ``targets.saved``)."""
 
     __audit_entity__: ClassVar[str]
     __audited__: ClassVar[tuple[str, ...]]
@@ -257,10 +259,11 @@ def record_edit(
     if before is None and context:
         after = {**context, **after}
     entity = type(obj).__audit_entity__
+    prefix = getattr(type(obj), "__audit_actions__", entity)
     return record_change(
         session,
         actor,
-        f"{entity}.{action}",
+        f"{prefix}.{action}",
         entity_type=entity,
         entity_id=obj.id,
         before=before,

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from perfbudget.audit import service as audit_service
 from perfbudget.auth import policy, service
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.config import get_settings
 from perfbudget.db import SessionDep
 from perfbudget.errors import Forbidden, Unauthorized
+from perfbudget.principal import Actor, RequestMeta
 from perfbudget.users.models import User
 
 TOKEN_URL = "/api/v1/auth/token"

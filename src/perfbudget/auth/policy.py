@@ -1,7 +1,7 @@
 """The one place that decides what each role may do. Deny by default."""
 
 from perfbudget.enums import LabeledEnum
-from perfbudget.users.models import Role
+from perfbudget.principal import Role
 
 
 class Permission(LabeledEnum):

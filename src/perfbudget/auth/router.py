@@ -4,10 +4,10 @@ from fastapi import APIRouter, Depends, Form
 
 from perfbudget.auth import service
 from perfbudget.auth.deps import CurrentActor, MetaDep, actor_allowing_password_change
-from perfbudget.auth.principal import Actor
 from perfbudget.auth.schemas import Me, PasswordChange, SignInForm, TokenResponse
 from perfbudget.config import get_settings
 from perfbudget.db import SessionDep
+from perfbudget.principal import Actor
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -2,8 +2,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from perfbudget.principal import Role
 from perfbudget.schemas import RequestModel, ResponseModel
-from perfbudget.users.models import Role
 
 
 class TokenResponse(ResponseModel):

@@ -11,11 +11,11 @@ from perfbudget.audit import service as audit
 from perfbudget.auth import passwords, policy, tokens
 from perfbudget.auth import repository as sign_in_repository
 from perfbudget.auth.models import USERNAME_LENGTH, SignInFailure
-from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.auth.schemas import Me, OrganisationSummary, PasswordChange, TokenResponse
 from perfbudget.config import Settings
 from perfbudget.errors import Unauthorized, Unprocessable
 from perfbudget.i18n import counted
+from perfbudget.principal import Actor, RequestMeta
 from perfbudget.users import repository as user_repository
 from perfbudget.users.models import User
 

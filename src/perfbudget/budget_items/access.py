@@ -4,10 +4,10 @@ module (it imports no other stage's service), so that the stages which file agai
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import NotFound, not_found
+from perfbudget.principal import Actor
 
 
 def item_not_found() -> NotFound:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository
 from perfbudget.budget_items.models import ItemStatus
 from perfbudget.budget_items.schemas import BudgetItemCreate
@@ -17,6 +16,7 @@ from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs import repository as org_repository
+from perfbudget.principal import Actor
 
 ENTITY = "budget_item"
 

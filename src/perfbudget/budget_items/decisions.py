@@ -4,7 +4,6 @@ decision is refused while a blocking gate is unsatisfied, and the same gates exp
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import gates
 from perfbudget.budget_items.access import get_item, get_locked_item
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
@@ -14,6 +13,7 @@ from perfbudget.budget_items.schemas import BudgetDecisionRequest, GateRead, Gat
 from perfbudget.errors import RuleViolation, Unprocessable
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 

@@ -4,7 +4,6 @@ or returned."""
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository, rules
 from perfbudget.budget_items.access import get_item
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
@@ -14,6 +13,7 @@ from perfbudget.fiscal_years import repository as fiscal_year_repository
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs.models import Organisation
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 EDITABLE = (ItemStatus.draft, ItemStatus.returned)

@@ -10,13 +10,13 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from perfbudget.assessments.models import AssessmentConclusion, AssessmentStatus
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import gates, repository
 from perfbudget.budget_items.access import get_item
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.budget_items.schemas import BudgetItemFilter, BudgetItemRead, ItemEventRead
 from perfbudget.pagination import ListQuery, Page, page_of
 from perfbudget.payments.models import HoldKind
+from perfbudget.principal import Actor
 
 
 class _Hold(NamedTuple):

@@ -9,7 +9,6 @@ from sqlalchemy import BigInteger, Row, Select, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from perfbudget.assessments.models import Assessment, AssessmentReview
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemEvent, ItemStatus
 from perfbudget.budget_items.schemas import BudgetItemFilter
 from perfbudget.db import insert_many
@@ -18,9 +17,9 @@ from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import HoldKind, PaymentHold
+from perfbudget.principal import Actor, Role
 from perfbudget.results.models import RectificationPlan
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
-from perfbudget.users.models import Role
 
 Query = TypeVar("Query", bound=Select[Any])
 

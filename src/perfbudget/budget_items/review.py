@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository, rules
 from perfbudget.budget_items.access import get_locked_item
 from perfbudget.budget_items.models import BudgetItem, ItemEvent, ItemStatus
 from perfbudget.budget_items.schemas import ReturnRequest, ReviewDecision
+from perfbudget.principal import Actor
 from perfbudget.targets import service as target_service
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
@@ -22,7 +22,7 @@ CHAIN = ReviewChain(
     "预算项目",
     states=ItemStatus,
     outcomes=(ItemStatus.funded, ItemStatus.rejected),
-    entity_type=BudgetItem.__audit_entity__,
+    audited=BudgetItem,
     recorder=audit.record,
 )
 

@@ -8,7 +8,6 @@ from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteE
 from perfbudget.api.downloads import send
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import service
 from perfbudget.budget_items.schemas import (
     BudgetDecisionRequest,
@@ -24,6 +23,7 @@ from perfbudget.budget_items.schemas import (
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import Forbidden, Unprocessable
 from perfbudget.orgs.models import OrganisationKind
+from perfbudget.principal import Actor
 
 
 def needs_department_review(item: BudgetItem) -> bool:

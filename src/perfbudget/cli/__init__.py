@@ -86,7 +86,7 @@ def _demo(commands: "Subparsers") -> None:
 
 
 def _users(commands: "Subparsers") -> None:
-    from perfbudget.users.models import Role
+    from perfbudget.principal import Role
 
     users = commands.add_parser("users", help="accounts").add_subparsers(
         dest="users_command", required=True

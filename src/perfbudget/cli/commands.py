@@ -109,12 +109,11 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from perfbudget.auth.principal import Actor
     from perfbudget.db import get_sessionmaker
     from perfbudget.errors import DomainError
     from perfbudget.orgs import repository as org_repository
+    from perfbudget.principal import Actor, Role
     from perfbudget.users import service as user_service
-    from perfbudget.users.models import Role
     from perfbudget.users.schemas import UserCreate
 
     password = os.environ.get("PERFBUDGET_NEW_PASSWORD") or getpass.getpass("Initial password: ")

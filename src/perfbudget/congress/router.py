@@ -6,11 +6,11 @@ from fastapi.responses import Response
 from perfbudget.api.downloads import send
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.congress import service
 from perfbudget.congress.schemas import CongressPackage, CongressPackageQuery
 from perfbudget.db import SessionDep
 from perfbudget.exports import XLSX
+from perfbudget.principal import Actor
 from perfbudget.schemas import Year
 
 router = APIRouter(prefix="/api/v1/fiscal-years", tags=["congress"])

@@ -21,6 +21,7 @@ from perfbudget.demo.execution import _item
 from perfbudget.demo.front_gate import _actor, _lines
 from perfbudget.disclosure import service as disclosure_service
 from perfbudget.disclosure.schemas import PublicationCreate
+from perfbudget.evaluations import review as evaluation_review
 from perfbudget.evaluations import service as evaluation_service
 from perfbudget.evaluations.schemas import DepartmentReview as EvaluationReview
 from perfbudget.evaluations.schemas import (
@@ -108,14 +109,14 @@ def _evaluate(
         session, actor, item.id, EvaluationAction(version=draft.version), draft.version
     )
     if submitted.status.value == "department_review":
-        submitted = evaluation_service.department_review(
+        submitted = evaluation_review.department_review(
             session,
             _actor(session, "department"),
             item.id,
             EvaluationReview(decision="approve", version=submitted.version),
             submitted.version,
         )
-    evaluation_service.grade(
+    evaluation_review.grade(
         session,
         finance,
         item.id,

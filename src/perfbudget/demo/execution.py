@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import decisions as item_decisions
 from perfbudget.budget_items import preparation as item_preparation
 from perfbudget.budget_items import review as item_review
@@ -25,6 +24,7 @@ from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.schemas import FiscalYearCreate
 from perfbudget.indicators.models import Direction
+from perfbudget.monitoring import review as monitoring_review
 from perfbudget.monitoring import service as monitoring_service
 from perfbudget.monitoring.models import QualitativeStatus
 from perfbudget.monitoring.schemas import (
@@ -37,6 +37,7 @@ from perfbudget.monitoring.schemas import (
 from perfbudget.orgs import repository as org_repository
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.schemas import DisbursementCreate, PlanMonth, SpendingPlanWrite
+from perfbudget.principal import Actor
 from perfbudget.targets import service as target_service
 from perfbudget.targets.schemas import TargetReview, TargetSetWrite
 
@@ -206,7 +207,7 @@ def _report(
         session, actor, item.id, month, ReportAction(version=draft.version), draft.version
     )
     if report.status.value == "department_review":
-        report = monitoring_service.department_review(
+        report = monitoring_review.department_review(
             session,
             _actor(session, "department"),
             item.id,
@@ -220,7 +221,7 @@ def _report(
         review.deadline = deadline
     if profile.decision == "suspend":
         review.reason = "执行进度与绩效目标严重偏离，暂缓拨款（S2.3.2）。"
-    monitoring_service.finance_review(session, finance, item.id, month, review, review.version)
+    monitoring_review.finance_review(session, finance, item.id, month, review, review.version)
 
 
 def load_execution(session: Session, calendar: DemoCalendar) -> None:

@@ -17,7 +17,6 @@ from perfbudget.assessments.schemas import (
     ReviewSubmission,
 )
 from perfbudget.auth.deps import actor_for
-from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.budget_items import decisions as item_decisions
 from perfbudget.budget_items import preparation as item_preparation
 from perfbudget.budget_items import review as item_review
@@ -27,6 +26,7 @@ from perfbudget.indicators import service as indicator_service
 from perfbudget.indicators.models import Direction, IndicatorCategory
 from perfbudget.indicators.schemas import FrameworkIndicatorCreate, LibraryIndicatorCreate
 from perfbudget.orgs import repository as org_repository
+from perfbudget.principal import Actor, RequestMeta
 from perfbudget.targets import service as target_service
 from perfbudget.targets.schemas import TargetLineIn, TargetReview, TargetSetWrite
 from perfbudget.users import repository as user_repository

@@ -6,7 +6,6 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 import perfbudget.models  # noqa: F401 - every table mapped: foreign keys name tables of other stages
-from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
 from perfbudget.demo.calendar import DemoCalendar
 from perfbudget.demo.closed_year import load_closed_year
@@ -19,9 +18,9 @@ from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs import service as org_service
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationCreate
+from perfbudget.principal import Actor, Role
 from perfbudget.users import repository as user_repository
 from perfbudget.users import service as user_service
-from perfbudget.users.models import Role
 from perfbudget.users.schemas import UserCreate
 
 DEMO_PASSWORD = "Perfbudget#2026"

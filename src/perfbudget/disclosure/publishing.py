@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit_service
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.clock import utcnow
 from perfbudget.congress import repository as congress_repository
@@ -39,6 +38,7 @@ from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 
 
 def _ref(organisation: Organisation) -> PublicOrganisationRef:

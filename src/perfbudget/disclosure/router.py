@@ -6,7 +6,6 @@ from fastapi.responses import Response
 
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.disclosure import open_data, publishing, service
 from perfbudget.disclosure.models import PublicationKind
@@ -24,6 +23,7 @@ from perfbudget.disclosure.schemas import (
     PublicTargets,
 )
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import Line, RowId, Year
 from perfbudget.versioning import none_match
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from perfbudget import clock
 from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import rules
@@ -28,6 +27,7 @@ from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import schedule
 from perfbudget.payments import service as payment_service
+from perfbudget.principal import Actor
 from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets import repository as target_repository
 from perfbudget.targets.models import TargetLine

@@ -10,17 +10,17 @@ from typing import Any
 
 from perfbudget import figures
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import RuleViolation, Unprocessable
 from perfbudget.evaluations import reading, scoring
-from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
+from perfbudget.evaluations.models import EDITABLE, EvaluationLine, EvaluationStatus, SelfEvaluation
 from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn, Sections
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.indicators.models import Direction
 from perfbudget.monitoring import evaluation as monitoring_lines
+from perfbudget.principal import Actor
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
 from perfbudget.versioning import check_version
@@ -42,7 +42,7 @@ CHAIN = ReviewChain(
     "绩效自评",
     states=EvaluationStatus,
     outcomes=(EvaluationStatus.graded,),
-    entity_type=SelfEvaluation.__audit_entity__,
+    audited=SelfEvaluation,
     recorder=audit.record,
     trail=_trail,
 )
@@ -91,7 +91,7 @@ def check_filer(actor: Actor, item: BudgetItem, parameters: RuleParameters, toda
 
 
 def check_editable(evaluation: SelfEvaluation) -> None:
-    if evaluation.status not in reading.EDITABLE:
+    if evaluation.status not in EDITABLE:
         raise RuleViolation(
             "EVALUATION_NOT_EDITABLE",
             "Only a draft or returned self-evaluation can be changed.",

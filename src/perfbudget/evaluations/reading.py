@@ -10,13 +10,11 @@ from sqlalchemy.orm import Session
 from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.evaluations import repository, scoring
-from perfbudget.evaluations.models import EDITABLE as EDITABLE  # re-exported: tasks/ reads it
-from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
+from perfbudget.evaluations.models import EDITABLE, EvaluationLine, EvaluationStatus, SelfEvaluation
 from perfbudget.evaluations.schemas import (
     SECTIONS,
     EvaluationLineRead,
@@ -29,6 +27,7 @@ from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import repository as monitoring_repository
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.principal import Actor
 from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets.models import TargetLine
 

@@ -13,13 +13,14 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from perfbudget import documents
-from perfbudget.auth.principal import Actor
 from perfbudget.charts import Bar, Chart, Series
 from perfbudget.documents import DASH, CountyDocument
 from perfbudget.evaluations import reading
+from perfbudget.evaluations.models import EDITABLE
 from perfbudget.evaluations.schemas import EvaluationLineRead, EvaluationRead, ScoringRead
 from perfbudget.exports import Download
 from perfbudget.monitoring import schedule
+from perfbudget.principal import Actor
 from perfbudget.users import repository as user_repository
 
 EXECUTION = Series("EXECUTION RATE", (33, 150, 243))
@@ -107,7 +108,7 @@ def _legend(read: EvaluationRead, points: dict[int, Decimal | None]) -> list[str
 
 
 def _issued_on(read: EvaluationRead) -> date:
-    if read.submitted_at is not None and read.status not in reading.EDITABLE:
+    if read.submitted_at is not None and read.status not in EDITABLE:
         return schedule.local_day(read.submitted_at)
     return schedule.local_today()
 
@@ -212,7 +213,7 @@ def report_document(session: Session, actor: Actor, item_id: int) -> Download:
         issuer=issuer,
         issued_on=_issued_on(read),
         addressee=None if bureau is None else f"{bureau.name_zh}：",
-        draft=read.status in reading.EDITABLE,
+        draft=read.status in EDITABLE,
     )
     points = line_points(read)
     _facts(document, read)

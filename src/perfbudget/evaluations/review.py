@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
@@ -25,6 +24,7 @@ from perfbudget.evaluations.schemas import (
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
 from perfbudget.fiscal_years import service as fiscal_year_service
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 from perfbudget.workflow import require_reason
 

@@ -9,7 +9,6 @@ from perfbudget.attachments import storage
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.evaluations import reading, report_document, review, service, third_party, workbook
 from perfbudget.evaluations.schemas import (
@@ -25,6 +24,7 @@ from perfbudget.evaluations.schemas import (
 )
 from perfbudget.exports import DOCX, XLSX
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

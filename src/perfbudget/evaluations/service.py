@@ -10,7 +10,6 @@ from perfbudget import clock
 from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
@@ -18,14 +17,12 @@ from perfbudget.evaluations import filing, reading, repository, scoring
 from perfbudget.evaluations.models import EvaluationLine, EvaluationStatus, SelfEvaluation
 
 # the reviews' home is ``review``; the demo and the tests call these from here
-from perfbudget.evaluations.review import consequence as consequence
-from perfbudget.evaluations.review import department_review as department_review
-from perfbudget.evaluations.review import grade as grade
 from perfbudget.evaluations.schemas import EvaluationAction, EvaluationDraft, EvaluationRead
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import schedule
 from perfbudget.payments import service as payment_service
+from perfbudget.principal import Actor
 
 EDITABLE_LINE_FIELDS = ("final_actual", "qualitative_status", "qualitative_share", "explanation")
 

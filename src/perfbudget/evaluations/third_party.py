@@ -5,7 +5,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.errors import Forbidden, RuleViolation
 from perfbudget.evaluations import reading, repository, review
@@ -16,7 +15,7 @@ from perfbudget.evaluations.schemas import (
     ThirdPartyCommission,
     ThirdPartyEvaluation,
 )
-from perfbudget.users.models import Role
+from perfbudget.principal import Actor, Role
 from perfbudget.versioning import check_version
 
 

@@ -5,10 +5,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.evaluations import reading, scoring
 from perfbudget.evaluations.schemas import SECTIONS, EvaluationLineRead, EvaluationRead
 from perfbudget.exports import Download, add_sheet, new_workbook, xlsx_download
+from perfbudget.principal import Actor
 
 SUMMARY_HEADERS = ["项目", "内容"]
 LINE_HEADERS = [

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query, status
 from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.events import service
 from perfbudget.events.schemas import (
@@ -21,6 +20,7 @@ from perfbudget.events.schemas import (
     SubscriptionVersion,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.config import get_settings
 from perfbudget.db import insert_many
 from perfbudget.errors import Conflict, Unprocessable, not_found
@@ -37,6 +36,7 @@ from perfbudget.events.schemas import (
     SubscriptionUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query, status
 from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.fiscal_years import service
 from perfbudget.fiscal_years.models import FiscalYearStatus
@@ -17,6 +16,7 @@ from perfbudget.fiscal_years.schemas import (
     ParametersUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import Year
 from perfbudget.versioning import expected_version
 

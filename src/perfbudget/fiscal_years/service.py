@@ -3,13 +3,13 @@
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import Conflict, RuleViolation, not_found
 from perfbudget.fiscal_years import repository
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.fiscal_years.schemas import FiscalYearCreate, FiscalYearFilter, FiscalYearRead
 from perfbudget.pagination import Page, page_of
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 

@@ -8,13 +8,13 @@ from starlette.datastructures import UploadFile
 from perfbudget.api.downloads import send
 from perfbudget.auth import policy
 from perfbudget.auth.deps import CurrentActor, permitted
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep, reads_first
 from perfbudget.exports import xlsx_download
 from perfbudget.imports import parsing, service, templates
 from perfbudget.imports.kinds import KINDS, ImportKind, Options
 from perfbudget.imports.schemas import ImportResult, ImportRunRead
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.principal import Actor
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 CHUNK = 64 * 1024

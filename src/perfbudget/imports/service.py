@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Origin, Written
 from perfbudget.db import reading, writing
 from perfbudget.errors import DomainError, TooManyRequests, Unprocessable
@@ -36,7 +35,7 @@ from perfbudget.imports.kinds import Kind, Options, Requests, Row, RowErrors, no
 from perfbudget.imports.models import ImportOutcome, ImportRun
 from perfbudget.imports.schemas import ImportResult, ImportRunRead
 from perfbudget.pagination import ListQuery, Page, page_of
-from perfbudget.users.models import Role
+from perfbudget.principal import Actor, Role
 
 # a run still "running" after this was cut short (its process ended): it no longer blocks
 ABANDONED_AFTER = timedelta(minutes=15)

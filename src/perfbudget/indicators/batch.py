@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.indicators import repository
 from perfbudget.indicators.schemas import LibraryIndicatorCreate
 from perfbudget.indicators.service import check_library_indicator
 from perfbudget.orgs import service as org_service
+from perfbudget.principal import Actor
 
 ENTITY = "library_indicator"
 

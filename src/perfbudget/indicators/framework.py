@@ -3,7 +3,6 @@
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
@@ -20,6 +19,7 @@ from perfbudget.indicators.schemas import (
     LevelRead,
 )
 from perfbudget.pagination import Page, page_of
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 FRAMEWORK_LEVELS = (FirstLevel.output, FirstLevel.cost, FirstLevel.effect, FirstLevel.satisfaction)

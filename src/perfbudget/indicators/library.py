@@ -4,7 +4,6 @@ its subtree reuses."""
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import Forbidden, RuleViolation, not_found
 from perfbudget.indicators import repository, rules
 from perfbudget.indicators.models import LibraryIndicator
@@ -17,6 +16,7 @@ from perfbudget.indicators.schemas import (
 from perfbudget.orgs import service as org_service
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 

@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.db import insert_many
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.indicators.models import (
@@ -22,6 +21,7 @@ from perfbudget.indicators.schemas import (
 )
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import declared_order, fetch_page, sort_order
+from perfbudget.principal import Actor
 
 Query = TypeVar("Query", bound=Select[Any])
 Indicator = TypeVar("Indicator", FrameworkIndicator, LibraryIndicator)

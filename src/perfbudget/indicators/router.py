@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query, status
 from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.indicators import framework, library
 from perfbudget.indicators.schemas import (
@@ -22,6 +21,7 @@ from perfbudget.indicators.schemas import (
     LibraryIndicatorUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId, Year
 from perfbudget.versioning import expected_version
 

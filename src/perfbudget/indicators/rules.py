@@ -5,7 +5,6 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import Conflict, Unprocessable
 from perfbudget.indicators.models import (
     Direction,
@@ -14,6 +13,7 @@ from perfbudget.indicators.models import (
     LibraryIndicator,
 )
 from perfbudget.indicators.schemas import IndicatorUpdate
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 Indicator = TypeVar("Indicator", FrameworkIndicator, LibraryIndicator)

@@ -11,7 +11,6 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import service as item_service
 from perfbudget.budget_items.schemas import BudgetItemFilter
@@ -30,6 +29,7 @@ from perfbudget.overview import repository as overview_repository
 from perfbudget.overview import service as overview_service
 from perfbudget.overview.schemas import QueueFilter
 from perfbudget.pagination import ListQuery, Page
+from perfbudget.principal import Actor
 from perfbudget.targets import service as target_service
 
 ExportFormat = Literal["json", "xlsx", "csv"]

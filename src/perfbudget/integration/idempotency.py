@@ -32,12 +32,12 @@ from perfbudget.api.problems import database_busy, domain_problem, is_contention
 from perfbudget.audit import refusals
 from perfbudget.auth import service as auth_service
 from perfbudget.auth import tokens
-from perfbudget.auth.principal import Actor, RequestMeta
 from perfbudget.config import Settings
 from perfbudget.db import get_sessionmaker, reading
 from perfbudget.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from perfbudget.i18n import CONTENT_LANGUAGE, current_language
 from perfbudget.integration import repository
+from perfbudget.principal import Actor, RequestMeta
 
 logger = logging.getLogger("perfbudget.idempotency")
 HEADER = "idempotency-key"

@@ -21,12 +21,12 @@ from perfbudget import clock
 from perfbudget.attachments import repository as attachment_repository
 from perfbudget.attachments import storage
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.config import Settings
 from perfbudget.db import reading, writing
 from perfbudget.integration import idempotency
 from perfbudget.integration import repository as idempotency_repository
 from perfbudget.maintenance import repository
+from perfbudget.principal import Actor
 
 logger = logging.getLogger("perfbudget.maintenance")
 BATCH = 500

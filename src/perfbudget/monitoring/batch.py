@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import rules
@@ -24,6 +23,7 @@ from perfbudget.monitoring import filing, repository, schedule
 from perfbudget.monitoring.models import MonitoringReport, ReportStatus
 from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.payments import service as payment_service
+from perfbudget.principal import Actor
 from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets import repository as target_repository
 from perfbudget.targets.models import TargetLine

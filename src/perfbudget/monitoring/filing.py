@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import RuleViolation, Unprocessable
@@ -20,6 +19,7 @@ from perfbudget.monitoring import evaluation, schedule
 from perfbudget.monitoring.models import MonitoringReport, QualitativeStatus, ReportStatus
 from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.payments import service as payment_service
+from perfbudget.principal import Actor
 from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetLine
@@ -87,7 +87,7 @@ CHAIN = ReviewChain(
         ReportStatus.stopped,
     ),
     finance_returns=False,
-    entity_type=MonitoringReport.__audit_entity__,
+    audited=MonitoringReport,
     recorder=audit.record,
     trail=_trail,
 )

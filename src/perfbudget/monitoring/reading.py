@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.errors import not_found
@@ -24,6 +23,7 @@ from perfbudget.monitoring.schemas import (
     TargetLineToReport,
 )
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.principal import Actor
 from perfbudget.targets import lines_in_force as targets_in_force
 from perfbudget.targets.models import TargetLine
 

@@ -13,7 +13,6 @@ from perfbudget.attachments import service as attachment_service
 from perfbudget.attachments.models import Attachment
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
@@ -30,6 +29,7 @@ from perfbudget.monitoring.schemas import (
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.pagination import Page
 from perfbudget.payments import service as payment_service
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 from perfbudget.workflow import check_transition
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, lazyload
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.db import insert_many, replace_children, update_many
@@ -21,6 +20,7 @@ from perfbudget.monitoring.models import (
 from perfbudget.monitoring.schemas import RectificationFilter
 from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import PaymentHold
+from perfbudget.principal import Actor
 from perfbudget.targets.models import TargetLine
 
 

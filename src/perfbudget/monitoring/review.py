@@ -5,7 +5,6 @@ orders rectification, suspends or stops payments (S2.3.2)."""
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
@@ -14,6 +13,7 @@ from perfbudget.monitoring.models import MonitoringReport, ReportStatus
 from perfbudget.monitoring.schemas import ReportDepartmentReview, ReportFinanceReview, ReportRead
 from perfbudget.payments import service as payment_service
 from perfbudget.payments.models import HoldKind
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 from perfbudget.workflow import require_reason
 

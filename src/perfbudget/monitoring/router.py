@@ -9,7 +9,6 @@ from perfbudget.attachments import storage
 from perfbudget.attachments.schemas import AttachmentRead
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.monitoring import reading, rectifications, review, service
 from perfbudget.monitoring.schemas import (
@@ -25,6 +24,7 @@ from perfbudget.monitoring.schemas import (
     ReportRead,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem
@@ -17,10 +16,9 @@ from perfbudget.monitoring import filing, reading, repository, schedule
 from perfbudget.monitoring.models import MonitoringReport, ReportLine, ReportStatus
 
 # the reviews' home is ``review``; the demo calls them from here
-from perfbudget.monitoring.review import department_review as department_review
-from perfbudget.monitoring.review import finance_review as finance_review
 from perfbudget.monitoring.schemas import ReportAction, ReportDraft, ReportRead
 from perfbudget.payments import service as payment_service
+from perfbudget.principal import Actor
 from perfbudget.targets import lines_in_force as targets_in_force
 
 

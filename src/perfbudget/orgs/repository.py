@@ -6,10 +6,10 @@ from typing import Any, TypeVar
 from sqlalchemy import ScalarSelect, Select, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from perfbudget.auth.principal import Actor
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationFilter
 from perfbudget.pagination import fetch_page, sort_order
+from perfbudget.principal import Actor
 
 Query = TypeVar("Query", bound=Select[Any])
 

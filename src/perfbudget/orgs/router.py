@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query, status
 from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteETag
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.orgs import service
 from perfbudget.orgs.schemas import (
@@ -16,6 +15,7 @@ from perfbudget.orgs.schemas import (
     OrganisationUpdate,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.versioning import expected_version
 

@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import Conflict, RuleViolation, not_found
 from perfbudget.orgs import repository
 from perfbudget.orgs.models import Organisation, OrganisationKind
@@ -16,6 +15,7 @@ from perfbudget.orgs.schemas import (
     OrganisationUpdate,
 )
 from perfbudget.pagination import Page, page_of
+from perfbudget.principal import Actor
 from perfbudget.versioning import check_version
 
 

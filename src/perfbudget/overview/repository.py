@@ -20,7 +20,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemKind
 from perfbudget.budget_items.repository import sees_every_item, visible
 from perfbudget.fiscal_years.models import FiscalYear
@@ -36,6 +35,7 @@ from perfbudget.overview.models import ItemMonthFigure
 from perfbudget.overview.schemas import QueueFilter
 from perfbudget.pagination import declared_order, fetch_page, sort_order
 from perfbudget.payments.models import HoldKind, PaymentHold
+from perfbudget.principal import Actor
 
 # A report still with its author: not submitted (S2.3.1).
 

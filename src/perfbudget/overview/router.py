@@ -8,7 +8,6 @@ from perfbudget.api.downloads import send
 from perfbudget.auth import policy
 from perfbudget.auth.deps import Allowed, CurrentActor, permitted
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
 from perfbudget.overview import service
@@ -19,6 +18,7 @@ from perfbudget.overview.schemas import (
     QueueRow,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import Year
 
 router = APIRouter(tags=["monitoring-overview"])

@@ -10,7 +10,6 @@ from sqlalchemy import Row, RowMapping
 from sqlalchemy.orm import Session
 
 from perfbudget import figures
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import ItemKind
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.monitoring import schedule
@@ -31,6 +30,7 @@ from perfbudget.overview.schemas import (
     ReportCounts,
 )
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 
 # Money figures cover projects and policies: a department's overall budget (S1.1) contains
 # them, and adding it would count the same money twice.

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.payments import repository
 from perfbudget.payments.schemas import DisbursementCreate
 from perfbudget.payments.service import ZERO, check_disbursement
+from perfbudget.principal import Actor
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from fastapi import APIRouter, Query, status
 
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.pagination import ListQuery, Page
 from perfbudget.payments import service
@@ -16,6 +15,7 @@ from perfbudget.payments.schemas import (
     SpendingPlanRead,
     SpendingPlanWrite,
 )
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/budget-items", tags=["payments"])

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
@@ -28,6 +27,7 @@ from perfbudget.payments.schemas import (
     SpendingPlanRead,
     SpendingPlanWrite,
 )
+from perfbudget.principal import Actor
 
 ZERO = Decimal("0.00")
 

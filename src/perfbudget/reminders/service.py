@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.db import reading, writing
 from perfbudget.events import service as events
 from perfbudget.events.models import EventType
@@ -29,6 +28,7 @@ from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
 from perfbudget.fiscal_years.parameters import RuleParameters
 from perfbudget.monitoring import rectifications, schedule
+from perfbudget.principal import Actor
 from perfbudget.reminders import repository
 from perfbudget.reminders.rules import Reminder, reminder
 

@@ -7,11 +7,11 @@ from collections import Counter
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.principal import Actor
 from perfbudget.results import measures, repository
 from perfbudget.results.circular import create_circular, get_circular, publish_circular
 from perfbudget.results.measures import (

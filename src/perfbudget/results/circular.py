@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.errors import RuleViolation, not_found
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.principal import Actor
 from perfbudget.results import measures, repository
 from perfbudget.results.models import AssessmentStatus, Circular, DepartmentAssessment, score_text
 from perfbudget.results.schemas import CircularCreate, CircularPublish, CircularRead

@@ -8,10 +8,10 @@ from perfbudget.api.downloads import send
 from perfbudget.auth import policy
 from perfbudget.auth.deps import Allowed, CurrentActor, permitted
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
 from perfbudget.exports import CSV, DOCX, XLSX
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.results import assessment, circular, circular_document, service
 from perfbudget.results.schemas import (
     AssessmentUpdate,

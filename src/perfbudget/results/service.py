@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget import clock, figures
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.budget_items import rules
 from perfbudget.errors import RuleViolation, not_found
@@ -21,6 +20,7 @@ from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationRef
 from perfbudget.overview.schemas import ItemRef
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.results import repository
 from perfbudget.results.models import AssessmentStatus, Circular, RectificationPlan
 from perfbudget.results.schemas import (

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import repository as item_repository
 from perfbudget.bulk import Batch, Origin, Written, unique
 from perfbudget.indicators import service as indicator_service
+from perfbudget.principal import Actor
 from perfbudget.targets import repository
 from perfbudget.targets.filing import check_filing
 from perfbudget.targets.models import TargetSet, TargetSetStatus

@@ -4,7 +4,6 @@ submit."""
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items.models import BudgetItem
 from perfbudget.errors import RuleViolation
@@ -12,6 +11,7 @@ from perfbudget.evaluations import repository as evaluation_repository
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.i18n import counted
 from perfbudget.indicators import service as indicator_service
+from perfbudget.principal import Actor
 from perfbudget.targets import repository
 from perfbudget.targets.baseline import Baseline
 from perfbudget.targets.checks import run_checks

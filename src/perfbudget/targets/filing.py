@@ -2,34 +2,31 @@
 draft they start from, and saving them while they can be edited."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.errors import RuleViolation, Unprocessable
 from perfbudget.indicators import service as indicator_service
 from perfbudget.indicators.models import FrameworkIndicator, LibraryIndicator
+from perfbudget.principal import Actor
 from perfbudget.targets import repository
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 from perfbudget.targets.schemas import TargetLineIn, TargetSetRead, TargetSetWrite
 from perfbudget.versioning import check_version
 from perfbudget.workflow import ReviewChain
 
-# the trail names a set's events "targets.…"
 CHAIN = ReviewChain(
     "target set",
     "绩效目标",
     states=TargetSetStatus,
     outcomes=(TargetSetStatus.approved,),
     onward={TargetSetStatus.approved: frozenset({TargetSetStatus.superseded})},
-    entity_type=TargetSet.__audit_entity__,
+    audited=TargetSet,
     recorder=audit.record,
-    action_prefix="targets",
 )
 EDITABLE = (TargetSetStatus.draft, TargetSetStatus.returned)
 
@@ -110,25 +107,8 @@ def write_targets(
         TargetLine(position=position, **line.model_dump())
         for position, line in enumerate(data.lines, start=1)
     ]
-    _record_saved(session, actor, target_set, before)
+    audit.record_edit(session, actor, "saved", target_set, before)
     return target_set
-
-
-def _record_saved(
-    session: Session, actor: Actor, target_set: TargetSet, before: dict[str, Any] | None
-) -> None:
-    """``audit.record_edit`` under the name the trail gives a set's events (``targets.saved``
-    on a ``target_set``)."""
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        f"{CHAIN.action_prefix}.saved",
-        entity_type=CHAIN.entity_type,
-        entity_id=target_set.id,
-        before=before,
-        after=audit.state(target_set),
-    )
 
 
 def check_filing(

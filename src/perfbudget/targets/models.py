@@ -33,6 +33,7 @@ class TargetSetStatus(LabeledEnum):
 class TargetSet(Timestamps, Base):
     __tablename__ = "target_sets"
     __audit_entity__: ClassVar[str] = "target_set"
+    __audit_actions__: ClassVar[str] = "targets"  # the trail names a set's events targets.…
     __audited__: ClassVar[tuple[str, ...]] = ("overall_goal",)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,11 +5,11 @@ original set moves with its item."""
 from sqlalchemy.orm import Session
 
 from perfbudget import clock
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.budget_items.models import BudgetItem, ItemKind, ItemStatus
 from perfbudget.errors import RuleViolation
+from perfbudget.principal import Actor
 from perfbudget.targets import repository
 from perfbudget.targets.checking import require_passed
 from perfbudget.targets.filing import CHAIN, EDITABLE

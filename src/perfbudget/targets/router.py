@@ -7,11 +7,11 @@ from perfbudget.api.conditional import ETAG_RESPONSES, IfMatch, ReadETag, WriteE
 from perfbudget.api.downloads import send
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.schemas import ItemAction
 from perfbudget.db import SessionDep
 from perfbudget.integration import exports
 from perfbudget.pagination import Page
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId
 from perfbudget.targets import service
 from perfbudget.targets.schemas import (

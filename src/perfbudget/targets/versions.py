@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from perfbudget.audit import service as audit
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import access as item_access
 from perfbudget.budget_items import rules
 from perfbudget.errors import Conflict, Unprocessable
 from perfbudget.errors import not_found as missing
 from perfbudget.pagination import ListQuery, Page, page_of
+from perfbudget.principal import Actor
 from perfbudget.targets import repository
 from perfbudget.targets.models import TargetLine, TargetSet, TargetSetStatus
 from perfbudget.targets.schemas import TargetAdjustment, TargetSetRead

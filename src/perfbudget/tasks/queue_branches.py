@@ -14,7 +14,6 @@ from perfbudget.assessments.models import (
     AssessmentStatus,
     ReviewStatus,
 )
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.budget_items.repository import visible
 from perfbudget.evaluations.models import EvaluationStatus, SelfEvaluation
@@ -26,10 +25,10 @@ from perfbudget.monitoring.models import (
 )
 from perfbudget.monitoring.rectifications import ANSWERABLE
 from perfbudget.orgs.models import Organisation
+from perfbudget.principal import Actor, Role
 from perfbudget.targets.models import TargetSet, TargetSetStatus
 from perfbudget.tasks.repository import NO_NUMBER, typed_text
 from perfbudget.tasks.schemas import TaskAction, TaskKind
-from perfbudget.users.models import Role
 
 
 def _branch(

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.fiscal_years.models import FiscalYear
 from perfbudget.orgs.models import Organisation
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.principal import Actor
 from perfbudget.tasks.queue_branches import queues
 from perfbudget.tasks.rules import TaskRow
 from perfbudget.tasks.schemas import TaskAction, TaskKind

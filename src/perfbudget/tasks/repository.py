@@ -25,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from perfbudget.assessments.models import Assessment
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.budget_items.repository import visible
 from perfbudget.disclosure.models import Publication, PublicationKind
@@ -35,11 +34,11 @@ from perfbudget.fiscal_years.models import FiscalYear, FiscalYearStatus
 from perfbudget.monitoring.models import MonitoringReport, ReportStatus
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.principal import Actor, Role
 from perfbudget.results.models import AssessmentStatus as CircularStatus
 from perfbudget.results.models import Circular
 from perfbudget.targets.models import TargetSet, TargetSetStatus
 from perfbudget.tasks.rules import Disclosable, OwnedItem, Stage
-from perfbudget.users.models import Role
 
 # --- shared with tasks.queues ---------------------------------------------------------------
 

@@ -4,8 +4,8 @@ from fastapi import APIRouter, Query
 
 from perfbudget.auth.deps import Allowed
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.db import SessionDep
+from perfbudget.principal import Actor
 from perfbudget.tasks import service
 from perfbudget.tasks.schemas import TaskInbox, TaskQuery, TaskSummary
 

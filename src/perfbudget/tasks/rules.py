@@ -16,7 +16,7 @@ from perfbudget.budget_items.models import BudgetItem, ItemStatus
 from perfbudget.disclosure.models import PublicationKind
 from perfbudget.errors import RuleViolation
 from perfbudget.evaluations import filing as evaluation_filing
-from perfbudget.evaluations import reading as evaluation_reading
+from perfbudget.evaluations.models import EDITABLE as EVALUATION_EDITABLE
 from perfbudget.evaluations.models import EvaluationStatus
 from perfbudget.fiscal_years import service as fiscal_year_service
 from perfbudget.fiscal_years.models import FiscalYearStatus
@@ -25,10 +25,10 @@ from perfbudget.monitoring import filing as monitoring_filing
 from perfbudget.monitoring import schedule
 from perfbudget.monitoring.models import ReportStatus
 from perfbudget.orgs.schemas import OrganisationRef
+from perfbudget.principal import Role
 from perfbudget.targets import service as target_service
 from perfbudget.targets.models import TargetSetStatus
 from perfbudget.tasks.schemas import TaskAction, TaskKind
-from perfbudget.users.models import Role
 
 S = TypeVar("S", bound=StrEnum)
 WITH_OWNER = (ItemStatus.draft, ItemStatus.returned)
@@ -183,7 +183,7 @@ def evaluation_task(owned: OwnedItem, parameters: RuleParameters, today: date) -
     if evaluation is None:
         if not evaluation_expected(item.fiscal_year.status, parameters, today):
             return None
-    elif evaluation.status not in evaluation_reading.EDITABLE:
+    elif evaluation.status not in EVALUATION_EDITABLE:
         return None
     returned = evaluation is not None and evaluation.status is EvaluationStatus.returned
     return _task(

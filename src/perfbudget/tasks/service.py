@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from perfbudget.auth.principal import Actor
 from perfbudget.disclosure.models import PublicationKind
 from perfbudget.monitoring import schedule
+from perfbudget.principal import Actor, Role
 from perfbudget.tasks import queues, repository, rules
 from perfbudget.tasks.rules import TaskRow
 from perfbudget.tasks.schemas import (
@@ -25,7 +25,6 @@ from perfbudget.tasks.schemas import (
     TaskQuery,
     TaskSummary,
 )
-from perfbudget.users.models import Role
 
 API = "/api/v1"
 

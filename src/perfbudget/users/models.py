@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from perfbudget.db import Base, UTCDateTime
 from perfbudget.models_base import Timestamps, enum_type
 from perfbudget.orgs.models import Organisation
-from perfbudget.principal import Role as Role  # the roles belong to the principal
+from perfbudget.principal import Role
 
 
 class User(Timestamps, Base):

@@ -5,7 +5,8 @@ from sqlalchemy.orm import Session
 
 from perfbudget.orgs.models import Organisation
 from perfbudget.pagination import fetch_page, sort_order
-from perfbudget.users.models import Role, User
+from perfbudget.principal import Role
+from perfbudget.users.models import User
 from perfbudget.users.schemas import UserFilter
 
 

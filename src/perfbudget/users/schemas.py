@@ -4,8 +4,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from perfbudget.pagination import ListQuery, sort_field
+from perfbudget.principal import Role
 from perfbudget.schemas import RequestModel, ResponseModel, RowId, VersionedUpdate
-from perfbudget.users.models import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$"
 

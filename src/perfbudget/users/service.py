@@ -5,13 +5,13 @@ from sqlalchemy.orm import Session
 from perfbudget.audit import service as audit
 from perfbudget.auth import passwords, policy
 from perfbudget.auth import repository as sign_in_repository
-from perfbudget.auth.principal import Actor
 from perfbudget.clock import utcnow
 from perfbudget.errors import Conflict, RuleViolation, not_found
 from perfbudget.orgs import repository as org_repository
 from perfbudget.pagination import Page, page_of
+from perfbudget.principal import Actor, Role
 from perfbudget.users import repository
-from perfbudget.users.models import Role, User
+from perfbudget.users.models import User
 from perfbudget.users.schemas import PasswordReset, UserCreate, UserFilter, UserRead, UserUpdate
 from perfbudget.versioning import check_version
 

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Batch
 from perfbudget.enums import LabeledEnum
 from perfbudget.errors import DomainError, Unprocessable
 from perfbudget.imports.schemas import RowError
+from perfbudget.principal import Actor
 
 MAX_ERRORS = 1000
 Row = tuple[int, Any]  # (the row's number in the file, its validated row model)

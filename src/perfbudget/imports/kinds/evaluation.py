@@ -7,7 +7,6 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Batch
 from perfbudget.evaluations import batch as evaluation_batch
 from perfbudget.evaluations.schemas import EvaluationDraft, EvaluationLineIn, Sections
@@ -23,6 +22,7 @@ from perfbudget.imports.kinds.base import (
     per_object,
 )
 from perfbudget.monitoring.models import QualitativeStatus
+from perfbudget.principal import Actor
 from perfbudget.schemas import Money, RowId, Text
 
 # --- self-evaluation (S2.4): the year's final actuals, one row per target line ------------

@@ -7,7 +7,6 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Batch
 from perfbudget.imports.kinds.base import (
     Column,
@@ -26,6 +25,7 @@ from perfbudget.monitoring.schemas import ReportDraft, ReportLineIn
 from perfbudget.payments import batch as payment_batch
 from perfbudget.payments.models import DisbursementSource
 from perfbudget.payments.schemas import DisbursementCreate
+from perfbudget.principal import Actor
 from perfbudget.schemas import Money, RowId, Text
 
 # --- disbursements (the treasury feed, S2.3.2) --------------------------------------------

@@ -7,7 +7,6 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.budget_items import batch as item_batch
 from perfbudget.budget_items.models import BudgetBook, FundCategory, ItemKind
 from perfbudget.budget_items.schemas import BudgetItemCreate
@@ -25,6 +24,7 @@ from perfbudget.imports.kinds.base import (
     per_row,
 )
 from perfbudget.indicators.models import Direction, IndicatorCategory
+from perfbudget.principal import Actor
 from perfbudget.schemas import RowId, Text
 from perfbudget.targets import batch as target_batch
 from perfbudget.targets.schemas import TargetLineIn, TargetSetWrite

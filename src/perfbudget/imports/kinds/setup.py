@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from perfbudget.auth import passwords
 from perfbudget.auth.policy import Permission
-from perfbudget.auth.principal import Actor
 from perfbudget.bulk import Batch
 from perfbudget.errors import NotFound
 from perfbudget.imports.kinds.base import (
@@ -28,8 +27,9 @@ from perfbudget.orgs import repository as org_repository
 from perfbudget.orgs import service as org_service
 from perfbudget.orgs.models import Organisation, OrganisationKind
 from perfbudget.orgs.schemas import OrganisationCreate
+from perfbudget.principal import Actor, Role
 from perfbudget.users import service as user_service
-from perfbudget.users.models import Role, User
+from perfbudget.users.models import User
 from perfbudget.users.schemas import UserCreate
 
 # --- a department's indicator library (S2.2.1) ------------------------------------------
